@@ -1,0 +1,52 @@
+# LearnerPass: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install worker beat lint format messages check-system clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "LearnerPass needs Python 3.11 or newer.")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+check-system: $(STAMP)
+	@$(BIN)/python -m learnerpass.syscheck
+
+run: $(STAMP)
+	@$(BIN)/python -m learnerpass.syscheck
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_data
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	@$(BIN)/python -m learnerpass.syscheck --browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: $(STAMP)
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it tasks run in-process." && exit 1)
+	$(BIN)/celery -A learnerpass worker -Q celery,pdf -c 2 --max-tasks-per-child 200 -l info
+
+beat: $(STAMP)
+	$(BIN)/celery -A learnerpass beat -l info
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=.ob-venv
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.ob-venv
+
+clean:
+	rm -rf $(VENV) .ob-venv db.sqlite3 media staticfiles

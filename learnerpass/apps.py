@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LearnerpassConfig(AppConfig):
+    name = "learnerpass"
+    verbose_name = "LearnerPass"

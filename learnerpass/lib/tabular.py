@@ -1,0 +1,121 @@
+"""Read an uploaded table (CSV or XLSX) the way spreadsheet programs export it.
+
+Accepts UTF-8 with or without BOM, comma or semicolon, CRLF line ends, columns in any
+order (matched by header name, case- and space-insensitive) and cells with surrounding
+spaces. Anything else is refused with a TableError whose message is shown to the user.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class TableError(Exception):
+    pass
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number as the spreadsheet shows it, cells by column)
+
+    def missing(self, required: list[str]) -> list[str]:
+        return [name for name in required if name not in self.header]
+
+
+def _normalise_header(cells) -> list[str]:
+    return [str(cell or "").strip().lower().replace(" ", "_") for cell in cells]
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_table(upload, *, max_bytes: int | None = None) -> Table:
+    max_bytes = max_bytes or settings.MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise TableError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": max_bytes // 1_048_576}
+        )
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TableError(_("The file is too large; the limit is %(limit)s MB.") % {"limit": max_bytes // 1_048_576})
+    if not data.strip():
+        raise TableError(_("The file is empty."))
+    name = (getattr(upload, "name", "") or "").lower()
+    if data.startswith(XLSX_MAGIC) or name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes) -> Table:
+    if b"\x00" in data[:4096]:
+        raise TableError(_("This is not a CSV or XLSX table. Save the spreadsheet as CSV (UTF-8) or XLSX."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = _normalise_header(next(reader))
+    except (StopIteration, csv.Error):
+        raise TableError(_("The file has no header row.")) from None
+    if len([h for h in header if h]) < 2:
+        raise TableError(_("This does not look like a table: the first row must name the columns."))
+    rows = []
+    try:
+        for index, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows.append((index, _row_dict(header, cells)))
+    except csv.Error as exc:
+        raise TableError(_("The CSV could not be read: %(error)s") % {"error": exc}) from None
+    return Table(header=header, rows=rows)
+
+
+def _row_dict(header: list[str], cells) -> dict[str, str]:
+    row = {}
+    for name, value in zip(header, cells, strict=False):
+        if name:
+            row[name] = _clean(value)
+    return row
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a broken file
+        raise TableError(_("The XLSX file could not be opened. Is it a real Excel workbook?")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        try:
+            header = _normalise_header(next(values))
+        except StopIteration:
+            raise TableError(_("The workbook's first sheet is empty.")) from None
+        if len([h for h in header if h]) < 2:
+            raise TableError(_("This does not look like a table: the first row must name the columns."))
+        rows = []
+        for index, cells in enumerate(values, start=2):
+            if not any(_clean(cell) for cell in cells):
+                continue
+            rows.append((index, _row_dict(header, cells)))
+    finally:
+        workbook.close()
+    return Table(header=header, rows=rows)

@@ -1,0 +1,28 @@
+"""Settings for the test suite: the project's settings with fast, isolated defaults.
+
+The database still comes from DATABASE_URL, so CI runs the suite on PostgreSQL.
+"""
+
+from learnerpass.settings import *  # noqa: F403
+from learnerpass.settings import BASE_DIR, DATABASES
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+ALLOWED_HOSTS = ["*"]
+SITE_URL = "http://testserver"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEV_MAILBOX = True
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+MEDIA_ROOT = BASE_DIR / ".test-media"

@@ -1,0 +1,23 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from badges.selectors import learner_dashboard as badges_dashboard
+from certificates.selectors import learner_dashboard as certificates_dashboard
+from programs.selectors import learner_dashboard as programs_dashboard
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("me")
+    return render(request, "home.html")
+
+
+@login_required
+def me(request):
+    """The learner dashboard: each feature app contributes its own part."""
+    context = {
+        "programs": programs_dashboard(request.user),
+        "certificates": certificates_dashboard(request.user),
+        "badges": badges_dashboard(request.user),
+    }
+    return render(request, "me.html", context)

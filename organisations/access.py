@@ -1,0 +1,46 @@
+"""The one place that decides who may open an organiser page.
+
+Outside the organisation → 404 (its existence is not revealed); inside with too
+small a role → 403; signed out → the sign-in page.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from organisations.models import Membership
+
+
+def get_membership_or_404(user, org_slug: str) -> Membership:
+    membership = (
+        Membership.objects.select_related("organisation").filter(organisation__slug=org_slug, user=user).first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404("No such organisation.")
+    return membership
+
+
+def org_member_required(*roles: str):
+    """Decorate a view taking `org_slug`; sets request.org and request.membership.
+
+    With no roles any member may enter; admins may always enter.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, org_slug, *args, **kwargs):
+            membership = get_membership_or_404(request.user, org_slug)
+            if not membership.has_role(*roles):
+                raise PermissionDenied("Your role in this organisation does not allow this.")
+            request.org = membership.organisation
+            request.membership = membership
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from learnerpass.lib.urls import absolute_url
+from organisations.models import MemberInvitation, Membership, Organisation, Role
+from outbox.services import email_queue
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+class OrganisationsError(Exception):
+    """A refused action; the message is shown to the user."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "org"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organisation_create(
+    *, user, name: str, contact_email: str = "", website: str = "", description: str = ""
+) -> Organisation:
+    org = Organisation.objects.create(
+        name=name.strip(),
+        slug=_unique_slug(name),
+        contact_email=contact_email or user.email,
+        website=website,
+        description=description,
+    )
+    Membership.objects.create(organisation=org, user=user, role=Role.ADMIN)
+    return org
+
+
+def _send_member_invitation(invitation: MemberInvitation, raw_token: str) -> None:
+    email_queue(
+        to=invitation.email,
+        template="organisations/member_invitation",
+        context={
+            "organisation": invitation.organisation.name,
+            "role": invitation.get_role_display(),
+            "invited_by": invitation.invited_by.email if invitation.invited_by else "",
+            "url": absolute_url("organisations:invitation", token=raw_token),
+            "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        },
+        kind="member_invitation",
+        ref=invitation,
+    )
+
+
+@transaction.atomic
+def member_invite(*, organisation: Organisation, email: str, role: str, invited_by) -> MemberInvitation:
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise OrganisationsError(_("%(email)s is already a member.") % {"email": email})
+    if MemberInvitation.objects.filter(
+        organisation=organisation,
+        email__iexact=email,
+        status=MemberInvitation.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    ).exists():
+        raise OrganisationsError(_("%(email)s already has a pending invitation.") % {"email": email})
+    invitation = MemberInvitation(
+        organisation=organisation,
+        email=email,
+        role=role,
+        invited_by=invited_by,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    raw = invitation.issue_token()
+    invitation.save()
+    _send_member_invitation(invitation, raw)
+    return invitation
+
+
+@transaction.atomic
+def member_invitation_resend(*, invitation: MemberInvitation) -> MemberInvitation:
+    """Issue a fresh link (the old one stops working) and email it again."""
+    invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != MemberInvitation.Status.PENDING:
+        raise OrganisationsError(_("Only a pending invitation can be sent again."))
+    raw = invitation.issue_token()
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    _send_member_invitation(invitation, raw)
+    return invitation
+
+
+@transaction.atomic
+def member_invitation_cancel(*, invitation: MemberInvitation) -> MemberInvitation:
+    invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != MemberInvitation.Status.PENDING:
+        raise OrganisationsError(_("This invitation is no longer pending."))
+    invitation.status = MemberInvitation.Status.CANCELED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    return invitation
+
+
+def member_invitation_problem(invitation: MemberInvitation | None) -> str | None:
+    """Why a link cannot be used, or None when it can."""
+    if invitation is None:
+        return _("This invitation link is not valid. Ask for a new one.")
+    if invitation.status == MemberInvitation.Status.ACCEPTED:
+        return _("This invitation has already been used.")
+    if invitation.status == MemberInvitation.Status.CANCELED:
+        return _("This invitation was canceled.")
+    if invitation.is_expired:
+        return _("This invitation has expired. Ask for a new one.")
+    return None
+
+
+@transaction.atomic
+def member_invitation_accept(*, token: str, user) -> Membership:
+    invitation = MemberInvitation.by_token(token).select_for_update().select_related("organisation").first()
+    problem = member_invitation_problem(invitation)
+    if problem:
+        raise OrganisationsError(problem)
+    membership = Membership.objects.filter(organisation=invitation.organisation, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(organisation=invitation.organisation, user=user, role=invitation.role)
+    invitation.status = MemberInvitation.Status.ACCEPTED
+    invitation.accepted_by = user
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "decided_at"])
+    return membership
+
+
+def _admin_count(organisation: Organisation) -> int:
+    return Membership.objects.filter(organisation=organisation, role=Role.ADMIN).count()
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    # Lock the organisation's admins so two demotions cannot both pass the check.
+    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    if membership.role == Role.ADMIN and role != Role.ADMIN and _admin_count(membership.organisation) <= 1:
+        raise OrganisationsError(_("An organisation needs at least one admin."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.ADMIN))
+    if membership.role == Role.ADMIN and _admin_count(membership.organisation) <= 1:
+        raise OrganisationsError(_("The last admin cannot be removed."))
+    membership.delete()

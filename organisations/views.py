@@ -1,0 +1,174 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organisations import services
+from organisations.access import org_member_required
+from organisations.forms import MemberInviteForm, OrganisationForm, OrganisationProfileForm, RoleForm
+from organisations.models import MemberInvitation, Membership, Role
+from organisations.sections import sections_for
+from outbox.selectors import latest_emails_for
+
+
+@login_required
+def organisation_create(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.organisation_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Organisation “%(name)s” created. You are its admin.") % {"name": org.name})
+        return redirect(org)
+    return render(request, "organisations/create.html", {"form": form})
+
+
+@org_member_required()
+def home(request):
+    sections = [
+        {"section": s, "url": s.url(request.org), "figures": s.summary(request.org) if s.summary else []}
+        for s in sections_for(request.membership)
+    ]
+    return render(request, "organisations/home.html", {"sections": sections})
+
+
+@org_member_required(Role.ADMIN)
+def settings_view(request):
+    form = OrganisationProfileForm(request.POST or None, request.FILES or None, instance=request.org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Organisation profile saved."))
+        return redirect("organisations:settings", org_slug=request.org.slug)
+    return render(request, "organisations/settings.html", {"form": form})
+
+
+@org_member_required(Role.ADMIN)
+def members(request):
+    memberships = list(
+        Membership.objects.filter(organisation=request.org).select_related("user").order_by("user__email")
+    )
+    invitations = list(
+        MemberInvitation.objects.filter(
+            organisation=request.org, status=MemberInvitation.Status.PENDING
+        ).select_related("invited_by")
+    )
+    emails = latest_emails_for(invitations)
+    for invitation in invitations:
+        invitation.email_status = emails.get(invitation.pk)
+    admins = sum(1 for m in memberships if m.role == Role.ADMIN)
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+            "invite_form": MemberInviteForm(),
+            "roles": Role.choices,
+            "admin_count": admins,
+        },
+    )
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def member_invite(request):
+    form = MemberInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_invite(
+                organisation=request.org,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+        except services.OrganisationsError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, _("Enter a valid email address and a role."))
+    return redirect("organisations:members", org_slug=request.org.slug)
+
+
+def _membership(request, pk):
+    return get_object_or_404(Membership, pk=pk, organisation=request.org)
+
+
+def _invitation(request, pk):
+    return get_object_or_404(MemberInvitation, pk=pk, organisation=request.org)
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def member_role(request, pk):
+    membership = _membership(request, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    else:
+        try:
+            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+        except services.OrganisationsError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Role of %(email)s changed.") % {"email": membership.user.email})
+    return redirect("organisations:members", org_slug=request.org.slug)
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def member_remove(request, pk):
+    membership = _membership(request, pk)
+    try:
+        services.membership_remove(membership=membership)
+    except services.OrganisationsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
+    return redirect("organisations:members", org_slug=request.org.slug)
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def invitation_resend(request, pk):
+    try:
+        invitation = services.member_invitation_resend(invitation=_invitation(request, pk))
+    except services.OrganisationsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("A fresh link was sent to %(email)s.") % {"email": invitation.email})
+    return redirect("organisations:members", org_slug=request.org.slug)
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def invitation_cancel(request, pk):
+    try:
+        invitation = services.member_invitation_cancel(invitation=_invitation(request, pk))
+    except services.OrganisationsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The invitation to %(email)s was canceled.") % {"email": invitation.email})
+    return redirect("organisations:members", org_slug=request.org.slug)
+
+
+def invitation(request, token):
+    """The link from the email: GET shows what it is and a button; only POST joins."""
+    invitation = MemberInvitation.by_token(token).select_related("organisation").first()
+    problem = services.member_invitation_problem(invitation)
+    if problem:
+        return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
+    if not request.user.is_authenticated:
+        # Following the link proves the address, so signing up with it needs no second confirmation.
+        request.session["account_verified_email"] = invitation.email
+        query = urlencode({"next": request.path, "email": invitation.email})
+        return render(request, "organisations/invitation.html", {"invitation": invitation, "auth_query": query})
+    if request.method == "POST":
+        try:
+            membership = services.member_invitation_accept(token=token, user=request.user)
+        except services.OrganisationsError as exc:
+            messages.error(request, str(exc))
+            return redirect("home")
+        messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organisation.name})
+        return redirect(membership.organisation)
+    return render(request, "organisations/invitation.html", {"invitation": invitation})

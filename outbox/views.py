@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from outbox.models import Email
+from outbox.services import render_email
+
+
+def _require_mailbox():
+    if not settings.DEV_MAILBOX:
+        raise Http404("The development mailbox is off.")
+
+
+def mailbox(request):
+    """Development only: every email the system has queued, so links can be followed without a mail server."""
+    _require_mailbox()
+    emails = Email.objects.only("id", "to", "subject", "kind", "status", "created_at", "template")
+    query = request.GET.get("to", "").strip()
+    if query:
+        emails = emails.filter(to__icontains=query)
+    page = Paginator(emails, 50).get_page(request.GET.get("page"))
+    return render(request, "outbox/mailbox.html", {"page": page, "query": query})
+
+
+def mailbox_email(request, pk):
+    _require_mailbox()
+    email = get_object_or_404(Email, pk=pk)
+    subject, text, html = render_email(email)
+    return render(
+        request, "outbox/mailbox_email.html", {"email": email, "subject": subject, "text": text, "html": html}
+    )
