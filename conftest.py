@@ -80,3 +80,12 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached pages must not leak from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

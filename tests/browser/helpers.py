@@ -1,0 +1,49 @@
+"""Steps a person takes, shared by the browser tests."""
+
+import re
+
+from outbox.models import Email
+from outbox.services import render_email
+
+URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def sign_in(page, live_url: str, email: str, password: str) -> None:
+    page.goto(f"{live_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password*", exact=True).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def sign_up(page, live_url: str | None, email: str | None, password: str) -> None:
+    """Fill allauth's sign-up form; with live_url None the page is already on it (email may be pre-filled)."""
+    if live_url:
+        page.goto(f"{live_url}/accounts/signup/")
+    if email:
+        page.get_by_label("Email").fill(email)
+    page.get_by_label("Password*", exact=True).fill(password)
+    page.get_by_label("Password (again)*", exact=True).fill(password)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_load_state()
+
+
+def sign_out(page, live_url: str) -> None:
+    page.goto(f"{live_url}/accounts/logout/")
+    page.get_by_role("button", name="Sign Out").click()
+    page.wait_for_load_state()
+
+
+def email_links(to_email: str) -> list[str]:
+    """The links in the latest email to that address (as its text body shows them)."""
+    email = Email.objects.filter(to__iexact=to_email).order_by("-created_at", "-id").first()
+    assert email is not None, f"no email to {to_email}"
+    _, text, _ = render_email(email)
+    return URL_RE.findall(text)
+
+
+def open_latest_email(page, live_url: str, to_email: str) -> None:
+    """Open the development mailbox and the latest email to that address, as a person would."""
+    page.goto(f"{live_url}/dev/mailbox/?to={to_email}")
+    page.locator("tbody tr").first.get_by_role("link").click()
+    page.wait_for_load_state()
