@@ -1,0 +1,71 @@
+import pytest
+from django.urls import reverse
+
+from outbox.services import email_queue
+
+
+@pytest.mark.django_db
+def test_the_home_page_invites_visitors_to_sign_up(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Create an account" in body
+    assert 'href="/static/css/bootstrap.min.css"' in body  # served locally, never from a CDN
+    assert "htmx" in body and "cdn" not in body.lower()
+
+
+def test_signed_in_users_land_on_their_dashboard(login, learner):
+    assert login(learner).get("/")["Location"] == reverse("me")
+
+
+def test_the_dashboard_has_honest_empty_states(login, learner, django_assert_max_num_queries):
+    client = login(learner)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("me"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for heading in ("Programs", "Certificates", "Badges"):
+        assert f">{heading}<" in body
+
+
+def test_the_dashboard_requires_sign_in(client, db):
+    response = client.get(reverse("me"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_navigation_lists_the_users_organisations(login, org, organiser):
+    body = login(organiser).get(reverse("me")).content.decode()
+    assert "Acme Learning" in body and "My learning" in body
+
+
+def test_the_language_switcher_changes_the_language(client, db):
+    response = client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies["django_language"].value == "fr"
+
+
+def test_the_development_mailbox_lists_emails_with_clickable_links(client, db, settings):
+    email_queue(to="a@example.test", template="outbox/test", context={"name": "Ana"}, kind="test")
+    response = client.get(reverse("outbox:mailbox"))
+    assert "a@example.test" in response.content.decode()
+    detail = client.get(reverse("outbox:mailbox_email", kwargs={"pk": 1})).content.decode()
+    assert '<a href="http://testserver"' in detail
+
+
+def test_the_development_mailbox_is_off_in_production(client, db, settings):
+    settings.DEV_MAILBOX = False
+    assert client.get(reverse("outbox:mailbox")).status_code == 404
+
+
+def test_account_emails_go_through_the_outbox(client, db, django_capture_on_commit_callbacks):
+    from outbox.models import Email
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "new@example.test", "password1": "a-long-password-77", "password2": "a-long-password-77"},
+        )
+    email = Email.objects.get(to="new@example.test")
+    assert email.kind == "account:email_confirmation_signup"
+    assert email.status == Email.Status.SENT
+    assert "/accounts/confirm-email/" in email.body_text

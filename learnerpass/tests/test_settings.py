@@ -1,0 +1,76 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from learnerpass.env import env_bool, env_int, env_list, parse_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_booleans_accept_common_spellings_and_refuse_others(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "Yes")
+    assert env_bool("X_FLAG", False) is True
+    monkeypatch.setenv("X_FLAG", "off")
+    assert env_bool("X_FLAG", True) is False
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", True)
+
+
+def test_integers_fail_loudly(monkeypatch):
+    monkeypatch.setenv("X_NUM", "12")
+    assert env_int("X_NUM", 1) == 12
+    monkeypatch.setenv("X_NUM", "twelve")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X_NUM", 1)
+
+
+def test_lists_split_on_commas(monkeypatch):
+    monkeypatch.setenv("X_LIST", "a.example, b.example,,")
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+
+
+def test_database_urls():
+    pg = parse_database_url("postgres://u:p%40ss@db.local:5433/lp?sslmode=require", conn_max_age=600)
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == ("u", "p@ss", "db.local", "5433", "lp")
+    assert pg["OPTIONS"] == {"sslmode": "require"} and pg["CONN_MAX_AGE"] == 600
+    assert parse_database_url("sqlite:////tmp/x.sqlite3", conn_max_age=0)["NAME"] == "/tmp/x.sqlite3"
+    with pytest.raises(ImproperlyConfigured):
+        parse_database_url("mysql://x/y", conn_max_age=0)
+
+
+def _manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 64 + "-production-secret-with-enough-entropy-1234567890",
+    "ALLOWED_HOSTS": "learnerpass.example.org",
+    "SITE_URL": "https://learnerpass.example.org",
+}
+
+
+def test_deploy_check_is_clean_with_production_values():
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="learnerpass.settings")
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.update(DEBUG="false", DJANGO_SETTINGS_MODULE="learnerpass.settings")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
