@@ -193,22 +193,27 @@ def emails_send(*, ids: list[int]) -> int:
             except Exception as exc:
                 retry |= _record_failures([email], exc)
                 continue
-            Email.objects.filter(pk=email.pk).update(
-                status=Email.Status.SENT,
-                sent_at=timezone.now(),
-                attempts=email.attempts + 1,
-                subject=subject[:300],
-                body_text=text,
-                body_html=html,
-                last_error="",
-                claimed_until=None,
-            )
+            _mark_sent(email, subject=subject, text=text, html=html)
             sent += 1
     finally:
         connection.close()
     if retry:
         raise TransientSendError("some emails will be retried")
     return sent
+
+
+def _mark_sent(email: Email, *, subject: str, text: str, html: str) -> None:
+    # Recorded right after each send, so a worker that dies mid-batch resends at most one email.
+    Email.objects.filter(pk=email.pk).update(
+        status=Email.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=email.attempts + 1,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        last_error="",
+        claimed_until=None,
+    )
 
 
 def _record_failures(emails: list[Email], exc: Exception) -> bool:

@@ -1,0 +1,106 @@
+"""Real processes for the integration test and the outbox benchmark: an SMTP sink and a Celery worker."""
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """An SMTP server on 127.0.0.1 that keeps what it receives (headers only, bodies optional)."""
+
+    def __init__(self, keep_bodies: bool = True):
+        self.port = free_port()
+        self.messages: list = []
+        self.ids: list[str] = []
+        self.keep_bodies = keep_bodies
+        self._lock = threading.Lock()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content)
+        with self._lock:
+            self.ids.append(message.get("X-LearnerPass-Email-Id", ""))
+            if self.keep_bodies:
+                self.messages.append(message)
+        return "250 Message accepted"
+
+    def __enter__(self):
+        from aiosmtpd.controller import Controller
+
+        # aiosmtpd logs every SMTP command at INFO; that alone halves its throughput.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._controller.stop()
+
+
+def start_worker(*, database_url: str, redis_url: str, smtp_port: int, concurrency: int = 1) -> subprocess.Popen:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_SETTINGS_MODULE": "learnerpass.settings",
+        # Production-like: DEBUG off (no query log kept in memory).
+        "DEBUG": "false",
+        "SECRET_KEY": "worker-for-tests-and-benchmarks-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "false",
+        "CONN_MAX_AGE": "60",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "learnerpass", "worker",
+        "-c", str(concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "-l", "warning",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop_worker(worker: subprocess.Popen) -> str:
+    worker.terminate()
+    try:
+        output, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return output or ""
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def database_url_from(settings_dict: dict) -> str | None:
+    """A DATABASE_URL for the connection the tests use (PostgreSQL only: an in-memory SQLite cannot be shared)."""
+    if not settings_dict["ENGINE"].endswith("postgresql"):
+        return None
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
