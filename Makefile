@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install worker beat lint format messages check-system clean
+.PHONY: run test install worker beat lint format messages check-system clean ob-venv
+
+ob-venv: .ob-venv/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "LearnerPass needs Python 3.11 or newer.")'
@@ -12,6 +14,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# The official Open Badges validator lives in a virtualenv of its own: its pins clash
+# with the project's (see badges/validator/requirements.txt).
+OB_VENV := .ob-venv
+$(OB_VENV)/.installed: badges/validator/requirements.txt
+	test -x $(OB_VENV)/bin/python || $(PYTHON) -m venv $(OB_VENV)
+	$(OB_VENV)/bin/pip install --quiet --no-deps -r badges/validator/requirements.txt
+	touch $@
 
 install: $(STAMP)
 
@@ -24,7 +34,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py demo_data
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(STAMP) $(OB_VENV)/.installed
 	@$(BIN)/python -m learnerpass.syscheck --browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
