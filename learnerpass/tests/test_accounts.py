@@ -1,0 +1,49 @@
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from outbox.models import Email
+
+
+@pytest.mark.parametrize(
+    "name", ["account_login", "account_signup", "account_reset_password", "account_email_verification_sent"]
+)
+def test_public_account_pages_render_in_the_layout(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'id="main"' in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_change_password", "account_logout"])
+def test_signed_in_account_pages_render(login, learner, name):
+    response = login(learner).get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_the_email_address_is_the_login(client, learner):
+    from conftest import PASSWORD
+
+    response = client.post(reverse("account_login"), {"login": learner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("me")).status_code == 200
+
+
+def test_password_reset_email_goes_through_the_outbox(client, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": learner.email})
+    email = Email.objects.get(to=learner.email)
+    assert email.kind == "account:password_reset_key"
+    assert "/accounts/password/reset/key/" in email.body_text
+
+
+def test_rate_limits_are_on():
+    assert settings.ACCOUNT_RATE_LIMITS_ENABLED
+    assert getattr(settings, "ACCOUNT_RATE_LIMITS", None) is not False
+
+
+def test_a_user_can_add_another_email_address(login, learner, django_capture_on_commit_callbacks):
+    client = login(learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_email"), {"action_add": "", "email": "second@example.test"})
+    assert response.status_code == 302
+    assert Email.objects.filter(to="second@example.test", kind__startswith="account:").exists()
