@@ -1,3 +1,98 @@
+from collections import OrderedDict
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outbox.models import Email
+from outbox.selectors import latest_emails_for
+from programs.models import Enrolment, Invitation, InvitationRun, Program, ProgramRun
+
+STATUS_FILTERS = ["pending", "accepted", "canceled", "expired"]
+
+
 def learner_dashboard(user) -> dict:
-    """What the learner dashboard shows for this app."""
-    return {"items": []}
+    """The learner's programs with the runs they are enrolled on; one query."""
+    programs: OrderedDict[int, dict] = OrderedDict()
+    enrolments = (
+        Enrolment.objects.filter(user=user)
+        .select_related("run__program__organisation")
+        .order_by("run__program__name", "run__starts_on", "run__code")
+    )
+    for enrolment in enrolments:
+        program = enrolment.run.program
+        entry = programs.setdefault(program.pk, {"program": program, "organisation": program.organisation, "runs": []})
+        entry["runs"].append(enrolment.run)
+    return {"items": list(programs.values())}
+
+
+def org_summary(organisation) -> list[tuple[str, int]]:
+    """Figures for the organiser home tile; two queries."""
+    pending = Invitation.objects.filter(
+        organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=timezone.now()
+    ).count()
+    programs = Program.objects.filter(organisation=organisation).count()
+    return [(_("programs"), programs), (_("pending invitations"), pending)]
+
+
+def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program]:
+    programs = Program.objects.filter(organisation=organisation).annotate(run_count=Count("runs"))
+    if program_ids is not None:
+        programs = programs.filter(pk__in=program_ids)
+    return programs.order_by("name")
+
+
+def _status_q(status: str) -> Q:
+    now = timezone.now()
+    if status == "pending":
+        return Q(status=Invitation.Status.PENDING, valid_until__gt=now)
+    if status == "expired":
+        return Q(status=Invitation.Status.EXPIRED) | Q(status=Invitation.Status.PENDING, valid_until__lte=now)
+    return Q(status=status)
+
+
+def run_invitations(run: ProgramRun, *, query: str = "", status: str = "") -> QuerySet[Invitation]:
+    invitations = Invitation.objects.filter(invitation_runs__run=run)
+    if query:
+        invitations = invitations.filter(Q(external_learner_id__icontains=query) | Q(email__icontains=query))
+    if status in STATUS_FILTERS:
+        invitations = invitations.filter(_status_q(status))
+    return invitations.prefetch_related(
+        Prefetch("invitation_runs", queryset=InvitationRun.objects.select_related("run").order_by("run__code"))
+    ).order_by("-created_at", "-id")
+
+
+def run_enrolments(run: ProgramRun, *, query: str = "") -> QuerySet[Enrolment]:
+    enrolments = Enrolment.objects.filter(run=run).select_related("user")
+    if query:
+        enrolments = enrolments.filter(Q(external_learner_id__icontains=query) | Q(user__email__icontains=query))
+    return enrolments.order_by("external_learner_id", "id")
+
+
+def with_email_status(invitations: list[Invitation]) -> list[Invitation]:
+    """Attach the latest email (delivery status and the link it carried) to each invitation; two queries."""
+    emails = latest_emails_for(invitations)
+    # The raw link exists only in the email that carried it: only its hash is stored on the invitation.
+    contexts = dict(Email.objects.filter(pk__in=[email.pk for email in emails.values()]).values_list("pk", "context"))
+    for invitation in invitations:
+        email = emails.get(invitation.pk)
+        invitation.email_status = email
+        invitation.link = (contexts.get(email.pk) or {}).get("url", "") if email else ""
+    return invitations
+
+
+def latest_link(invitation: Invitation) -> str:
+    """The acceptance link most recently emailed for this invitation ('' if none)."""
+    return with_email_status([invitation])[0].link
+
+
+def billing_by_month(organisation) -> list[dict]:
+    """Enrolments created through invitations, per month (UTC), newest first; one query."""
+    return list(
+        Enrolment.objects.filter(organisation=organisation, source=Enrolment.Source.INVITATION)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(enrolments=Count("id"), learners=Count("user", distinct=True))
+        .order_by("-month")
+    )

@@ -1,0 +1,86 @@
+"""Who may manage which program: the one place views ask.
+
+Learning managers (and admins) manage every program of their organisation; a program
+learner admin manages only the programs they hold that role on. Non-members get 404
+(through organisations.access), members without either role 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from organisations.access import get_membership_or_404
+from organisations.models import Role
+from programs.models import ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
+
+
+def manages_all_programs(membership) -> bool:
+    return membership.has_role(Role.LEARNING_MANAGER)
+
+
+def manageable_program_ids(membership) -> set[int] | None:
+    """None means every program of the organisation."""
+    if manages_all_programs(membership):
+        return None
+    return set(
+        ProgramLearnerAdmin.objects.filter(
+            user_id=membership.user_id, program__organisation_id=membership.organisation_id
+        ).values_list("program_id", flat=True)
+    )
+
+
+def program_manager_required(view):
+    """For organisation-wide program pages: any member who manages at least one program.
+
+    Sets request.org, request.membership and request.program_ids (None = all).
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, org_slug, *args, **kwargs):
+        membership = get_membership_or_404(request.user, org_slug)
+        program_ids = manageable_program_ids(membership)
+        if program_ids is not None and not program_ids:
+            raise PermissionDenied("You manage no program in this organisation.")
+        request.org = membership.organisation
+        request.membership = membership
+        request.program_ids = program_ids
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def can_manage(request, program: Program) -> bool:
+    return request.program_ids is None or program.pk in request.program_ids
+
+
+def get_program_for_manager(request, program_id: int) -> Program:
+    """A program of request.org the user manages: 404 if not in the organisation, 403 if not theirs."""
+    program = get_object_or_404(Program, pk=program_id, organisation=request.org)
+    if not can_manage(request, program):
+        raise PermissionDenied("You do not manage this program.")
+    return program
+
+
+def get_run_for_manager(request, program_id: int, run_id: int) -> ProgramRun:
+    program = get_program_for_manager(request, program_id)
+    run = get_object_or_404(ProgramRun, pk=run_id, program=program)
+    run.program = program
+    return run
+
+
+def get_invitation_for_manager(request, program_id: int, invitation_id: int) -> Invitation:
+    program = get_program_for_manager(request, program_id)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, program=program)
+    invitation.program = program
+    return invitation
+
+
+def get_batch_for_member(request, batch_id: int) -> ImportBatch:
+    """Learning managers see every upload of the organisation; program learner admins their own."""
+    batch = get_object_or_404(ImportBatch, pk=batch_id, organisation=request.org)
+    if request.program_ids is not None and batch.uploaded_by_id != request.user.pk:
+        raise PermissionDenied("This upload is not yours.")
+    return batch

@@ -1,0 +1,120 @@
+from datetime import UTC
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Program, ProgramRun
+from programs.services import DEFAULT_VALIDITY
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["name", "code", "kind", "description"]
+        help_texts = {"code": _("Unique within your organisation; used in CSV uploads (not case-sensitive).")}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RunForm(forms.ModelForm):
+    class Meta:
+        model = ProgramRun
+        fields = ["code", "name", "starts_on", "ends_on", "is_open"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+        help_texts = {"code": _("Unique within the program; used in CSV uploads (not case-sensitive).")}
+
+
+class RunChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, run):
+        return run.label
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """Read the organiser's input as UTC whatever the server's time zone."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            result = result.replace(tzinfo=None).replace(tzinfo=UTC)
+        return result
+
+
+class _RunsForm(forms.Form):
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["runs"] = RunChoiceField(
+            label=_("Runs"),
+            queryset=program.runs.filter(is_open=True).order_by("starts_on", "code"),
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Only open runs are listed."),
+        )
+
+
+class InviteForm(_RunsForm):
+    external_learner_id = forms.CharField(label=_("Learner ID"), max_length=100, help_text=_("Student or employee ID."))
+    email = forms.EmailField(label=_("Email"))
+    valid_until = UTCDateTimeField(
+        label=_("Invitation expiry (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("The emailed link works until this time or for four weeks, whichever comes first."),
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, program=program, **kwargs)
+        self.fields["valid_until"].initial = (
+            (timezone.now() + DEFAULT_VALIDITY).astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
+        )
+        self.order_fields(["external_learner_id", "email", "runs", "valid_until"])
+
+    def clean_valid_until(self):
+        value = self.cleaned_data["valid_until"]
+        if value <= timezone.now():
+            raise forms.ValidationError(_("The expiry must be in the future."))
+        return value
+
+
+class EnrolForm(_RunsForm):
+    external_learner_id = forms.CharField(
+        label=_("Learner ID"),
+        max_length=100,
+        help_text=_("The learner must have accepted an invitation of your organisation before."),
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, program=program, **kwargs)
+        self.order_fields(["external_learner_id", "runs"])
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("Up to 20 MB. Columns: external_learner_id, email, program_code, program_run_code, expiry_time."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large; the limit is %(limit)s MB.")
+                % {"limit": settings.MAX_UPLOAD_BYTES // 1_048_576}
+            )
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+class GrantForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Member"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        field.queryset = get_user_model().objects.filter(memberships__organisation=organisation).order_by("email")
+        field.label_from_instance = lambda user: user.email

@@ -1,0 +1,809 @@
+"""Every write of the programs app: programs and runs, invitations, enrolments, CSV imports."""
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learnerpass.lib.tabular import XLSX_MAGIC, Table, TableError, read_table
+from learnerpass.lib.tokens import new_token
+from organisations.models import Membership, Organisation
+from outbox.services import build_email, emails_queue
+from programs.access import manageable_program_ids
+from programs.models import (
+    Enrolment,
+    ImportBatch,
+    ImportBatchRows,
+    Invitation,
+    InvitationRun,
+    LearnerLink,
+    Program,
+    ProgramLearnerAdmin,
+    ProgramRun,
+    normalise_code,
+)
+
+LINK_LIFETIME = timedelta(weeks=4)
+DEFAULT_VALIDITY = timedelta(weeks=4)
+CSV_COLUMNS = ["external_learner_id", "email", "program_code", "program_run_code", "expiry_time"]
+EXPIRY_FORMAT_HELP = "YYYY-MM-DD HH:MM:SS"
+# Files up to this size are validated inside the request; bigger ones by a task while the page polls.
+INLINE_VALIDATE_BYTES = 256 * 1024
+# Batches up to this many rows are sent inside the request; bigger ones by a task.
+INLINE_SEND_ROWS = 2000
+# Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
+MAX_STORED_ERRORS = 20_000
+BULK_BATCH_SIZE = 2000
+
+# Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
+
+
+class ProgramsError(Exception):
+    """A refused action; the message is shown to the user."""
+
+
+# Programs and runs --------------------------------------------------------------------------------
+
+
+def _check_program_code(*, organisation: Organisation, code: str, exclude_pk: int | None = None) -> str:
+    code = code.strip()
+    if not code:
+        raise ProgramsError(_("Enter a code."))
+    clash = Program.objects.filter(organisation=organisation, code__iexact=code)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ProgramsError(_("Another program of this organisation already has the code “%(code)s”.") % {"code": code})
+    return code
+
+
+@transaction.atomic
+def program_create(*, organisation: Organisation, name: str, code: str, kind: str, description: str = "") -> Program:
+    code = _check_program_code(organisation=organisation, code=code)
+    return Program.objects.create(
+        organisation=organisation, name=name.strip(), code=code, kind=kind, description=description
+    )
+
+
+@transaction.atomic
+def program_update(*, program: Program, name: str, code: str, kind: str, description: str = "") -> Program:
+    program.code = _check_program_code(organisation=program.organisation, code=code, exclude_pk=program.pk)
+    program.name = name.strip()
+    program.kind = kind
+    program.description = description
+    program.save(update_fields=["name", "code", "kind", "description"])
+    return program
+
+
+def _check_run(*, program: Program, code: str, starts_on, ends_on, exclude_pk: int | None = None) -> str:
+    code = code.strip()
+    if not code:
+        raise ProgramsError(_("Enter a code."))
+    if ends_on < starts_on:
+        raise ProgramsError(_("A run cannot end before it starts."))
+    clash = ProgramRun.objects.filter(program=program, code__iexact=code)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ProgramsError(_("Another run of this program already has the code “%(code)s”.") % {"code": code})
+    return code
+
+
+@transaction.atomic
+def run_create(*, program: Program, code: str, name: str = "", starts_on, ends_on, is_open: bool = True) -> ProgramRun:
+    code = _check_run(program=program, code=code, starts_on=starts_on, ends_on=ends_on)
+    return ProgramRun.objects.create(
+        program=program, code=code, name=name.strip(), starts_on=starts_on, ends_on=ends_on, is_open=is_open
+    )
+
+
+@transaction.atomic
+def run_update(*, run: ProgramRun, code: str, name: str = "", starts_on, ends_on, is_open: bool) -> ProgramRun:
+    run.code = _check_run(program=run.program, code=code, starts_on=starts_on, ends_on=ends_on, exclude_pk=run.pk)
+    run.name = name.strip()
+    run.starts_on, run.ends_on, run.is_open = starts_on, ends_on, is_open
+    run.save(update_fields=["code", "name", "starts_on", "ends_on", "is_open"])
+    return run
+
+
+@transaction.atomic
+def learner_admin_grant(*, program: Program, user, granted_by) -> ProgramLearnerAdmin:
+    # Only members: someone outside the organisation must keep getting 404 on its pages.
+    if not Membership.objects.filter(organisation_id=program.organisation_id, user=user).exists():
+        raise ProgramsError(_("Only members of the organisation can manage a program."))
+    role, created = ProgramLearnerAdmin.objects.get_or_create(
+        program=program, user=user, defaults={"granted_by": granted_by}
+    )
+    if not created:
+        raise ProgramsError(_("%(email)s already manages this program.") % {"email": user.email})
+    return role
+
+
+@transaction.atomic
+def learner_admin_revoke(*, role: ProgramLearnerAdmin) -> None:
+    role.delete()
+
+
+# Invitations --------------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def link_expiry(valid_until: datetime, now: datetime) -> datetime:
+    return min(valid_until, now + LINK_LIFETIME)
+
+
+def _fmt_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _LinkMaker:
+    """Builds acceptance URLs without a reverse() per row (it shows at 100,000 rows)."""
+
+    def __init__(self):
+        placeholder = "TOKEN-PLACEHOLDER"
+        self.template = settings.SITE_URL + reverse("programs:invitation", kwargs={"token": placeholder})
+        self.placeholder = placeholder
+
+    def __call__(self, raw: str) -> str:
+        return self.template.replace(self.placeholder, raw)
+
+
+def _invitation_email(invitation: Invitation, *, raw: str, program: Program, run_labels: list[str], url_for):
+    return build_email(
+        to=invitation.email,
+        template="programs/invitation",
+        context={
+            "organisation": invitation.organisation.name,
+            "program": program.name,
+            "runs": run_labels,
+            "url": url_for(raw),
+            "expires_at": _fmt_utc(invitation.expires_at),
+        },
+        kind="program_invitation",
+        ref=invitation,
+    )
+
+
+def _pending_runs_for(*, organisation: Organisation, external_learner_id: str, runs) -> list[ProgramRun]:
+    now = timezone.now()
+    run_ids = InvitationRun.objects.filter(
+        run__in=runs,
+        invitation__organisation=organisation,
+        invitation__external_learner_id=external_learner_id,
+        invitation__status=Invitation.Status.PENDING,
+        invitation__valid_until__gt=now,
+    ).values_list("run_id", flat=True)
+    return [run for run in runs if run.pk in set(run_ids)]
+
+
+def _check_runs(program: Program, runs) -> None:
+    if not runs:
+        raise ProgramsError(_("Choose at least one run."))
+    for run in runs:
+        if run.program_id != program.pk:
+            raise ProgramsError(_("Run %(run)s is not a run of this program.") % {"run": run.code})
+        if not run.is_open:
+            raise ProgramsError(_("Run %(run)s is closed.") % {"run": run.code})
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    program: Program,
+    runs: list[ProgramRun],
+    external_learner_id: str,
+    email: str,
+    valid_until: datetime,
+    created_by,
+) -> Invitation:
+    """Invite one learner to runs of one program and email the link (after commit)."""
+    organisation = program.organisation
+    external_learner_id = external_learner_id.strip()
+    email = normalise_email(email)
+    now = timezone.now()
+    if not external_learner_id:
+        raise ProgramsError(_("Enter the learner ID."))
+    if valid_until <= now:
+        raise ProgramsError(_("The expiry must be in the future."))
+    _check_runs(program, runs)
+    link = LearnerLink.objects.filter(
+        organisation=organisation, external_learner_id=external_learner_id
+    ).select_related("user")
+    link = link.first()
+    if link and normalise_email(link.user.email) != email:
+        raise ProgramsError(
+            _("Learner ID %(id)s is linked to an account with another email address.") % {"id": external_learner_id}
+        )
+    if link:
+        enrolled = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run__code", flat=True))
+        if enrolled:
+            raise ProgramsError(
+                _("This learner is already enrolled on %(runs)s.") % {"runs": ", ".join(sorted(enrolled))}
+            )
+    pending = _pending_runs_for(organisation=organisation, external_learner_id=external_learner_id, runs=runs)
+    if pending:
+        raise ProgramsError(
+            _("A pending invitation for this learner and %(runs)s exists already. Resend it instead.")
+            % {"runs": ", ".join(run.code for run in pending)}
+        )
+    other = (
+        Invitation.objects.filter(
+            organisation=organisation,
+            external_learner_id=external_learner_id,
+            status=Invitation.Status.PENDING,
+            valid_until__gt=now,
+        )
+        .exclude(email=email)
+        .first()
+    )
+    if other:
+        raise ProgramsError(
+            _("Learner ID %(id)s has a pending invitation sent to %(email)s.")
+            % {"id": external_learner_id, "email": other.email}
+        )
+    invitation = Invitation(
+        organisation=organisation,
+        program=program,
+        external_learner_id=external_learner_id,
+        email=email,
+        valid_until=valid_until,
+        expires_at=link_expiry(valid_until, now),
+        created_by=created_by,
+        created_at=now,
+    )
+    raw = invitation.issue_token()
+    invitation.save()
+    InvitationRun.objects.bulk_create([InvitationRun(invitation=invitation, run=run) for run in runs])
+    email_row = _invitation_email(
+        invitation, raw=raw, program=program, run_labels=[run.label for run in runs], url_for=_LinkMaker()
+    )
+    emails_queue([email_row])
+    return invitation
+
+
+def _lock_invitation(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().select_related("organisation", "program").get(pk=invitation.pk)
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, user) -> Invitation:
+    """Issue a fresh link (the old one stops working at once) and email it again."""
+    invitation = _lock_invitation(invitation)
+    if invitation.effective_status != Invitation.Status.PENDING:
+        raise ProgramsError(_("Only a pending invitation can be sent again."))
+    now = timezone.now()
+    raw = invitation.issue_token()
+    invitation.expires_at = link_expiry(invitation.valid_until, now)
+    invitation.resent_at, invitation.resent_by = now, user
+    invitation.save(update_fields=["token_hash", "expires_at", "resent_at", "resent_by"])
+    runs = list(invitation.runs.all())
+    email_row = _invitation_email(
+        invitation, raw=raw, program=invitation.program, run_labels=[r.label for r in runs], url_for=_LinkMaker()
+    )
+    emails_queue([email_row])
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, user) -> Invitation:
+    invitation = _lock_invitation(invitation)
+    if invitation.effective_status != Invitation.Status.PENDING:
+        raise ProgramsError(_("This invitation is no longer pending."))
+    invitation.status = Invitation.Status.CANCELED
+    invitation.canceled_at, invitation.canceled_by = timezone.now(), user
+    invitation.save(update_fields=["status", "canceled_at", "canceled_by"])
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a link cannot be used, or None when it can."""
+    if invitation is None:
+        return _("This invitation link is not valid. It may have been replaced by a newer one; check your email.")
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return _("This invitation has already been used.")
+    if invitation.status == Invitation.Status.CANCELED:
+        return _("This invitation was canceled by the organisation.")
+    if invitation.effective_status == Invitation.Status.EXPIRED or invitation.is_expired:
+        return _("This invitation link has expired. Ask the organisation for a new one.")
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user) -> Invitation:
+    """Link the learner ID to the account and enrol it on every invited run."""
+    invitation = Invitation.by_token(token).select_for_update().select_related("organisation", "program").first()
+    problem = invitation_problem(invitation)
+    if problem:
+        raise ProgramsError(problem)
+    organisation = invitation.organisation
+    links = list(
+        LearnerLink.objects.select_for_update().filter(
+            Q(external_learner_id=invitation.external_learner_id) | Q(user=user), organisation=organisation
+        )
+    )
+    for link in links:
+        if link.external_learner_id == invitation.external_learner_id and link.user_id != user.pk:
+            raise ProgramsError(
+                _("This learner ID is already linked to another account. Sign in with that account to accept.")
+            )
+        if link.user_id == user.pk and link.external_learner_id != invitation.external_learner_id:
+            raise ProgramsError(
+                _(
+                    "Your account is linked to another learner ID in %(org)s. Ask the organisation to check the invitation."
+                )
+                % {"org": organisation.name}
+            )
+    if not links:
+        try:
+            with transaction.atomic():
+                LearnerLink.objects.create(
+                    organisation=organisation, external_learner_id=invitation.external_learner_id, user=user
+                )
+        except IntegrityError:
+            raise ProgramsError(_("This learner ID was just linked to another account.")) from None
+    now = timezone.now()
+    runs = list(invitation.runs.all())
+    already = set(Enrolment.objects.filter(user=user, run__in=runs).values_list("run_id", flat=True))
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                organisation=organisation,
+                run=run,
+                user=user,
+                external_learner_id=invitation.external_learner_id,
+                source=Enrolment.Source.INVITATION,
+                invitation=invitation,
+                created_at=now,
+            )
+            for run in runs
+            if run.pk not in already
+        ]
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_at, invitation.accepted_by = now, user
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    return invitation
+
+
+def invitations_expire(*, now: datetime | None = None) -> int:
+    """Mark pending invitations past their expiry; safe to run any number of times."""
+    now = now or timezone.now()
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, valid_until__lte=now).update(
+        status=Invitation.Status.EXPIRED
+    )
+
+
+@transaction.atomic
+def enrolment_create_direct(*, program: Program, runs: list[ProgramRun], external_learner_id: str, created_by):
+    """Enrol a learner whose ID is already linked to an account, without an invitation."""
+    external_learner_id = external_learner_id.strip()
+    _check_runs(program, runs)
+    link = (
+        LearnerLink.objects.filter(organisation=program.organisation, external_learner_id=external_learner_id)
+        .select_related("user")
+        .first()
+    )
+    if link is None:
+        raise ProgramsError(
+            _("Learner ID %(id)s is not linked to an account yet. Invite the learner instead.")
+            % {"id": external_learner_id}
+        )
+    already = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run_id", flat=True))
+    new_runs = [run for run in runs if run.pk not in already]
+    if not new_runs:
+        raise ProgramsError(_("This learner is already enrolled on every chosen run."))
+    now = timezone.now()
+    return Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                organisation=program.organisation,
+                run=run,
+                user=link.user,
+                external_learner_id=external_learner_id,
+                source=Enrolment.Source.DIRECT,
+                created_by=created_by,
+                created_at=now,
+            )
+            for run in new_runs
+        ]
+    )
+
+
+# Bulk import ----------------------------------------------------------------------------------------
+
+
+def parse_expiry(text: str) -> datetime | None:
+    """Exactly YYYY-MM-DD HH:MM:SS, in UTC; None when it is not that."""
+    if len(text) != 19 or text[10] != " " or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _sniff_table(upload) -> None:
+    """A quick look at a big file before it is stored, so a non-table is refused at once."""
+    head = upload.read(65536)
+    upload.seek(0)
+    if head.startswith(XLSX_MAGIC):
+        return
+    if b"\x00" in head[:4096]:
+        raise ProgramsError(_("This is not a CSV or XLSX table. Save the spreadsheet as CSV (UTF-8) or XLSX."))
+    first_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    if first_line.count(",") + first_line.count(";") < 1:
+        raise ProgramsError(_("This does not look like a table: the first row must name the columns."))
+
+
+@transaction.atomic
+def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBatch:
+    """Take an uploaded file: small ones are validated at once, big ones by a task after commit."""
+    name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ProgramsError(
+            _("The file is too large; the limit is %(limit)s MB.") % {"limit": settings.MAX_UPLOAD_BYTES // 1_048_576}
+        )
+    if not name.lower().endswith((".csv", ".xlsx", ".txt")):
+        raise ProgramsError(_("Upload a .csv or .xlsx file."))
+    if upload.size <= INLINE_VALIDATE_BYTES:
+        try:
+            table = read_table(upload)
+        except TableError as exc:
+            raise ProgramsError(str(exc)) from None
+        batch = ImportBatch.objects.create(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+        batch_validate_table(batch=batch, table=table)
+        return batch
+    _sniff_table(upload)
+    batch = ImportBatch(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+    batch.upload.save(name, ContentFile(upload.read()), save=False)
+    batch.save()
+    from programs.tasks import validate_batch
+
+    batch_id = batch.pk
+    transaction.on_commit(lambda: validate_batch.delay(batch_id))
+    return batch
+
+
+def batch_validate_stored(*, batch_id: int) -> None:
+    """The task's half of batch_upload: read the stored file and validate it (idempotent)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.VALIDATING).first()
+    if batch is None or not batch.upload:
+        return
+    try:
+        with batch.upload.open("rb") as handle:
+            table = read_table(handle)
+    except TableError as exc:
+        batch.status = ImportBatch.Status.INVALID
+        batch.message = str(exc)
+        batch.validated_at = timezone.now()
+        batch.save(update_fields=["status", "message", "validated_at"])
+    else:
+        with transaction.atomic():
+            batch_validate_table(batch=batch, table=table, progress=True)
+    batch.upload.delete(save=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+
+
+class _Validator:
+    """Checks every row against dictionaries loaded up front: no query per row."""
+
+    def __init__(self, *, organisation: Organisation, user, now: datetime):
+        self.now = now
+        membership = Membership.objects.filter(organisation=organisation, user=user).first()
+        self.allowed = manageable_program_ids(membership) if membership else set()
+        self.programs = {normalise_code(p.code): p for p in Program.objects.filter(organisation=organisation)}
+        self.programs_by_id = {p.pk: p for p in self.programs.values()}
+        self.runs: dict[tuple[int, str], ProgramRun] = {}
+        self.runs_by_id: dict[int, ProgramRun] = {}
+        for run in ProgramRun.objects.filter(program__organisation=organisation):
+            self.runs[(run.program_id, normalise_code(run.code))] = run
+            self.runs_by_id[run.pk] = run
+        self.link_user: dict[str, tuple[int, str]] = {}
+        self.email_learner: dict[str, str] = {}
+        for ext, user_id, email in LearnerLink.objects.filter(organisation=organisation).values_list(
+            "external_learner_id", "user_id", "user__email"
+        ):
+            self.link_user[ext] = (user_id, normalise_email(email))
+            self.email_learner[normalise_email(email)] = ext
+        self.pending: set[tuple[str, int]] = set()
+        self.pending_email: dict[str, str] = {}
+        for ext, run_id, email in InvitationRun.objects.filter(
+            invitation__organisation=organisation,
+            invitation__status=Invitation.Status.PENDING,
+            invitation__valid_until__gt=now,
+        ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
+            self.pending.add((ext, run_id))
+            self.pending_email[ext] = email
+        self.enrolled = set(Enrolment.objects.filter(organisation=organisation).values_list("user_id", "run_id"))
+
+    def validate(self, table: Table, progress: Callable[[int], None] | None = None):
+        errors: list[list] = []
+        notices: list[list] = []
+        valid: list[list] = []
+        missing = table.missing(CSV_COLUMNS)
+        if missing:
+            for column in missing:
+                errors.append([1, column, "", _("Missing column. The header must name every column of the template.")])
+            return errors, notices, valid
+        seen: dict[tuple[str, int], int] = {}
+        file_email: dict[str, tuple[str, int]] = {}
+        programs, runs, allowed = self.programs, self.runs, self.allowed
+        now = self.now
+        empty = _("This cell is empty.")
+        for count, (number, row) in enumerate(table.rows, start=1):
+            if progress and count % 20000 == 0:
+                progress(count)
+            row_errors = []
+            ext = row.get("external_learner_id", "")
+            raw_email = row.get("email", "")
+            email = raw_email.lower()
+            program_code = row.get("program_code", "")
+            run_code = row.get("program_run_code", "")
+            expiry_text = row.get("expiry_time", "")
+            if not ext:
+                row_errors.append(("external_learner_id", ext, empty))
+            if not email:
+                row_errors.append(("email", raw_email, empty))
+            elif not EMAIL_RE.match(email):
+                row_errors.append(("email", raw_email, _("This is not a valid email address.")))
+            program = run = None
+            if not program_code:
+                row_errors.append(("program_code", program_code, empty))
+            else:
+                program = programs.get(program_code.lower())
+                if program is None:
+                    row_errors.append(("program_code", program_code, _("No program has this code.")))
+                elif allowed is not None and program.pk not in allowed:
+                    row_errors.append(("program_code", program_code, _("You may not manage this program.")))
+                    program = None
+            if not run_code:
+                row_errors.append(("program_run_code", run_code, empty))
+            elif program is not None:
+                run = runs.get((program.pk, run_code.lower()))
+                if run is None:
+                    row_errors.append(
+                        ("program_run_code", run_code, _("No run has this code in program %s.") % program.code)
+                    )
+                elif not run.is_open:
+                    row_errors.append(("program_run_code", run_code, _("This run is closed.")))
+                    run = None
+            expiry = None
+            if not expiry_text:
+                row_errors.append(("expiry_time", expiry_text, empty))
+            else:
+                expiry = parse_expiry(expiry_text)
+                if expiry is None:
+                    row_errors.append(("expiry_time", expiry_text, _("Write the time as YYYY-MM-DD HH:MM:SS (UTC).")))
+                elif expiry <= now:
+                    row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
+            if ext and email:
+                earlier = file_email.get(ext)
+                if earlier is None:
+                    file_email[ext] = (email, number)
+                elif earlier[0] != email:
+                    row_errors.append(
+                        (
+                            "email",
+                            raw_email,
+                            _("Learner ID %(id)s has another email (%(email)s) on row %(row)s.")
+                            % {"id": ext, "email": earlier[0], "row": earlier[1]},
+                        )
+                    )
+                linked = self.link_user.get(ext)
+                if linked and linked[1] != email:
+                    row_errors.append(
+                        ("email", raw_email, _("Learner ID %s is linked to an account with another email.") % ext)
+                    )
+                other_ext = self.email_learner.get(email)
+                if other_ext is not None and other_ext != ext:
+                    row_errors.append(
+                        ("email", raw_email, _("This email belongs to the account of learner ID %s.") % other_ext)
+                    )
+                pending_email = self.pending_email.get(ext)
+                if pending_email is not None and pending_email != email:
+                    row_errors.append(
+                        (
+                            "email",
+                            raw_email,
+                            _("Learner ID %(id)s has a pending invitation sent to %(email)s.")
+                            % {"id": ext, "email": pending_email},
+                        )
+                    )
+            if ext and run is not None:
+                key = (ext, run.pk)
+                first = seen.get(key)
+                if first is not None:
+                    row_errors.append(
+                        ("program_run_code", run_code, _("Duplicate of row %s (same learner and run).") % first)
+                    )
+                else:
+                    seen[key] = number
+            if row_errors:
+                for column, value, reason in row_errors:
+                    errors.append([number, column, value, reason])
+                continue
+            if (ext, run.pk) in self.pending:
+                notices.append(
+                    [number, ext, _("A pending invitation for this learner and run exists; not sent again.")]
+                )
+                continue
+            linked = self.link_user.get(ext)
+            if linked and (linked[0], run.pk) in self.enrolled:
+                notices.append([number, ext, _("Already enrolled on this run.")])
+                continue
+            valid.append([number, ext, email, run.pk, expiry.strftime("%Y-%m-%dT%H:%M:%S")])
+        return errors, notices, valid
+
+    def totals(self, valid: list[list]) -> list[dict]:
+        counts = Counter(row[3] for row in valid)
+        result = []
+        for run_id, count in counts.items():
+            run = self.runs_by_id[run_id]
+            program = self.programs_by_id[run.program_id]
+            result.append({"program": program.code, "program_name": program.name, "run": run.code, "count": count})
+        return sorted(result, key=lambda item: (item["program"].lower(), item["run"].lower()))
+
+
+def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = False) -> ImportBatch:
+    """Validate every row; store errors (nothing sendable) or the valid rows and a preview."""
+    batch.row_count = len(table.rows)
+    report = None
+    if progress:
+        ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)
+
+        def report(count):
+            ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
+
+    validator = _Validator(organisation=batch.organisation, user=batch.uploaded_by, now=timezone.now())
+    errors, notices, valid = validator.validate(table, report)
+    batch.rows_checked = batch.row_count
+    batch.error_count = len(errors)
+    batch.errors = errors[:MAX_STORED_ERRORS]
+    batch.notices = notices[:MAX_STORED_ERRORS]
+    batch.validated_at = timezone.now()
+    if errors:
+        batch.status = ImportBatch.Status.INVALID
+        batch.message = _("Nothing was sent. Fix the errors below and upload the file again.")
+    elif not valid:
+        batch.status = ImportBatch.Status.INVALID
+        batch.message = (
+            _("Every row is already pending or enrolled: there is nothing to send.")
+            if notices
+            else _("The file has no rows.")
+        )
+    else:
+        batch.status = ImportBatch.Status.VALID
+        batch.totals = validator.totals(valid)
+        batch.invitation_count = len(valid)
+        ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def batch_send_start(*, batch: ImportBatch) -> bool:
+    """Claim a valid batch for sending; returns True when sent already, False when a task will send it.
+
+    The conditional UPDATE is the guard: a double click or a re-post finds the batch
+    no longer valid and sends nothing.
+    """
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALID).update(
+        status=ImportBatch.Status.SENDING
+    )
+    if not claimed:
+        raise ProgramsError(_("This file has already been sent, or it is not ready to send."))
+    if batch.invitation_count <= INLINE_SEND_ROWS:
+        batch_send(batch_id=batch.pk)
+        return True
+    from programs.tasks import send_batch
+
+    batch_id = batch.pk
+    transaction.on_commit(lambda: send_batch.delay(batch_id))
+    return False
+
+
+@transaction.atomic
+def batch_send(*, batch_id: int) -> int:
+    """Create every invitation of a claimed batch and its email, in one transaction. Idempotent."""
+    batch = (
+        ImportBatch.objects.select_for_update()
+        .select_related("organisation", "uploaded_by")
+        .filter(pk=batch_id, status=ImportBatch.Status.SENDING)
+        .first()
+    )
+    if batch is None:
+        return 0
+    organisation = batch.organisation
+    rows = ImportBatchRows.objects.get(batch=batch).rows
+    now = timezone.now()
+    runs = {run.pk: run for run in ProgramRun.objects.filter(program__organisation=organisation)}
+    programs = {p.pk: p for p in Program.objects.filter(organisation=organisation)}
+    # Another upload or a single invitation may have invited some of these learners since validation.
+    pending = set(
+        InvitationRun.objects.filter(
+            invitation__organisation=organisation,
+            invitation__status=Invitation.Status.PENDING,
+            invitation__valid_until__gt=now,
+        ).values_list("invitation__external_learner_id", "run_id")
+    )
+    groups: dict[tuple[str, int, str], list] = defaultdict(list)
+    for _number, ext, email, run_id, expiry in rows:
+        run = runs.get(run_id)
+        # A run deleted or closed since validation is left out rather than failing the whole file.
+        if run is None or not run.is_open or (ext, run_id) in pending:
+            continue
+        groups[(ext, run.program_id, expiry)].append((email, run_id))
+
+    invitations, raws, group_runs = [], [], []
+    for (ext, program_id, expiry), items in groups.items():
+        valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
+        raw, token_hash = new_token()
+        invitations.append(
+            Invitation(
+                organisation=organisation,
+                program_id=program_id,
+                external_learner_id=ext,
+                email=items[0][0],
+                valid_until=valid_until,
+                expires_at=link_expiry(valid_until, now),
+                token_hash=token_hash,
+                batch=batch,
+                created_by=batch.uploaded_by,
+                created_at=now,
+            )
+        )
+        raws.append(raw)
+        group_runs.append([run_id for _email, run_id in items])
+    created = Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
+    InvitationRun.objects.bulk_create(
+        (
+            InvitationRun(invitation_id=invitation.pk, run_id=run_id)
+            for invitation, run_ids in zip(created, group_runs, strict=True)
+            for run_id in run_ids
+        ),
+        batch_size=BULK_BATCH_SIZE * 2,
+    )
+    url_for = _LinkMaker()
+    emails = []
+    for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
+        invitation.organisation = organisation
+        emails.append(
+            _invitation_email(
+                invitation,
+                raw=raw,
+                program=programs[invitation.program_id],
+                run_labels=[runs[run_id].label for run_id in run_ids],
+                url_for=url_for,
+            )
+        )
+    emails_queue(emails)
+    batch.status = ImportBatch.Status.SENT
+    batch.sent_count = len(created)
+    batch.sent_at = timezone.now()
+    batch.message = ""
+    batch.save(update_fields=["status", "sent_count", "sent_at", "message"])
+    ImportBatchRows.objects.filter(batch=batch).delete()
+    return len(created)
+
+
+def batch_mark_failed(*, batch_id: int, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.SENDING).update(
+        status=ImportBatch.Status.FAILED, message=message[:2000]
+    )
+
+
+def csv_template_rows(now: datetime | None = None) -> list[list[str]]:
+    expiry = ((now or timezone.now()) + DEFAULT_VALIDITY).strftime("%Y-%m-%d 23:59:59")
+    return [["S0001", "learner@example.org", "MC-DATA", "2026-SPRING", expiry]]

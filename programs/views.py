@@ -1,0 +1,465 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from learnerpass.lib.csvexport import csv_response
+from organisations.access import org_member_required
+from organisations.models import Role
+from programs import selectors, services
+from programs.access import (
+    get_batch_for_member,
+    get_invitation_for_manager,
+    get_program_for_manager,
+    get_run_for_manager,
+    manages_all_programs,
+    program_manager_required,
+)
+from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
+from programs.models import ImportBatch, ImportBatchRows, Invitation, ProgramLearnerAdmin, ProgramRun
+
+PAGE_SIZE = 50
+
+
+def _program_url(program):
+    return redirect("programs:program", org_slug=program.organisation.slug, program_id=program.pk)
+
+
+# Programs and runs --------------------------------------------------------------------------------
+
+
+@program_manager_required
+def program_list(request):
+    programs = selectors.programs_for(request.org, request.program_ids)
+    return render(
+        request,
+        "programs/program_list.html",
+        {"programs": programs, "manages_all": manages_all_programs(request.membership)},
+    )
+
+
+@org_member_required(Role.LEARNING_MANAGER)
+def program_create(request):
+    form = ProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create(organisation=request.org, **form.cleaned_data)
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Program “%(name)s” created. Add its runs next.") % {"name": program.name})
+            return _program_url(program)
+    return render(request, "programs/program_form.html", {"form": form})
+
+
+@program_manager_required
+def program_detail(request, program_id):
+    program = get_program_for_manager(request, program_id)
+    runs = program.runs.all()
+    admins = program.learner_admins.select_related("user")
+    is_admin = request.membership.role == Role.ADMIN
+    return render(
+        request,
+        "programs/program_detail.html",
+        {
+            "program": program,
+            "runs": runs,
+            "admins": admins,
+            "grant_form": GrantForm(organisation=request.org) if is_admin else None,
+        },
+    )
+
+
+@program_manager_required
+def program_edit(request, program_id):
+    program = get_program_for_manager(request, program_id)
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(program=program, **form.cleaned_data)
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Program saved."))
+            return _program_url(program)
+    return render(request, "programs/program_form.html", {"form": form, "program": program})
+
+
+@program_manager_required
+def run_create(request, program_id):
+    program = get_program_for_manager(request, program_id)
+    form = RunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_create(program=program, **form.cleaned_data)
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Run %(code)s added.") % {"code": run.code})
+            return _program_url(program)
+    return render(request, "programs/run_form.html", {"form": form, "program": program})
+
+
+@program_manager_required
+def run_edit(request, program_id, run_id):
+    run = get_run_for_manager(request, program_id, run_id)
+    form = RunForm(request.POST or None, instance=run)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.run_update(run=run, **form.cleaned_data)
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Run saved."))
+            return _program_url(run.program)
+    return render(request, "programs/run_form.html", {"form": form, "program": run.program, "run": run})
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def learner_admin_grant(request, program_id):
+    request.program_ids = None
+    program = get_program_for_manager(request, program_id)
+    form = GrantForm(request.POST, organisation=request.org)
+    if form.is_valid():
+        try:
+            services.learner_admin_grant(program=program, user=form.cleaned_data["user"], granted_by=request.user)
+        except services.ProgramsError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("%(email)s now manages this program.") % {"email": form.cleaned_data["user"].email}
+            )
+    else:
+        messages.error(request, _("Choose a member of the organisation."))
+    return _program_url(program)
+
+
+@require_POST
+@org_member_required(Role.ADMIN)
+def learner_admin_revoke(request, program_id, role_id):
+    request.program_ids = None
+    program = get_program_for_manager(request, program_id)
+    role = get_object_or_404(ProgramLearnerAdmin.objects.select_related("user"), pk=role_id, program=program)
+    services.learner_admin_revoke(role=role)
+    messages.success(request, _("%(email)s no longer manages this program.") % {"email": role.user.email})
+    return _program_url(program)
+
+
+# Per run: enrolled learners and invitations ---------------------------------------------------------
+
+
+def _list_params(request):
+    query = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    status = status if status in selectors.STATUS_FILTERS else ""
+    params = {key: value for key, value in (("q", query), ("status", status)) if value}
+    return query, status, urlencode(params)
+
+
+@program_manager_required
+def run_enrolled(request, program_id, run_id):
+    run = get_run_for_manager(request, program_id, run_id)
+    query, _status, query_string = _list_params(request)
+    page = Paginator(selectors.run_enrolments(run, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programs/run_enrolled.html",
+        {"run": run, "program": run.program, "page": page, "query": query, "query_string": query_string},
+    )
+
+
+@program_manager_required
+def run_invitations(request, program_id, run_id):
+    run = get_run_for_manager(request, program_id, run_id)
+    query, status, query_string = _list_params(request)
+    page = Paginator(selectors.run_invitations(run, query=query, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    selectors.with_email_status(list(page.object_list))
+    return render(
+        request,
+        "programs/run_invitations.html",
+        {
+            "run": run,
+            "program": run.program,
+            "page": page,
+            "query": query,
+            "status": status,
+            "statuses": Invitation.Status.choices,
+            "query_string": query_string,
+        },
+    )
+
+
+@program_manager_required
+def run_enrolled_csv(request, program_id, run_id):
+    run = get_run_for_manager(request, program_id, run_id)
+    query, _status, _qs = _list_params(request)
+    rows = (
+        (e.external_learner_id, e.user.email, e.get_source_display(), e.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+        for e in selectors.run_enrolments(run, query=query).iterator(chunk_size=2000)
+    )
+    return csv_response(
+        f"{run.program.code}-{run.code}-enrolled.csv",
+        ["external_learner_id", "email", "source", "enrolled_at_utc"],
+        rows,
+    )
+
+
+@program_manager_required
+def run_invitations_csv(request, program_id, run_id):
+    run = get_run_for_manager(request, program_id, run_id)
+    query, status, _qs = _list_params(request)
+    invitations = selectors.run_invitations(run, query=query, status=status)
+    rows = (
+        (
+            inv.external_learner_id,
+            inv.email,
+            " ".join(item.run.code for item in inv.invitation_runs.all()),
+            inv.valid_until.strftime("%Y-%m-%d %H:%M:%S"),
+            inv.effective_status,
+            inv.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+        for inv in invitations.iterator(chunk_size=2000)
+    )
+    return csv_response(
+        f"{run.program.code}-{run.code}-invitations.csv",
+        ["external_learner_id", "email", "runs", "expiry_time_utc", "status", "created_at_utc"],
+        rows,
+    )
+
+
+# Invitations ------------------------------------------------------------------------------------------
+
+
+@program_manager_required
+def invite(request, program_id):
+    program = get_program_for_manager(request, program_id)
+    form = InviteForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                program=program,
+                runs=list(form.cleaned_data["runs"]),
+                external_learner_id=form.cleaned_data["external_learner_id"],
+                email=form.cleaned_data["email"],
+                valid_until=form.cleaned_data["valid_until"],
+                created_by=request.user,
+            )
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect(
+                "programs:invitation_detail",
+                org_slug=request.org.slug,
+                program_id=program.pk,
+                invitation_id=invitation.pk,
+            )
+    return render(request, "programs/invite.html", {"form": form, "program": program})
+
+
+@program_manager_required
+def invitation_detail(request, program_id, invitation_id):
+    invitation = get_invitation_for_manager(request, program_id, invitation_id)
+    selectors.with_email_status([invitation])
+    linked = invitation.organisation.learner_links.filter(external_learner_id=invitation.external_learner_id).exists()
+    return render(
+        request,
+        "programs/invitation_detail.html",
+        {
+            "invitation": invitation,
+            "program": invitation.program,
+            "runs": invitation.runs.all(),
+            "linked": linked,
+        },
+    )
+
+
+def _back_to(request, invitation):
+    target = request.POST.get("next", "")
+    if target.startswith(f"/o/{request.org.slug}/") and "//" not in target:
+        return redirect(target)
+    return redirect(
+        "programs:invitation_detail",
+        org_slug=request.org.slug,
+        program_id=invitation.program_id,
+        invitation_id=invitation.pk,
+    )
+
+
+@require_POST
+@program_manager_required
+def invitation_resend(request, program_id, invitation_id):
+    invitation = get_invitation_for_manager(request, program_id, invitation_id)
+    try:
+        services.invitation_resend(invitation=invitation, user=request.user)
+    except services.ProgramsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("A fresh link was sent to %(email)s; the old one no longer works.") % {"email": invitation.email}
+        )
+    return _back_to(request, invitation)
+
+
+@require_POST
+@program_manager_required
+def invitation_cancel(request, program_id, invitation_id):
+    invitation = get_invitation_for_manager(request, program_id, invitation_id)
+    try:
+        services.invitation_cancel(invitation=invitation, user=request.user)
+    except services.ProgramsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The invitation to %(email)s was canceled.") % {"email": invitation.email})
+    return _back_to(request, invitation)
+
+
+@program_manager_required
+def enrol(request, program_id):
+    program = get_program_for_manager(request, program_id)
+    form = EnrolForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.enrolment_create_direct(
+                program=program,
+                runs=list(form.cleaned_data["runs"]),
+                external_learner_id=form.cleaned_data["external_learner_id"],
+                created_by=request.user,
+            )
+        except services.ProgramsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Learner %(id)s enrolled on %(runs)s.")
+                % {
+                    "id": form.cleaned_data["external_learner_id"].strip(),
+                    "runs": ", ".join(e.run.code for e in created),
+                },
+            )
+            return _program_url(program)
+    return render(request, "programs/enrol.html", {"form": form, "program": program})
+
+
+def invitation(request, token):
+    """The learner's link: GET shows the program and a button; only POST enrols."""
+    invitation = Invitation.by_token(token).select_related("organisation", "program").first()
+    problem = services.invitation_problem(invitation)
+    if problem:
+        return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
+    context = {"invitation": invitation, "runs": invitation.runs.all()}
+    if not request.user.is_authenticated:
+        # Following the link proves the address, so signing up with it needs no second confirmation.
+        request.session["account_verified_email"] = invitation.email
+        context["auth_query"] = urlencode({"next": request.path, "email": invitation.email})
+        return render(request, "programs/invitation.html", context)
+    if request.method == "POST":
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except services.ProgramsError as exc:
+            return render(request, "link_invalid.html", {"problem": str(exc)}, status=409)
+        messages.success(
+            request,
+            _("You are enrolled in %(program)s of %(org)s.")
+            % {"program": invitation.program.name, "org": invitation.organisation.name},
+        )
+        return redirect("me")
+    return render(request, "programs/invitation.html", context)
+
+
+# Bulk upload ---------------------------------------------------------------------------------------------
+
+
+@program_manager_required
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_upload(
+                organisation=request.org, uploaded_by=request.user, upload=form.cleaned_data["file"]
+            )
+        except services.ProgramsError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
+    recent = ImportBatch.objects.filter(organisation=request.org).select_related("uploaded_by")
+    if request.program_ids is not None:
+        recent = recent.filter(uploaded_by=request.user)
+    return render(request, "programs/import_upload.html", {"form": form, "recent": recent[:10]})
+
+
+@program_manager_required
+def import_template(request):
+    return csv_response("invitations-template.csv", services.CSV_COLUMNS, services.csv_template_rows())
+
+
+@program_manager_required
+def import_batch(request, batch_id):
+    batch = get_batch_for_member(request, batch_id)
+    context = {"batch": batch, "form": UploadForm()}
+    if batch.status == ImportBatch.Status.INVALID:
+        context["errors_page"] = Paginator(batch.errors, PAGE_SIZE).get_page(request.GET.get("page"))
+    elif batch.status == ImportBatch.Status.VALID:
+        stored = ImportBatchRows.objects.filter(batch=batch).values_list("rows", flat=True).first() or []
+        page = Paginator(stored, PAGE_SIZE).get_page(request.GET.get("page"))
+        runs = {
+            run.pk: run
+            for run in ProgramRun.objects.filter(program__organisation=request.org).select_related("program")
+        }
+        context["rows_page"] = page
+        context["preview"] = [
+            {
+                "number": number,
+                "ext": ext,
+                "email": email,
+                "program": runs[run_id].program.code if run_id in runs else "?",
+                "run": runs[run_id].code if run_id in runs else "?",
+                "expiry": expiry.replace("T", " "),
+            }
+            for number, ext, email, run_id, expiry in page.object_list
+        ]
+    if request.htmx:
+        return render(request, "programs/_batch_status.html", context)
+    return render(request, "programs/import_batch.html", context)
+
+
+@program_manager_required
+def import_batch_errors_csv(request, batch_id):
+    batch = get_batch_for_member(request, batch_id)
+    return csv_response(
+        f"errors-{batch.file_name.rsplit('.', 1)[0]}.csv", ["row", "column", "value", "reason"], batch.errors
+    )
+
+
+@require_POST
+@program_manager_required
+def import_batch_send(request, batch_id):
+    batch = get_batch_for_member(request, batch_id)
+    try:
+        services.batch_send_start(batch=batch)
+    except services.ProgramsError as exc:
+        messages.error(request, str(exc))
+    # No message on success: the batch page says "N invitations sent" once done, here or by the task.
+    return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
+
+
+# Billing -----------------------------------------------------------------------------------------------------
+
+
+@org_member_required(Role.LEARNING_MANAGER)
+def billing(request):
+    months = selectors.billing_by_month(request.org)
+    return render(request, "programs/billing.html", {"months": months})
+
+
+@org_member_required(Role.LEARNING_MANAGER)
+def billing_csv(request):
+    rows = (
+        (m["month"].strftime("%Y-%m"), m["enrolments"], m["learners"]) for m in selectors.billing_by_month(request.org)
+    )
+    return csv_response(f"{request.org.slug}-billing.csv", ["month", "enrolments_via_invitation", "learners"], rows)
