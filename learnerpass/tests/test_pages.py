@@ -69,3 +69,11 @@ def test_account_emails_go_through_the_outbox(client, db, django_capture_on_comm
     assert email.kind == "account:email_confirmation_signup"
     assert email.status == Email.Status.SENT
     assert "/accounts/confirm-email/" in email.body_text
+
+
+def test_pages_are_translated_into_french(login, learner):
+    client = login(learner)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    body = client.get(reverse("me")).content.decode()
+    assert "Mes apprentissages" in body
+    assert '<html lang="fr">' in body
