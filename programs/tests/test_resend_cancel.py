@@ -1,0 +1,81 @@
+import pytest
+from django.urls import reverse
+
+from programs.models import Invitation
+from programs.tests.helpers import invite, token_of
+
+
+def action_url(name, org, invitation):
+    return reverse(
+        f"programs:invitation_{name}",
+        kwargs={"org_slug": org.slug, "program_id": invitation.program_id, "invitation_id": invitation.pk},
+    )
+
+
+def test_resend_issues_a_fresh_link_and_kills_the_old_one(client, login, org, learning_manager, program, run):
+    invitation, old = invite(program, [run])
+    response = login(learning_manager).post(action_url("resend", org, invitation))
+    assert response.status_code == 302
+    new = token_of(invitation)
+    assert new != old
+    invitation.refresh_from_db()
+    assert invitation.resent_by == learning_manager and invitation.resent_at
+    client.logout()
+    assert client.get(reverse("programs:invitation", kwargs={"token": old})).status_code == 404
+    assert client.get(reverse("programs:invitation", kwargs={"token": new})).status_code == 200
+
+
+def test_cancel_records_who_and_when_and_the_link_shows_an_error(client, login, org, learning_manager, program, run):
+    invitation, token = invite(program, [run])
+    login(learning_manager).post(action_url("cancel", org, invitation))
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.CANCELED
+    assert invitation.canceled_by == learning_manager and invitation.canceled_at
+    client.logout()
+    response = client.get(reverse("programs:invitation", kwargs={"token": token}))
+    assert response.status_code == 410
+    assert "This invitation was canceled" in response.content.decode()
+
+
+def test_canceling_twice_says_it_is_no_longer_pending(login, org, learning_manager, program, run):
+    invitation, _ = invite(program, [run])
+    client = login(learning_manager)
+    client.post(action_url("cancel", org, invitation))
+    response = client.post(action_url("cancel", org, invitation), follow=True)
+    assert "no longer pending" in response.content.decode()
+
+
+def test_a_canceled_invitation_cannot_be_resent(login, org, learning_manager, program, run):
+    invitation, token = invite(program, [run])
+    client = login(learning_manager)
+    client.post(action_url("cancel", org, invitation))
+    response = client.post(action_url("resend", org, invitation), follow=True)
+    assert "Only a pending invitation can be sent again." in response.content.decode()
+    assert token_of(invitation) == token
+
+
+@pytest.mark.parametrize("name", ["resend", "cancel"])
+def test_get_on_a_mutation_is_405(login, org, learning_manager, program, run, name):
+    invitation, _ = invite(program, [run])
+    assert login(learning_manager).get(action_url(name, org, invitation)).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["resend", "cancel"])
+def test_outsider_gets_404_and_organiser_403(login, org, outsider, organiser, program, run, name):
+    invitation, _ = invite(program, [run])
+    assert login(outsider).post(action_url(name, org, invitation)).status_code == 404
+    assert login(organiser).post(action_url(name, org, invitation)).status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+
+def test_an_invitation_of_another_organisation_is_404(login, org, other_org, learning_manager, run):
+    from programs.tests.conftest import make_program, make_run
+
+    foreign_program = make_program(other_org)
+    invitation, _ = invite(foreign_program, [make_run(foreign_program)])
+    url = reverse(
+        "programs:invitation_cancel",
+        kwargs={"org_slug": org.slug, "program_id": foreign_program.pk, "invitation_id": invitation.pk},
+    )
+    assert login(learning_manager).post(url).status_code == 404
