@@ -1,0 +1,328 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from outbox.models import Email
+from programs import services
+from programs.models import Enrolment, ImportBatch, Invitation, LearnerLink
+from programs.tests.conftest import future_text, make_program, make_run
+from programs.tests.helpers import invite
+
+HEADER = "external_learner_id,email,program_code,program_run_code,expiry_time"
+
+
+def csv_file(lines, name="invites.csv", header=HEADER, sep=",", newline="\n", bom=False) -> SimpleUploadedFile:
+    text = newline.join([header.replace(",", sep)] + [line.replace(",", sep) for line in lines]) + newline
+    data = ("\ufeff" if bom else "") + text
+    return SimpleUploadedFile(name, data.encode("utf-8"), content_type="text/csv")
+
+
+def upload(client, org, file):
+    return client.post(reverse("programs:import_upload", kwargs={"org_slug": org.slug}), {"file": file})
+
+
+def batch_url(org, batch, name="import_batch"):
+    return reverse(f"programs:{name}", kwargs={"org_slug": org.slug, "batch_id": batch.pk})
+
+
+def errors_of(batch):
+    return {(row, column, reason) for row, column, _value, reason in batch.errors}
+
+
+@pytest.fixture
+def manager_client(login, learning_manager):
+    return login(learning_manager)
+
+
+def test_the_template_has_the_header_and_an_example_row(manager_client, org):
+    response = manager_client.get(reverse("programs:import_template", kwargs={"org_slug": org.slug}))
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == HEADER
+    assert len(lines) == 2 and lines[1].startswith("S0001,learner@example.org,")
+
+
+def test_a_clean_file_gives_a_preview_and_send_creates_invitations_and_one_email_per_learner(
+    manager_client, org, learning_manager, program, run, run2, django_capture_on_commit_callbacks
+):
+    expiry = future_text()
+    response = upload(
+        manager_client,
+        org,
+        csv_file(
+            [
+                f"S1,one@example.test,MC-DATA,2026-SPRING,{expiry}",
+                f"S1,one@example.test,mc-data,2026-autumn,{expiry}",
+                f"S2,two@example.test,MC-DATA,2026-SPRING,{expiry}",
+            ]
+        ),
+    )
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == batch_url(org, batch)
+    assert batch.status == ImportBatch.Status.VALID
+    assert batch.totals == [
+        {"program": "MC-DATA", "program_name": "Data literacy", "run": "2026-AUTUMN", "count": 1},
+        {"program": "MC-DATA", "program_name": "Data literacy", "run": "2026-SPRING", "count": 2},
+    ]
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "Send invitations" in page and "two@example.test" in page
+    assert not Invitation.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(batch_url(org, batch, "import_batch_send"))
+    assert response.status_code == 302
+    assert "2 invitations sent." in manager_client.get(batch_url(org, batch)).content.decode()
+    s1 = Invitation.objects.get(external_learner_id="S1")
+    assert {r.code for r in s1.runs.all()} == {"2026-SPRING", "2026-AUTUMN"}
+    assert s1.batch == batch and s1.created_by == learning_manager
+    assert Email.objects.filter(kind="program_invitation").count() == 2
+    assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
+
+
+def test_sending_twice_sends_nothing_twice(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    response = manager_client.post(batch_url(org, batch, "import_batch_send"), follow=True)
+    assert "already been sent" in response.content.decode()
+    assert Invitation.objects.count() == 1
+    assert Email.objects.count() == 1
+    # The task is idempotent too: a second delivery finds the batch sent and does nothing.
+    assert services.batch_send(batch_id=batch.pk) == 0
+
+
+def test_every_error_is_listed_by_row_and_column_and_nothing_is_sent(
+    manager_client, org, program, run, closed_run, other_program, linked_learner
+):
+    make_run(other_program, "D1")
+    expiry = future_text()
+    lines = [
+        f",bad-email,MC-DATA,2026-SPRING,{expiry}",  # row 2: empty id, invalid email
+        f"S3,s3@example.test,NOPE,2026-SPRING,{expiry}",  # row 3: unknown program
+        f"S4,s4@example.test,MC-DATA,D1,{expiry}",  # row 4: run of another program
+        f"S5,s5@example.test,MC-DATA,2025-OLD,{expiry}",  # row 5: closed run
+        "S6,s6@example.test,MC-DATA,2026-SPRING,2026-13-01 10:00",  # row 6: bad expiry
+        "S7,s7@example.test,MC-DATA,2026-SPRING,2020-01-01 10:00:00",  # row 7: past expiry
+        f"S8,s8@example.test,MC-DATA,2026-SPRING,{expiry}",  # row 8: fine
+        f"S8,s8@example.test,MC-DATA,2026-SPRING,{expiry}",  # row 9: duplicate of 8
+        f"S8,other@example.test,MC-DATA,2026-AUTUMN-X,{expiry}",  # row 10: second email for S8, unknown run
+        f"S-LINKED,someone@example.test,MC-DATA,2026-SPRING,{expiry}",  # row 11: linked to another email
+        f"S12,{linked_learner.email},MC-DATA,2026-SPRING,{expiry}",  # row 12: email of another learner ID
+        f"S13,s13@example.test,MC-DATA,,{expiry}",  # row 13: empty run
+    ]
+    response = upload(manager_client, org, csv_file(lines))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    errors = errors_of(batch)
+    assert (2, "external_learner_id", "This cell is empty.") in errors
+    assert (2, "email", "This is not a valid email address.") in errors
+    assert (3, "program_code", "No program has this code.") in errors
+    assert (4, "program_run_code", "No run has this code in program MC-DATA.") in errors
+    assert (5, "program_run_code", "This run is closed.") in errors
+    assert (6, "expiry_time", "Write the time as YYYY-MM-DD HH:MM:SS (UTC).") in errors
+    assert (7, "expiry_time", "The expiry must be in the future.") in errors
+    assert (9, "program_run_code", "Duplicate of row 8 (same learner and run).") in errors
+    assert (10, "email", "Learner ID S8 has another email (s8@example.test) on row 8.") in errors
+    assert (11, "email", "Learner ID S-LINKED is linked to an account with another email.") in errors
+    assert (12, "email", "This email belongs to the account of learner ID S-LINKED.") in errors
+    assert (13, "program_run_code", "This cell is empty.") in errors
+    assert not any(row == 8 for row, *_ in errors)
+    page = manager_client.get(response["Location"]).content.decode()
+    assert "Nothing was sent" in page and "Send invitations" not in page
+    assert "Upload the corrected file" in page
+    assert manager_client.post(batch_url(org, batch, "import_batch_send")).status_code == 302
+    assert not Invitation.objects.exists() and not Email.objects.exists()
+
+
+def test_the_errors_download_lists_row_column_value_reason_with_formulas_neutralised(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"=cmd(),x@example.test,MC-DATA,NOPE,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    response = manager_client.get(batch_url(org, batch, "import_batch_errors"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == "row,column,value,reason"
+    assert "2,program_run_code,NOPE,No run has this code in program MC-DATA." in text
+    upload(manager_client, org, csv_file([f"x,x@example.test,=HYPERLINK(1),R,{future_text()}"]))
+    response = manager_client.get(batch_url(org, ImportBatch.objects.first(), "import_batch_errors"))
+    assert "'=HYPERLINK(1)" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_a_missing_column_is_reported(manager_client, org, program):
+    upload(
+        manager_client, org, csv_file(["S1,a@example.test,MC-DATA"], header="external_learner_id,email,program_code")
+    )
+    batch = ImportBatch.objects.get()
+    assert {(r, c) for r, c, _ in errors_of(batch)} == {(1, "program_run_code"), (1, "expiry_time")}
+
+
+def test_a_program_the_uploader_does_not_manage_is_an_error_on_that_row(
+    login, org, program_admin, program, run, other_program
+):
+    make_run(other_program, "D1")
+    expiry = future_text()
+    upload(
+        login(program_admin),
+        org,
+        csv_file([f"S1,a@example.test,MC-DATA,2026-SPRING,{expiry}", f"S2,b@example.test,DEG-ENG,D1,{expiry}"]),
+    )
+    batch = ImportBatch.objects.get()
+    assert errors_of(batch) == {(3, "program_code", "You may not manage this program.")}
+
+
+def test_spreadsheet_exports_are_read_bom_semicolon_crlf_spaces_any_case_any_column_order(
+    manager_client, org, program, run
+):
+    header = "Program_Code,Email,External_Learner_ID,Expiry_Time,Program_Run_Code"
+    line = f" mc-data , ONE@Example.TEST ,  S1 ,{future_text()}, 2026-spring "
+    upload(manager_client, org, csv_file([line], header=header, sep=";", newline="\r\n", bom=True))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.VALID, batch.errors
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    invitation = Invitation.objects.get()
+    assert (invitation.external_learner_id, invitation.email) == ("S1", "one@example.test")
+
+
+def test_an_xlsx_upload_works(manager_client, org, program, run):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["S1", "one@example.test", "MC-DATA", "2026-SPRING", future_text()])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload(manager_client, org, SimpleUploadedFile("invites.xlsx", buffer.getvalue()))
+    assert ImportBatch.objects.get().status == ImportBatch.Status.VALID
+
+
+@pytest.mark.parametrize(
+    ("file", "message"),
+    [
+        (SimpleUploadedFile("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary"), "not a CSV or XLSX"),
+        (SimpleUploadedFile("notes.csv", b"just some words\nand more\n"), "does not look like a table"),
+        (SimpleUploadedFile("empty.csv", b""), "empty"),
+        (SimpleUploadedFile("photo.png", b"a,b\n1,2\n"), "Upload a .csv or .xlsx file"),
+    ],
+)
+def test_a_file_that_is_not_a_table_is_refused_and_nothing_is_stored(manager_client, org, file, message):
+    response = upload(manager_client, org, file)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_file_that_is_too_large_is_refused(manager_client, org, settings):
+    settings.MAX_UPLOAD_BYTES = 100
+    response = upload(manager_client, org, csv_file(["x" * 200]))
+    assert "too large" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_rows_already_pending_are_reported_not_sent_again(manager_client, org, program, run, run2):
+    invite(program, [run], ext="S1", email="one@example.test")
+    expiry = future_text()
+    upload(
+        manager_client,
+        org,
+        csv_file(
+            [f"S1,one@example.test,MC-DATA,2026-SPRING,{expiry}", f"S1,one@example.test,MC-DATA,2026-AUTUMN,{expiry}"]
+        ),
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.VALID
+    assert [n[0] for n in batch.notices] == [2]
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    assert Invitation.objects.count() == 2
+    assert [r.code for r in Invitation.objects.get(batch=batch).runs.all()] == ["2026-AUTUMN"]
+
+
+def test_a_pending_invitation_with_another_email_is_an_error(manager_client, org, program, run, run2):
+    invite(program, [run], ext="S1", email="one@example.test")
+    upload(manager_client, org, csv_file([f"S1,two@example.test,MC-DATA,2026-AUTUMN,{future_text()}"]))
+    assert errors_of(ImportBatch.objects.get()) == {
+        (2, "email", "Learner ID S1 has a pending invitation sent to one@example.test.")
+    }
+
+
+def test_already_enrolled_learners_are_reported_and_a_file_with_nothing_to_send_says_so(
+    manager_client, org, program, run, linked_learner
+):
+    Enrolment.objects.create(
+        organisation=org, run=run, user=linked_learner, external_learner_id="S-LINKED", source="direct"
+    )
+    upload(manager_client, org, csv_file([f"S-LINKED,{linked_learner.email},MC-DATA,2026-SPRING,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.notices[0][2] == "Already enrolled on this run."
+    assert "nothing to send" in batch.message
+
+
+def test_a_big_file_is_validated_and_sent_by_tasks_while_the_page_polls(
+    manager_client, org, program, run, run2, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "INLINE_VALIDATE_BYTES", 10)
+    monkeypatch.setattr(services, "INLINE_SEND_ROWS", 1)
+    expiry = future_text()
+    lines = [
+        f"S{i},l{i}@example.test,MC-DATA,{code},{expiry}" for i in range(30) for code in ("2026-SPRING", "2026-AUTUMN")
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload(manager_client, org, csv_file(lines))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.VALIDATING and batch.upload
+    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in polled and "<html" not in polled
+    for callback in callbacks:
+        callback()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALID and batch.row_count == 60 and not batch.upload
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(batch_url(org, batch, "import_batch_send"))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SENT and batch.sent_count == 30
+    assert Invitation.objects.count() == 30 and Email.objects.count() == 30
+
+
+def test_a_failing_send_task_marks_the_batch_failed_and_creates_nothing(manager_client, org, program, run, monkeypatch):
+    from programs import tasks
+
+    upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.SENDING)
+    monkeypatch.setattr(services, "emails_queue", lambda emails: 1 / 0)
+    tasks.send_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert not Invitation.objects.exists()
+
+
+def test_a_program_learner_admin_cannot_see_someone_elses_upload(
+    login, org, learning_manager, program_admin, program, run
+):
+    upload(login(learning_manager), org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    assert login(program_admin).get(batch_url(org, batch)).status_code == 403
+
+
+def test_uploads_of_another_organisation_are_404(login, org, other_org, outsider, learning_manager):
+    batch = ImportBatch.objects.create(organisation=other_org, uploaded_by=outsider, file_name="x.csv")
+    assert login(learning_manager).get(batch_url(org, batch)).status_code == 404
+
+
+def test_the_accepting_learner_of_a_bulk_invitation_is_linked(login, manager_client, org, program, run, learner):
+    upload(manager_client, org, csv_file([f"S1,{learner.email},MC-DATA,2026-SPRING,{future_text()}"]))
+    manager_client.post(batch_url(org, ImportBatch.objects.get(), "import_batch_send"))
+    url = Email.objects.get().context["url"]
+    login(learner).post(url.replace("http://testserver", ""))
+    assert LearnerLink.objects.get(user=learner).external_learner_id == "S1"
+
+
+def test_get_on_send_is_405(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
+    assert manager_client.get(batch_url(org, ImportBatch.objects.get(), "import_batch_send")).status_code == 405
+
+
+def test_codes_that_clash_case_insensitively_are_refused(org):
+    make_program(org, code="ABC")
+    with pytest.raises(services.ProgramsError, match="already has the code"):
+        services.program_create(organisation=org, name="x", code=" abc ", kind="degree")
