@@ -1,0 +1,348 @@
+"""Activities, playlists and their Open Badges 2.0 badge classes, tasks, evidence and assertions.
+
+Everything reached from outside the organiser area has a random `public_id`, never
+a database id, so badge classes and assertions can be published without revealing
+how many there are.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from learnerpass.models import LinkToken
+from organisations.models import Organisation
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_link_code() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PublishStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+
+
+class Activity(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_activities")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    criteria = models.TextField(
+        _("what a learner does to earn the badge"),
+        blank=True,
+        help_text=_("Copied into the badge's criteria when the activity is published."),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=PublishStatus.choices, default=PublishStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["status", "start_date"], name="badges_activity_catalogue")]
+
+    def __str__(self):
+        return self.title
+
+    def get_public_url(self):
+        return reverse("badges:public_activity", kwargs={"public_id": self.public_id})
+
+
+class Playlist(models.Model):
+    class Rule(models.TextChoices):
+        ALL = "all", _("All activities")
+        AT_LEAST = "at_least", _("At least N activities")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_playlists")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    rule = models.CharField(_("completion rule"), max_length=10, choices=Rule.choices, default=Rule.ALL)
+    min_count = models.PositiveSmallIntegerField(
+        _("N (for “at least N”)"), default=1, help_text=_("Used only with the “at least N activities” rule.")
+    )
+    activities = models.ManyToManyField(Activity, through="PlaylistItem", related_name="playlists")
+    status = models.CharField(max_length=12, choices=PublishStatus.choices, default=PublishStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("playlist")
+        verbose_name_plural = _("playlists")
+
+    def __str__(self):
+        return self.title
+
+    def get_public_url(self):
+        return reverse("badges:public_playlist", kwargs={"public_id": self.public_id})
+
+    def required_count(self, total: int) -> int:
+        if self.rule == self.Rule.AT_LEAST:
+            return max(1, min(self.min_count, total))
+        return total
+
+
+class PlaylistItem(models.Model):
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="playlist_items")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["playlist", "activity"], name="badges_playlist_activity_once")]
+
+    def __str__(self):
+        return f"{self.playlist} #{self.position}: {self.activity}"
+
+
+class BadgeClass(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_classes")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    activity = models.OneToOneField(Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="badge")
+    playlist = models.OneToOneField(Playlist, on_delete=models.CASCADE, null=True, blank=True, related_name="badge")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"))
+    criteria = models.TextField(_("criteria"), blank=True)
+    # Sanitised PNG or SVG bytes as uploaded; empty means the generated default image.
+    image = models.FileField(_("image"), upload_to="badges/images/", blank=True)
+    colour = models.CharField(max_length=7, default="#1f4e79")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("badge class")
+        verbose_name_plural = _("badge classes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(activity__isnull=True) | Q(playlist__isnull=True), name="badges_badge_one_source"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def image_kind(self) -> str:
+        return "png" if self.image and self.image.name.lower().endswith(".png") else "svg"
+
+    @property
+    def source(self):
+        return self.activity or self.playlist
+
+
+class Task(models.Model):
+    class Evidence(models.TextChoices):
+        NONE = "none", _("No evidence")
+        TEXT = "text", _("Text")
+        LINK = "link", _("Link")
+        FILE = "file", _("File")
+
+    class Approval(models.TextChoices):
+        SELF = "self", _("Self-approval")
+        PEER = "peer", _("Peer review")
+        ORGANISER = "organiser", _("Organiser review")
+
+    badge = models.ForeignKey(BadgeClass, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    evidence_kind = models.CharField(_("evidence"), max_length=10, choices=Evidence.choices, default=Evidence.TEXT)
+    approval = models.CharField(_("approval"), max_length=10, choices=Approval.choices, default=Approval.ORGANISER)
+    peer_review_days = models.PositiveSmallIntegerField(_("days before a peer review falls to organisers"), default=7)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def requires_evidence(self) -> bool:
+        return self.evidence_kind != self.Evidence.NONE
+
+
+class Quest(models.Model):
+    """A learner working towards a badge whose tasks need evidence."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    badge = models.ForeignKey(BadgeClass, on_delete=models.CASCADE, related_name="quests")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_quests")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["badge", "learner"], name="badges_one_quest_per_learner")]
+
+    def __str__(self):
+        return f"{self.learner} → {self.badge}"
+
+
+class EvidenceSubmission(models.Model):
+    """The learner's current evidence for one task; a resubmission replaces a rejected one."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="submissions")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_evidence")
+    text = models.TextField(_("text"), blank=True)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    file = models.FileField(_("file"), upload_to="badges/evidence/%Y/%m/", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(_("comment"), blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # A peer review nobody did in time falls to the organisers' queue.
+    escalated = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "learner"], name="badges_one_submission_per_task")]
+        indexes = [models.Index(fields=["status", "escalated"], name="badges_evidence_queue")]
+
+    def __str__(self):
+        return f"{self.learner} – {self.task} ({self.status})"
+
+
+class Assertion(models.Model):
+    class Source(models.TextChoices):
+        EMAIL = "email", _("Issued by email")
+        LINK = "link", _("Claimed through the link")
+        QUEST = "quest", _("Earned by completing tasks")
+        PLAYLIST = "playlist", _("Completed the playlist")
+
+    badge = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="assertions")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    # The email is kept to find the holder and skip duplicates; only its salted hash is published.
+    recipient_email = models.EmailField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="badge_assertions"
+    )
+    salt = models.CharField(max_length=32)
+    identity = models.CharField(max_length=80)
+    issued_on = models.DateTimeField()
+    expires = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The approved evidence at the time of issue, so the public document needs no further query.
+    evidence = models.JSONField(default=list, blank=True)
+    show_evidence = models.BooleanField(_("show my evidence on the public page"), default=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Derived: the badge image with this assertion baked in, made on first request.
+    baked_image = models.FileField(upload_to="badges/baked/", blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["badge", "recipient_email"],
+                condition=Q(revoked_at__isnull=True),
+                name="badges_one_live_assertion_per_email",
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "revoked_at"], name="badges_assertion_holder")]
+
+    def __str__(self):
+        return f"{self.badge} → {self.recipient_email}"
+
+    def get_absolute_url(self):
+        return reverse("badges:assertion", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AssertionClaim(LinkToken):
+    """The emailed link that attaches an assertion issued to an address to the account that follows it."""
+
+    assertion = models.OneToOneField(Assertion, on_delete=models.CASCADE, related_name="claim")
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    def __str__(self):
+        return f"claim of {self.assertion_id}"
+
+
+class BadgeLink(models.Model):
+    """The badge's shareable claim link (and QR code).
+
+    Unlike an emailed personal link, this one is meant to be shown again and printed on
+    posters, so its code is stored as is; "new link" replaces it when it has leaked.
+    """
+
+    badge = models.OneToOneField(BadgeClass, on_delete=models.CASCADE, related_name="link")
+    code = models.CharField(max_length=64, unique=True, default=new_link_code)
+    enabled = models.BooleanField(_("link is on"), default=False)
+    expires_at = models.DateTimeField(_("expires (UTC)"), null=True, blank=True)
+    max_claims = models.PositiveIntegerField(_("maximum number of claims"), null=True, blank=True)
+    claims_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"link for {self.badge}"
+
+
+class BadgeEvent(models.Model):
+    """Audit trail: who did what to which badge, when."""
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        EDITED = "edited", _("Edited")
+        ISSUED = "issued", _("Issued")
+        CLAIMED = "claimed", _("Claimed")
+        REVOKED = "revoked", _("Revoked")
+        LINK_CHANGED = "link_changed", _("Link changed")
+        EVIDENCE_SUBMITTED = "evidence_submitted", _("Evidence submitted")
+        EVIDENCE_APPROVED = "evidence_approved", _("Evidence approved")
+        EVIDENCE_REJECTED = "evidence_rejected", _("Evidence rejected")
+        ESCALATED = "escalated", _("Peer review escalated")
+        INVITED = "invited", _("Invited to a playlist")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    badge = models.ForeignKey(BadgeClass, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.detail}"

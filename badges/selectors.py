@@ -1,3 +1,132 @@
+"""Reads of the badges app: organiser lists, queues, the learner dashboard and the catalogue."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from badges.models import (
+    Activity,
+    Assertion,
+    BadgeClass,
+    EvidenceSubmission,
+    Playlist,
+    PlaylistItem,
+    PublishStatus,
+    Quest,
+    Task,
+)
+
+
+def organiser_queue(organisation):
+    """Evidence waiting for the organisers: organiser-reviewed tasks and peer reviews that fell to them."""
+    return (
+        EvidenceSubmission.objects.filter(
+            task__badge__organisation=organisation, status=EvidenceSubmission.Status.SUBMITTED
+        )
+        .filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
+        .select_related("task__badge", "learner")
+        .order_by("submitted_at", "id")
+    )
+
+
+def peer_queue(user):
+    """Peer reviews this learner may do: other learners' evidence on badges they hold or work towards."""
+    holds = Assertion.objects.filter(badge_id=OuterRef("task__badge_id"), recipient=user, revoked_at__isnull=True)
+    quests = Quest.objects.filter(badge_id=OuterRef("task__badge_id"), learner=user)
+    return (
+        EvidenceSubmission.objects.filter(
+            status=EvidenceSubmission.Status.SUBMITTED, escalated=False, task__approval=Task.Approval.PEER
+        )
+        .exclude(learner=user)
+        .filter(Q(Exists(holds)) | Q(Exists(quests)))
+        .select_related("task__badge__organisation", "learner")
+        .order_by("submitted_at", "id")
+    )
+
+
+def org_summary(organisation) -> list[tuple[str, int]]:
+    """Figures for the organiser home tile (two queries)."""
+    from django.utils.translation import gettext as _
+
+    counts = Activity.objects.filter(organisation=organisation).aggregate(
+        total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
+    )
+    pending = organiser_queue(organisation).count()
+    return [
+        (_("published activities"), counts["published"]),
+        (_("evidence waiting for review"), pending),
+    ]
+
+
+def badge_holders(badge: BadgeClass):
+    return badge.assertions.select_related("recipient").order_by("-issued_on", "-id")
+
+
 def learner_dashboard(user) -> dict:
-    """What the learner dashboard shows for this app."""
-    return {"items": []}
+    """The learner's badges, quests and playlist progress, in a constant number of queries."""
+    assertions = list(
+        Assertion.objects.filter(recipient=user)
+        .select_related("badge__organisation", "badge__activity")
+        .order_by("-issued_on", "-id")
+    )
+    live = [a for a in assertions if not a.is_revoked]
+    held_badges = {a.badge_id for a in live}
+    quests = [
+        q
+        for q in Quest.objects.filter(learner=user, status=Quest.Status.IN_PROGRESS)
+        .select_related("badge__organisation")
+        .order_by("-started_at")
+        if q.badge_id not in held_badges
+    ]
+    held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
+    held_playlist_badges = {a.badge_id for a in live if a.badge.activity_id is None}
+    items = list(
+        PlaylistItem.objects.filter(
+            playlist__status=PublishStatus.PUBLISHED,
+            playlist__items__activity_id__in=held_activities or [0],
+        )
+        .select_related("playlist__organisation", "playlist__badge", "activity")
+        .distinct()
+        .order_by("playlist_id", "position", "id")
+    )
+    playlists: dict[int, dict] = {}
+    for item in items:
+        entry = playlists.setdefault(
+            item.playlist_id, {"playlist": item.playlist, "done": [], "left": [], "completed": False}
+        )
+        (entry["done"] if item.activity_id in held_activities else entry["left"]).append(item.activity)
+    for entry in playlists.values():
+        playlist = entry["playlist"]
+        total = len(entry["done"]) + len(entry["left"])
+        entry["required"] = playlist.required_count(total)
+        entry["total"] = total
+        badge = getattr(playlist, "badge", None)
+        entry["completed"] = badge is not None and badge.pk in held_playlist_badges
+        entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
+    reviews = peer_queue(user).count()
+    return {
+        "assertions": assertions,
+        "quests": quests,
+        "playlists": list(playlists.values()),
+        "peer_reviews": reviews,
+    }
+
+
+def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=None, date_to=None):
+    """Published activities and playlists matching the search."""
+    activities = Activity.objects.filter(status=PublishStatus.PUBLISHED, organisation__isnull=False)
+    playlists = Playlist.objects.filter(status=PublishStatus.PUBLISHED)
+    if q:
+        activities = activities.filter(Q(title__icontains=q) | Q(description__icontains=q))
+        playlists = playlists.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if organiser:
+        activities = activities.filter(organisation__name__icontains=organiser)
+        playlists = playlists.filter(organisation__name__icontains=organiser)
+    if place:
+        activities = activities.filter(place__icontains=place)
+        playlists = playlists.filter(items__activity__place__icontains=place).distinct()
+    if date_from:
+        activities = activities.filter(Q(end_date__gte=date_from) | Q(end_date__isnull=True, start_date__gte=date_from))
+    if date_to:
+        activities = activities.filter(start_date__lte=date_to)
+    activities = activities.select_related("organisation", "badge").order_by("start_date", "title", "id")
+    playlists = playlists.select_related("organisation", "badge").annotate(n_activities=Count("items", distinct=True))
+    return activities, playlists.order_by("title", "id")

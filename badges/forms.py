@@ -1,0 +1,172 @@
+import os
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from badges.models import Activity, BadgeClass, BadgeLink, Playlist, Task
+
+EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".md", ".docx", ".odt", ".pptx",
+                       ".xlsx", ".ods", ".odp", ".mp3", ".mp4"}  # fmt: skip
+EVIDENCE_MAX_BYTES = min(settings.MAX_UPLOAD_BYTES, 10 * 1024 * 1024)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["title", "description", "criteria", "start_date", "end_date", "place"]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "criteria": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return data
+
+
+class PlaylistForm(forms.ModelForm):
+    activities = forms.ModelMultipleChoiceField(
+        queryset=Activity.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Activities (published ones, in the order ticked below)"),
+    )
+
+    class Meta:
+        model = Playlist
+        fields = ["title", "description", "rule", "min_count"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activities"].queryset = Activity.objects.filter(
+            organisation=organisation, status="published"
+        ).order_by("title", "id")
+        if self.instance.pk and not self.is_bound:
+            self.initial["activities"] = list(self.instance.items.values_list("activity_id", flat=True))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rule") == Playlist.Rule.AT_LEAST and not data.get("min_count"):
+            self.add_error("min_count", _("Say how many activities complete the playlist."))
+        return data
+
+
+class BadgeForm(forms.ModelForm):
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        help_text=_("PNG or SVG, at most 512 KB. Without one, a clean image is generated from the name."),
+    )
+    remove_image = forms.BooleanField(label=_("Use the generated image instead"), required=False)
+
+    class Meta:
+        model = BadgeClass
+        fields = ["name", "description", "criteria"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "criteria": forms.Textarea(attrs={"rows": 3})}
+
+
+class LinkForm(forms.ModelForm):
+    new_code = forms.BooleanField(
+        label=_("Replace the link with a new one (the old link and QR code stop working)"), required=False
+    )
+
+    class Meta:
+        model = BadgeLink
+        fields = ["enabled", "expires_at", "max_claims"]
+        widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+
+class IssueEmailsForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.org, ben@example.org"}),
+        help_text=_("One or many, separated by commas, spaces or new lines."),
+    )
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One or many, separated by commas, spaces or new lines."),
+    )
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["title", "description", "evidence_kind", "approval", "peer_review_days"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_peer_review_days(self):
+        days = self.cleaned_data["peer_review_days"]
+        if not 1 <= days <= 90:
+            raise forms.ValidationError(_("Between 1 and 90 days."))
+        return days
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (published)"), max_length=500)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(forms.Form):
+    text = forms.CharField(label=_("Your evidence"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    url = forms.URLField(label=_("Link to your work"), required=False, assume_scheme="https")
+    file = forms.FileField(label=_("File"), required=False)
+
+    def __init__(self, *args, task: Task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        kind = task.evidence_kind
+        if kind != Task.Evidence.TEXT:
+            self.fields["text"].label = _("Note (optional)")
+        if kind != Task.Evidence.LINK:
+            del self.fields["url"]
+        else:
+            self.fields["url"].required = True
+        if kind != Task.Evidence.FILE:
+            del self.fields["file"]
+        else:
+            self.fields["file"].required = True
+            self.fields["file"].help_text = _(
+                "At most %(mb)s MB: PDF, images, text, office documents, audio or video."
+            ) % {"mb": EVIDENCE_MAX_BYTES // 1_048_576}
+        if kind == Task.Evidence.TEXT:
+            self.fields["text"].required = True
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return upload
+        if upload.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large: at most %(mb)s MB.") % {"mb": EVIDENCE_MAX_BYTES // 1_048_576}
+            )
+        ext = os.path.splitext(upload.name)[1].lower()
+        if ext not in EVIDENCE_EXTENSIONS:
+            raise forms.ValidationError(_("This type of file is not accepted."))
+        head = upload.read(8)
+        upload.seek(0)
+        if ext == ".pdf" and not head.startswith(b"%PDF"):
+            raise forms.ValidationError(_("This file is not a real PDF."))
+        if ext == ".png" and not head.startswith(b"\x89PNG"):
+            raise forms.ValidationError(_("This file is not a real PNG image."))
+        if ext in {".jpg", ".jpeg"} and not head.startswith(b"\xff\xd8"):
+            raise forms.ValidationError(_("This file is not a real JPEG image."))
+        return upload
