@@ -1,0 +1,259 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from learnerpass.models import LinkToken
+from organisations.models import Organisation
+
+
+class ActivityType(models.TextChoices):
+    YOUTH_EXCHANGE = "youth_exchange", _("Youth exchange")
+    TRAINING_COURSE = "training_course", _("Training course / youth workers' mobility")
+    VOLUNTEERING = "volunteering", _("Volunteering")
+    SOLIDARITY_PROJECT = "solidarity_project", _("Solidarity project")
+    YOUTH_PARTICIPATION = "youth_participation", _("Youth participation activity")
+    OTHER = "other", _("Other")
+
+
+# Which part a participant describes, by activity type (team members always describe tasks):
+# a training course is a programme of training activities; volunteers and solidarity projects
+# are about the tasks people took on; an exchange is a programme of activities the participants
+# took part in; in a youth participation activity young people run the activity themselves, so
+# they describe tasks; for anything else the learner may describe both.
+PARTICIPANT_PARTS = {
+    ActivityType.YOUTH_EXCHANGE: ("training_activities",),
+    ActivityType.TRAINING_COURSE: ("training_activities",),
+    ActivityType.VOLUNTEERING: ("tasks",),
+    ActivityType.SOLIDARITY_PROJECT: ("tasks",),
+    ActivityType.YOUTH_PARTICIPATION: ("tasks",),
+    ActivityType.OTHER: ("tasks", "training_activities"),
+}
+
+
+class Project(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="certificate_projects")
+    title = models.CharField(_("title"), max_length=200)
+    activity_type = models.CharField(_("activity type"), max_length=30, choices=ActivityType.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    venue = models.CharField(_("venue"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("certificate language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    representative_name = models.CharField(_("representative's name"), max_length=200)
+    representative_role = models.CharField(_("representative's role"), max_length=200)
+    mentor_name = models.CharField(_("mentor or facilitator's name"), max_length=200, blank=True)
+    mentor_role = models.CharField(_("mentor or facilitator's role"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self):
+        return self.title
+
+    def parts_for(self, role: str) -> tuple[str, ...]:
+        if role == Individual.Role.TEAM_MEMBER:
+            return ("tasks",)
+        return PARTICIPANT_PARTS.get(self.activity_type, ("tasks", "training_activities"))
+
+
+def _public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Individual(models.Model):
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        TEAM_MEMBER = "team_member", _("Team member")
+
+    class Status(models.TextChoices):
+        NOT_INVITED = "not_invited", _("Not invited")
+        EDITING = "editing", _("Editing")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        ACCEPTED = "accepted", _("Accepted")
+
+    # While the learner holds the data the organiser may not change it.
+    HELD_BY_LEARNER = (Status.EDITING, Status.CHANGES_REQUESTED)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="individuals")
+    # The learner's address in links, so no database id appears in them.
+    public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False)
+    first_name = models.CharField(_("first name"), max_length=100)
+    surname = models.CharField(_("surname"), max_length=100)
+    email = models.EmailField(_("email"))
+    country = CountryField(_("country of residence"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificate_individuals",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_INVITED, db_index=True)
+    # Three snapshots: the organiser reads only submitted and accepted data, never the draft.
+    draft_data = models.JSONField(default=dict, blank=True)
+    submitted_data = models.JSONField(default=dict, blank=True)
+    accepted_data = models.JSONField(default=dict, blank=True)
+    # {"general": "...", "fields": {"<key>": "..."}} from the last request for changes.
+    review_comments = models.JSONField(default=dict, blank=True)
+    edit_message = models.TextField(_("message to the learner"), blank=True)
+    connect_sent_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    edit_invited_at = models.DateTimeField(null=True, blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["surname", "first_name", "id"]
+        verbose_name = _("individual")
+        verbose_name_plural = _("individuals")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "email"], name="certificates_one_individual_per_email"),
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                condition=models.Q(user__isnull=False),
+                name="certificates_one_individual_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.surname}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.surname}"
+
+    @property
+    def held_by_learner(self) -> bool:
+        return self.status in self.HELD_BY_LEARNER
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return self.project.parts_for(self.role)
+
+
+class IndividualInvitation(LinkToken):
+    """An emailed link: connect the account, or connect (if needed) and edit."""
+
+    class Kind(models.TextChoices):
+        CONNECT = "connect", _("Connect")
+        EDIT = "edit", _("Edit")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        USED = "used", _("Used")
+        CANCELED = "canceled", _("Canceled")
+
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.individual}"
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        UPDATED = "updated", _("Edited by the organiser")
+        CONNECT_SENT = "connect_sent", _("Connect invitation sent")
+        CONNECTED = "connected", _("Account connected")
+        EDIT_INVITED = "edit_invited", _("Invited to edit")
+        EDITING = "editing", _("Started editing")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        ACCEPTED = "accepted", _("Accepted")
+        CERTIFICATE_GENERATED = "certificate_generated", _("Certificate generated")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
+
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self):
+        return f"{self.individual}: {self.action}"
+
+
+# No 0/O, 1/I/L: codes are read off paper and typed in.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 16
+
+
+def new_certificate_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(code: str) -> str:
+    raw = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        SUPERSEDED = "superseded", _("Superseded")
+        REVOKED = "revoked", _("Revoked")
+
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="certificates")
+    code = models.CharField(max_length=24, unique=True, default=new_certificate_code, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID, db_index=True)
+    # What the certificate says, frozen when it was generated: the PDF and the verification page
+    # show this, whatever happens to the individual's data later.
+    data = models.JSONField(default=dict, blank=True)
+    pdf = models.FileField(upload_to="certificates/pdf/%Y/%m/", blank=True)
+    render_error = models.TextField(blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    revoked_reason = models.TextField(_("reason"), blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.pdf)
+
+    @property
+    def filename(self) -> str:
+        name = "".join(ch if ch.isalnum() else "-" for ch in self.data.get("holder", "certificate"))
+        return f"{name}-{self.code}.pdf"

@@ -1,3 +1,213 @@
+"""Reads of the certificates app. Organiser reads never touch a learner's draft."""
+
+import difflib
+import re
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from certificates import content
+from certificates.models import Certificate, Individual, Project
+
+Status = Individual.Status
+
+
+def get_project_for_member(request, pk: int) -> Project:
+    project = Project.objects.filter(pk=pk, organisation=request.org).select_related("organisation").first()
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def get_individual_for_member(request, pk: int) -> Individual:
+    individual = (
+        Individual.objects.filter(pk=pk, project__organisation=request.org)
+        .select_related("project__organisation", "user")
+        .defer("draft_data")
+        .first()
+    )
+    if individual is None:
+        raise Http404("No such individual.")
+    return individual
+
+
+def get_certificate_for_member(request, pk: int) -> Certificate:
+    certificate = (
+        Certificate.objects.filter(pk=pk, individual__project__organisation=request.org)
+        .select_related("individual__project")
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return certificate
+
+
+def get_individual_for_learner(user, public_id: str) -> Individual:
+    """The learner's own record; someone else's is simply not found."""
+    individual = (
+        Individual.objects.filter(public_id=public_id, user=user).select_related("project__organisation").first()
+    )
+    if individual is None:
+        raise Http404("No such certificate data.")
+    return individual
+
+
+def projects_for_org(organisation):
+    return (
+        Project.objects.filter(organisation=organisation)
+        .annotate(
+            individual_count=Count("individuals"),
+            awaiting_review=Count("individuals", filter=Q(individuals__status=Status.SUBMITTED)),
+            accepted_count=Count("individuals", filter=Q(individuals__status=Status.ACCEPTED)),
+        )
+        .order_by("-start_date", "title")
+    )
+
+
+def individuals_for_project(project: Project, *, query: str = "", status: str = ""):
+    individuals = Individual.objects.filter(project=project).defer("draft_data", "submitted_data", "accepted_data")
+    if query:
+        individuals = individuals.filter(
+            Q(first_name__icontains=query) | Q(surname__icontains=query) | Q(email__icontains=query)
+        )
+    if status:
+        individuals = individuals.filter(status=status)
+    return individuals.order_by("surname", "first_name", "id")
+
+
+def current_certificates(individuals: list[Individual]) -> dict[int, Certificate]:
+    """The latest certificate of each individual, in one query."""
+    latest: dict[int, Certificate] = {}
+    for certificate in (
+        Certificate.objects.filter(individual__in=individuals)
+        .exclude(status=Certificate.Status.SUPERSEDED)
+        .order_by("individual_id", "issued_at", "id")
+        .only("id", "individual_id", "code", "status", "pdf", "render_error", "issued_at")
+    ):
+        latest[certificate.individual_id] = certificate
+    return latest
+
+
+def certificate_progress(project: Project) -> dict:
+    """How far the project's current certificates have rendered (one query)."""
+    figures = Certificate.objects.filter(individual__project=project, status=Certificate.Status.VALID).aggregate(
+        total=Count("id"),
+        rendered=Count("id", filter=~Q(pdf="")),
+        failed=Count("id", filter=Q(pdf="") & ~Q(render_error="")),
+    )
+    figures["pending"] = figures["total"] - figures["rendered"] - figures["failed"]
+    figures["done"] = figures["total"] > 0 and figures["pending"] == 0
+    figures["percent"] = round(100 * figures["rendered"] / figures["total"]) if figures["total"] else 0
+    return figures
+
+
+def rendered_certificates(project: Project):
+    return (
+        Certificate.objects.filter(individual__project=project, status=Certificate.Status.VALID)
+        .exclude(pdf="")
+        .only("id", "code", "pdf", "data")
+        .order_by("id")
+    )
+
+
+def awaiting_review_count(organisation) -> int:
+    return Individual.objects.filter(project__organisation=organisation, status=Status.SUBMITTED).count()
+
+
+def org_summary(organisation) -> list[tuple[str, int]]:
+    from django.utils.translation import gettext as _
+
+    figures = Project.objects.filter(organisation=organisation).aggregate(
+        projects=Count("id", distinct=True),
+        submitted=Count("individuals", filter=Q(individuals__status=Status.SUBMITTED)),
+    )
+    return [(_("awaiting review"), figures["submitted"]), (_("projects"), figures["projects"])]
+
+
+# Review -------------------------------------------------------------------------------------------
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Segments (op, text) with op in equal/delete/insert, word by word, for a readable diff."""
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    segments: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(("equal", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                segments.append(("delete", "".join(a[i1:i2])))
+            if j2 > j1:
+                segments.append(("insert", "".join(b[j1:j2])))
+    return segments
+
+
+def review_rows(individual: Individual) -> list[dict]:
+    """Each field of the submission beside its accepted value; changed ones carry a diff."""
+    accepted = content.clean_data(individual.accepted_data)
+    submitted = content.clean_data(individual.submitted_data)
+    comments = (individual.review_comments or {}).get("fields", {})
+    rows = []
+    for field in content.FIELDS:
+        old, new = accepted[field.key], submitted[field.key]
+        if not old and not new:
+            continue
+        changed = old != new
+        rows.append(
+            {
+                "field": field,
+                "accepted": old,
+                "submitted": new,
+                "changed": changed,
+                "diff": word_diff(old, new) if changed and field.long and old else None,
+                "comment": comments.get(field.key, ""),
+            }
+        )
+    return rows
+
+
+def data_groups(data: dict, parts: tuple[str, ...] | None = None) -> list[dict]:
+    """A snapshot as groups of (label, value) for read-only display, skipping empty values."""
+    data = content.clean_data(data)
+    groups: dict[str, list] = {}
+    for field in content.FIELDS:
+        if parts is not None and field.key in ("tasks", "training_activities") and field.key not in parts:
+            continue
+        if data[field.key]:
+            groups.setdefault(str(field.group), []).append({"field": field, "value": data[field.key]})
+    return [{"title": title, "items": items} for title, items in groups.items()]
+
+
+# Learner ------------------------------------------------------------------------------------------
+
+
 def learner_dashboard(user) -> dict:
-    """What the learner dashboard shows for this app."""
-    return {"items": []}
+    """The learner's projects, what waits for them and their certificates (two queries)."""
+    if not user.is_authenticated:
+        return {"items": [], "waiting": [], "certificates": []}
+    individuals = list(
+        Individual.objects.filter(user=user)
+        .select_related("project__organisation")
+        .only(
+            "id",
+            "public_id",
+            "status",
+            "review_comments",
+            "project__title",
+            "project__start_date",
+            "project__end_date",
+            "project__organisation__name",
+        )
+        .order_by("-project__start_date", "id")
+    )
+    certificates = list(
+        Certificate.objects.filter(individual__user=user, status=Certificate.Status.VALID)
+        .exclude(pdf="")
+        .select_related("individual__project")
+        .only("id", "code", "issued_at", "status", "pdf", "individual__project__title")
+        .order_by("-issued_at")
+    )
+    waiting = [i for i in individuals if i.status in Individual.HELD_BY_LEARNER]
+    return {"items": individuals, "waiting": waiting, "certificates": certificates}

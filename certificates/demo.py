@@ -1,0 +1,136 @@
+"""Demo project with an individual in every state and one generated certificate; safe to run again."""
+
+from datetime import date
+
+from django.utils import timezone
+
+from certificates import content
+from certificates.models import ActivityType, AuditEntry, Certificate, Individual, Project
+from certificates.services import certificate_render, certificate_snapshot
+
+SELF_ASSESSMENT = {
+    "competence_multilingual": "I spoke English every day with participants from six countries and learned basic "
+    "Portuguese phrases to welcome our guests.",
+    "competence_personal": "I learned to ask for feedback and to plan my week, and that I learn best by doing.",
+    "competence_citizenship": "Running the neighbourhood clean-up showed me how to bring local people together.",
+    "competence_digital": "I edited short videos and wrote posts for our project's social media.",
+}
+
+
+def _data(first_name: str, surname: str, **extra) -> dict:
+    return content.clean_data(
+        {
+            "first_name": first_name,
+            "surname": surname,
+            "birth_date": "2003-04-12",
+            "birth_place": "Porto",
+            "tasks": "Welcoming newcomers\nRunning the weekly repair café\nWriting the project blog",
+            **SELF_ASSESSMENT,
+            "evidence_1_title": "Project blog",
+            "evidence_1_url": "https://demo.learnerpass.test/blog",
+            "reference_1_name": "Ana Costa",
+            "reference_1_role": "Mentor",
+            "reference_1_contact": "ana@demo.learnerpass.test",
+            **extra,
+        }
+    )
+
+
+def build(context: dict) -> dict:
+    org = context["org"]
+    organiser = context.get("organiser")
+    project, _ = Project.objects.get_or_create(
+        organisation=org,
+        title="Green Neighbours volunteering",
+        defaults={
+            "activity_type": ActivityType.VOLUNTEERING,
+            "start_date": date(2026, 3, 1),
+            "end_date": date(2026, 8, 31),
+            "venue": "Porto, Portugal",
+            "description": "Six months of volunteering in a neighbourhood sustainability centre.",
+            "language": "en",
+            "representative_name": "Maria Silva",
+            "representative_role": "Director",
+            "mentor_name": "Ana Costa",
+            "mentor_role": "Mentor",
+            "created_by": organiser,
+        },
+    )
+    now = timezone.now()
+    learner, learner2 = context.get("learner"), context.get("learner2")
+    people = [
+        # (email, first, surname, status, user, country)
+        ("sam@demo.learnerpass.test", "Sam", "Okafor", Individual.Status.NOT_INVITED, None, "NG"),
+        (
+            learner.email if learner else "learner@demo.learnerpass.test",
+            "Lea",
+            "Martin",
+            Individual.Status.EDITING,
+            learner,
+            "FR",
+        ),
+        ("jonas@demo.learnerpass.test", "Jonas", "Berg", Individual.Status.SUBMITTED, None, "DE"),
+        ("mila@demo.learnerpass.test", "Mila", "Novak", Individual.Status.CHANGES_REQUESTED, None, "HR"),
+        (
+            learner2.email if learner2 else "learner2@demo.learnerpass.test",
+            "Tom",
+            "Evans",
+            Individual.Status.ACCEPTED,
+            learner2,
+            "IE",
+        ),
+    ]
+    individuals = {}
+    for email, first, surname, status, user, country in people:
+        accepted = (
+            _data(first, surname)
+            if status == Individual.Status.ACCEPTED
+            else content.clean_data({"first_name": first, "surname": surname})
+        )
+        submitted = _data(first, surname) if status != Individual.Status.NOT_INVITED else {}
+        individual, created = Individual.objects.get_or_create(
+            project=project,
+            email=email,
+            defaults={
+                "first_name": first,
+                "surname": surname,
+                "country": country,
+                "status": status,
+                "user": user,
+                "connected_at": now if user else None,
+                "connect_sent_at": now if status != Individual.Status.NOT_INVITED else None,
+                "edit_invited_at": now if status != Individual.Status.NOT_INVITED else None,
+                "edit_message": "Please write your part before the end of September. Ask Ana if you are stuck.",
+                "draft_data": _data(first, surname, competence_other="Still writing…")
+                if status != Individual.Status.NOT_INVITED
+                else {},
+                "submitted_data": submitted if status != Individual.Status.EDITING else {},
+                "accepted_data": accepted,
+                "review_comments": {
+                    "general": "Nice work! Please add one sentence on what you learned about teamwork.",
+                    "fields": {"competence_personal": "Could you give an example?"},
+                }
+                if status == Individual.Status.CHANGES_REQUESTED
+                else {},
+                "submitted_at": now if status in (Individual.Status.SUBMITTED, Individual.Status.ACCEPTED) else None,
+                "accepted_at": now if status == Individual.Status.ACCEPTED else None,
+            },
+        )
+        if created:
+            AuditEntry.objects.create(individual=individual, actor=organiser, action=AuditEntry.Action.CREATED)
+        individuals[status] = individual
+    accepted = individuals[Individual.Status.ACCEPTED]
+    certificate = Certificate.objects.filter(individual=accepted).first()
+    if certificate is None:
+        certificate = Certificate.objects.create(
+            individual=accepted, data=certificate_snapshot(accepted), generated_by=organiser
+        )
+        AuditEntry.objects.create(
+            individual=accepted,
+            actor=organiser,
+            action=AuditEntry.Action.CERTIFICATE_GENERATED,
+            detail={"code": certificate.code},
+        )
+    if not certificate.pdf:
+        certificate_render(certificate_id=certificate.pk)
+    return {"certificates_project": project}

@@ -1,0 +1,249 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from certificates import content
+from certificates.models import Individual, Project
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "title",
+            "activity_type",
+            "start_date",
+            "end_date",
+            "venue",
+            "description",
+            "language",
+            "representative_name",
+            "representative_role",
+            "mentor_name",
+            "mentor_role",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The project cannot end before it starts."))
+        return cleaned
+
+
+class IndividualForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    email = forms.EmailField(label=_("Email"))
+    country = LazyTypedChoiceField(label=_("Country of residence"), choices=[("", "---------"), *countries])
+    role = forms.ChoiceField(label=_("Role"), choices=Individual.Role.choices, initial=Individual.Role.PARTICIPANT)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("Columns: first_name, surname, email, country (ISO code or English name), role (optional)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if not name.endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large; the limit is %(limit)s MB.")
+                % {"limit": settings.MAX_UPLOAD_BYTES // 1_048_576}
+            )
+        return upload
+
+
+class InviteToEditForm(forms.Form):
+    message = forms.CharField(
+        label=_("Personal message (optional)"),
+        help_text=_("Shown in the email and on the learner's page: a deadline, resources to read…"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _label(key: str):
+    return content.FIELDS_BY_KEY[key].label
+
+
+class CertificateDataForm(forms.Form):
+    """Every field of the certificate data. Drafts may be incomplete; submit_clean checks a submission."""
+
+    def __init__(
+        self,
+        *args,
+        parts: tuple[str, ...] = ("tasks", "training_activities"),
+        comments=None,
+        strict: bool = True,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.parts = parts
+        self.strict = strict
+        self.comments = comments or {}
+        textarea = forms.Textarea(attrs={"rows": 4})
+        self.fields["first_name"] = forms.CharField(label=_("First name"), max_length=100, required=False)
+        self.fields["surname"] = forms.CharField(label=_("Surname"), max_length=100, required=False)
+        self.fields["birth_date"] = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+        self.fields["birth_place"] = forms.CharField(label=_("Birth place"), max_length=200, required=False)
+        if "tasks" in parts:
+            self.fields["tasks"] = forms.CharField(
+                label=_("Tasks"),
+                help_text=_("What did you do in the project? One task per line."),
+                max_length=10000,
+                required=False,
+                widget=textarea,
+            )
+        if "training_activities" in parts:
+            self.fields["training_activities"] = forms.CharField(
+                label=_("Training activities"),
+                help_text=_("Which sessions, workshops or activities did you take part in? One per line."),
+                max_length=10000,
+                required=False,
+                widget=textarea,
+            )
+        for competence in content.COMPETENCES:
+            self.fields[f"competence_{competence.key}"] = forms.CharField(
+                label=competence.title,
+                help_text=competence.question,
+                max_length=10000,
+                required=False,
+                widget=textarea,
+            )
+        for n in range(1, content.EVIDENCE_ROWS + 1):
+            self.fields[f"evidence_{n}_title"] = forms.CharField(
+                label=_label(f"evidence_{n}_title"), max_length=200, required=False
+            )
+            # A draft keeps a half-typed link as it is (autosave must never lose typing); links are
+            # checked when the learner submits.
+            self.fields[f"evidence_{n}_url"] = (
+                forms.URLField(label=_label(f"evidence_{n}_url"), max_length=500, required=False, assume_scheme="https")
+                if strict
+                else forms.CharField(label=_label(f"evidence_{n}_url"), max_length=500, required=False)
+            )
+        for n in range(1, content.REFERENCE_ROWS + 1):
+            for part in ("name", "role", "contact"):
+                key = f"reference_{n}_{part}"
+                self.fields[key] = forms.CharField(label=_label(key), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.strict:
+            self._check_rows(cleaned)
+        return cleaned
+
+    def _check_rows(self, cleaned) -> None:
+        for n in range(1, content.EVIDENCE_ROWS + 1):
+            key = f"evidence_{n}_url"
+            if cleaned.get(f"evidence_{n}_title") and not cleaned.get(key) and key not in self.errors:
+                self.add_error(key, _("Add the link for this title."))
+        for n in range(1, content.REFERENCE_ROWS + 1):
+            if (cleaned.get(f"reference_{n}_role") or cleaned.get(f"reference_{n}_contact")) and not cleaned.get(
+                f"reference_{n}_name"
+            ):
+                self.add_error(f"reference_{n}_name", _("Whose role or contact is this? Add the name."))
+
+    def data_dict(self) -> dict:
+        values = {}
+        for key in content.FIELD_KEYS:
+            value = self.cleaned_data.get(key)
+            values[key] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+        return content.clean_data(values)
+
+    def check_complete(self) -> bool:
+        """The stricter check of a submission; adds errors and returns whether it passed."""
+        if not self.is_valid():
+            return False
+        cleaned = self.cleaned_data
+        if not self.strict:
+            url_field = forms.URLField(max_length=500, required=False, assume_scheme="https")
+            for n in range(1, content.EVIDENCE_ROWS + 1):
+                key = f"evidence_{n}_url"
+                try:
+                    cleaned[key] = url_field.clean(cleaned.get(key, ""))
+                except forms.ValidationError as exc:
+                    self.add_error(key, exc)
+            self._check_rows(cleaned)
+        for key in ("first_name", "surname", "birth_date"):
+            if not cleaned.get(key):
+                self.add_error(key, _("This is needed on the certificate."))
+        for part in self.parts:
+            if not cleaned.get(part):
+                self.add_error(part, _("Describe this part of the project."))
+        if not any(cleaned.get(f"competence_{c.key}") for c in content.COMPETENCES):
+            self.add_error(
+                f"competence_{content.COMPETENCES[0].key}",
+                _("Write about at least one competence: that is the heart of the certificate."),
+            )
+        return not self.errors
+
+    @classmethod
+    def initial_from(cls, data: dict) -> dict:
+        return content.clean_data(data)
+
+    def groups(self) -> list[dict]:
+        """Bound fields in the sections the page shows, with the organiser's comment beside each."""
+
+        def item(key):
+            return {"field": self[key], "comment": self.comments.get(key, "")}
+
+        part_keys = [k for k in ("tasks", "training_activities") if k in self.fields]
+        return [
+            {
+                "title": content.GROUP_PERSONAL,
+                "items": [item(k) for k in ("first_name", "surname", "birth_date", "birth_place")],
+            },
+            {"title": content.GROUP_PROJECT, "items": [item(k) for k in part_keys]},
+            {"title": content.GROUP_COMPETENCES, "items": [item(f"competence_{c.key}") for c in content.COMPETENCES]},
+            {
+                "title": content.GROUP_EVIDENCE,
+                "rows": [
+                    [item(f"evidence_{n}_title"), item(f"evidence_{n}_url")]
+                    for n in range(1, content.EVIDENCE_ROWS + 1)
+                ],
+            },
+            {
+                "title": content.GROUP_REFERENCES,
+                "rows": [
+                    [item(f"reference_{n}_name"), item(f"reference_{n}_role"), item(f"reference_{n}_contact")]
+                    for n in range(1, content.REFERENCE_ROWS + 1)
+                ],
+            },
+        ]
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label=_("General comment"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def field_comments(self, data) -> dict[str, str]:
+        return {
+            key: (data.get(f"comment_{key}") or "")[:3000] for key in content.FIELD_KEYS if data.get(f"comment_{key}")
+        }
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(label=_("Certificate code"), max_length=40)

@@ -1,0 +1,131 @@
+"""Certificate PDFs: a pure function from a Certificate row to bytes.
+
+WeasyPrint may fetch only the project's own static files, uploaded media and data: URIs (the
+QR code); anything else (http, a file elsewhere on the disk) is refused, so no text in a
+certificate can make the renderer read or request something it should not.
+"""
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import segno
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_countries import countries
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from certificates import content
+from learnerpass.lib.urls import absolute_url
+
+CSS_PATH = "certificates/pdf.css"
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _static_roots() -> tuple[Path, ...]:
+    roots = [Path(p if isinstance(p, str | Path) else p[1]) for p in settings.STATICFILES_DIRS]
+    roots += [Path(config.path) / "static" for config in apps.get_app_configs()]
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT))
+    return tuple(root.resolve() for root in roots if root.is_dir())
+
+
+def allowed_roots() -> tuple[Path, ...]:
+    # MEDIA_ROOT is read each time: tests (and deployments) may point it elsewhere.
+    return (*_static_roots(), Path(settings.MEDIA_ROOT).resolve())
+
+
+class LocalFilesFetcher(URLFetcher):
+    """Serves data: URIs and file: URLs under the static and media roots; refuses everything else."""
+
+    def fetch(self, url, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise FetchRefused(f"refused to fetch {url!r}: only the project's own files")
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if not any(path.is_relative_to(root) for root in allowed_roots()) or not path.is_file():
+            raise FetchRefused(f"refused to fetch {url!r}: not a static or media file")
+        return URLFetcherResponse(url, path.read_bytes(), status=200)
+
+
+@lru_cache(maxsize=1)
+def _css_url() -> str:
+    found = finders.find(CSS_PATH)
+    if not found:
+        raise RuntimeError(f"static file {CSS_PATH} is missing")
+    return path2url(str(Path(found).resolve()))
+
+
+def _logo_url(organisation) -> str:
+    logo = organisation.logo
+    if not logo:
+        return ""
+    try:
+        path = Path(logo.path)
+    except (NotImplementedError, ValueError):
+        return ""
+    return path2url(str(path.resolve())) if path.is_file() else ""
+
+
+def qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
+
+
+def verify_url(code: str) -> str:
+    return absolute_url(f"/verify/{code}/")
+
+
+def certificate_html(certificate) -> str:
+    """The certificate as HTML; every learner-written text is escaped by the template."""
+    data = certificate.data
+    fields = data.get("fields", {})
+    project = data.get("project", {})
+    organisation = certificate.individual.project.organisation
+    language = project.get("language") or settings.LANGUAGE_CODE
+    try:
+        birth_date = date.fromisoformat(fields.get("birth_date", "")) if fields.get("birth_date") else None
+    except ValueError:
+        birth_date = None
+    with translation.override(language):
+        context = {
+            "certificate": certificate,
+            "data": data,
+            "fields": fields,
+            "birth_date": birth_date,
+            "project": project,
+            "start_date": date.fromisoformat(project["start_date"]),
+            "end_date": date.fromisoformat(project["end_date"]),
+            "country": countries.name(data.get("country", "")),
+            "competences": content.competences(fields),
+            "evidence": content.evidence(fields),
+            "references": content.references(fields),
+            "shows_tasks": "tasks" in data.get("parts", []) and fields.get("tasks"),
+            "shows_training": "training_activities" in data.get("parts", []) and fields.get("training_activities"),
+            "organisation": organisation,
+            "logo_url": _logo_url(organisation),
+            "css_url": _css_url(),
+            "qr": qr_data_uri(verify_url(certificate.code)),
+            "verify_url": verify_url(certificate.code),
+            "language": language,
+        }
+        return render_to_string("certificates/pdf/certificate.html", context)
+
+
+def base_url() -> str:
+    return path2url(str(Path(settings.BASE_DIR, "static").resolve())) + "/"
+
+
+def render_certificate_pdf(certificate) -> bytes:
+    html = certificate_html(certificate)
+    return HTML(string=html, base_url=base_url(), url_fetcher=LocalFilesFetcher()).write_pdf()

@@ -1,0 +1,626 @@
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates import selectors, services
+from certificates.forms import (
+    CertificateDataForm,
+    ImportForm,
+    IndividualForm,
+    InviteToEditForm,
+    ProjectForm,
+    RequestChangesForm,
+    RevokeForm,
+    VerifyForm,
+)
+from certificates.models import Certificate, Individual, IndividualInvitation, normalise_code
+from certificates.selectors import (
+    get_certificate_for_member,
+    get_individual_for_learner,
+    get_individual_for_member,
+    get_project_for_member,
+)
+from organisations.access import org_member_required
+from organisations.models import Role
+from outbox.selectors import latest_emails_for
+
+ORGANISER = Role.ORGANISER
+PAGE_SIZE = 25
+
+
+def _project_redirect(project):
+    return redirect("certificates:project", org_slug=project.organisation.slug, pk=project.pk)
+
+
+def _individual_redirect(individual):
+    return redirect("certificates:individual", org_slug=individual.project.organisation.slug, pk=individual.pk)
+
+
+# Projects ---------------------------------------------------------------------------------------
+
+
+@org_member_required(ORGANISER)
+def projects(request):
+    page = Paginator(selectors.projects_for_org(request.org), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certificates/projects.html", {"page": page})
+
+
+@org_member_required(ORGANISER)
+def project_create(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(organisation=request.org, created_by=request.user, **form.cleaned_data)
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Project “%(title)s” created.") % {"title": project.title})
+            return _project_redirect(project)
+    return render(request, "certificates/project_form.html", {"form": form})
+
+
+@org_member_required(ORGANISER)
+def project_edit(request, pk):
+    project = get_project_for_member(request, pk)
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(project=project, **form.cleaned_data)
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Project saved."))
+            return _project_redirect(project)
+    return render(request, "certificates/project_form.html", {"form": form, "project": project})
+
+
+@org_member_required(ORGANISER)
+def project(request, pk):
+    project = get_project_for_member(request, pk)
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if status not in Individual.Status.values:
+        status = ""
+    page = Paginator(selectors.individuals_for_project(project, query=query, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    individuals = list(page.object_list)
+    emails = latest_emails_for(individuals)
+    certificates = selectors.current_certificates(individuals)
+    for individual in individuals:
+        individual.email_status = emails.get(individual.pk)
+        individual.certificate = certificates.get(individual.pk)
+    return render(
+        request,
+        "certificates/project.html",
+        {
+            "project": project,
+            "page": page,
+            "individuals": individuals,
+            "query": query,
+            "status": status,
+            "statuses": Individual.Status.choices,
+            "query_string": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
+            "progress": selectors.certificate_progress(project),
+            "invite_form": InviteToEditForm(),
+        },
+    )
+
+
+@org_member_required(ORGANISER)
+def certificate_progress(request, pk):
+    project = get_project_for_member(request, pk)
+    return render(
+        request,
+        "certificates/_progress.html",
+        {"project": project, "progress": selectors.certificate_progress(project)},
+    )
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def project_generate(request, pk):
+    project = get_project_for_member(request, pk)
+    try:
+        certificates = services.certificates_generate_for_project(project=project, generated_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(n)s certificates are being generated.") % {"n": len(certificates)})
+    return _project_redirect(project)
+
+
+@org_member_required(ORGANISER)
+def project_zip(request, pk):
+    """All current PDFs of the project as one ZIP, streamed from the stored files."""
+    project = get_project_for_member(request, pk)
+    certificates = list(selectors.rendered_certificates(project))
+    if not certificates:
+        raise Http404("No certificates rendered yet.")
+
+    class Sink:
+        def __init__(self):
+            self.chunks: list[bytes] = []
+
+        def write(self, data):
+            self.chunks.append(bytes(data))
+            return len(data)
+
+        def flush(self):
+            pass
+
+        def take(self) -> bytes:
+            data, self.chunks = b"".join(self.chunks), []
+            return data
+
+    def stream():
+        sink = Sink()
+        with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+            for certificate in certificates:
+                with certificate.pdf.open("rb") as source, archive.open(certificate.filename, "w") as target:
+                    while chunk := source.read(64 * 1024):
+                        target.write(chunk)
+                        yield sink.take()
+                yield sink.take()
+        yield sink.take()
+
+    response = StreamingHttpResponse(stream(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{project.pk}.zip"'
+    return response
+
+
+# Individuals ------------------------------------------------------------------------------------
+
+
+@org_member_required(ORGANISER)
+def individual_add(request, pk):
+    project = get_project_for_member(request, pk)
+    form = IndividualForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            individual = services.individual_create(project=project, created_by=request.user, **form.cleaned_data)
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": individual.full_name})
+            return _project_redirect(project)
+    return render(request, "certificates/individual_add.html", {"project": project, "form": form})
+
+
+@org_member_required(ORGANISER)
+def individuals_import(request, pk):
+    project = get_project_for_member(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        rows, errors = services.individuals_validate(project=project, upload=form.cleaned_data["file"])
+        if not errors:
+            try:
+                created = services.individuals_import(project=project, rows=rows, created_by=request.user)
+            except services.CertificatesError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("%(n)s individuals imported.") % {"n": len(created)})
+                return _project_redirect(project)
+    return render(request, "certificates/import.html", {"project": project, "form": form, "errors": errors})
+
+
+@org_member_required(ORGANISER)
+def individual(request, pk):
+    individual = get_individual_for_member(request, pk)
+    entries = list(individual.audit_entries.select_related("actor"))
+    certificates = list(individual.certificates.all())
+    return render(
+        request,
+        "certificates/individual.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            # The organiser sees what was accepted, never the learner's draft.
+            "groups": selectors.data_groups(individual.accepted_data, individual.parts),
+            "entries": entries,
+            "certificates": certificates,
+            "invite_form": InviteToEditForm(initial={"message": individual.edit_message}),
+            "revoke_form": RevokeForm(),
+        },
+    )
+
+
+@org_member_required(ORGANISER)
+def individual_edit(request, pk):
+    individual = get_individual_for_member(request, pk)
+    if individual.held_by_learner or individual.status == Individual.Status.SUBMITTED:
+        messages.error(
+            request,
+            _("The learner holds this data now.") if individual.held_by_learner else _("Review the submission first."),
+        )
+        return _individual_redirect(individual)
+    details = IndividualForm(
+        request.POST or None,
+        initial={
+            "first_name": individual.first_name,
+            "surname": individual.surname,
+            "email": individual.email,
+            "country": individual.country.code,
+            "role": individual.role,
+        },
+    )
+    data = CertificateDataForm(
+        request.POST or None,
+        prefix="data",
+        parts=individual.parts,
+        initial=CertificateDataForm.initial_from(individual.accepted_data),
+    )
+    if request.method == "POST" and details.is_valid() and data.is_valid():
+        try:
+            services.individual_update(
+                individual=individual, updated_by=request.user, details=details.cleaned_data, data=data.data_dict()
+            )
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return _individual_redirect(individual)
+    return render(
+        request,
+        "certificates/individual_edit.html",
+        {"individual": individual, "project": individual.project, "details": details, "form": data},
+    )
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individual_connect(request, pk):
+    individual = get_individual_for_member(request, pk)
+    try:
+        services.individual_send_connect(individual=individual, sent_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Connect invitation sent to %(email)s.") % {"email": individual.email})
+    if _safe_next(request):
+        return redirect(request.POST["next"])
+    return _individual_redirect(individual)
+
+
+def _safe_next(request) -> bool:
+    target = request.POST.get("next", "")
+    return target.startswith(f"/o/{request.org.slug}/") and "//" not in target
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individual_invite(request, pk):
+    individual = get_individual_for_member(request, pk)
+    form = InviteToEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.individual_invite_to_edit(
+                individual=individual, invited_by=request.user, message=form.cleaned_data["message"]
+            )
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Invitation to edit sent to %(email)s.") % {"email": individual.email})
+    else:
+        messages.error(request, _("The message is too long."))
+    if _safe_next(request):
+        return redirect(request.POST["next"])
+    return _individual_redirect(individual)
+
+
+@org_member_required(ORGANISER)
+def review(request, pk):
+    individual = get_individual_for_member(request, pk)
+    return render(
+        request,
+        "certificates/review.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            "rows": selectors.review_rows(individual) if individual.status == Individual.Status.SUBMITTED else [],
+            "form": RequestChangesForm(),
+        },
+    )
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def accept(request, pk):
+    individual = get_individual_for_member(request, pk)
+    try:
+        services.individual_accept(individual=individual, accepted_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Accepted. You can generate the certificate now."))
+    return _individual_redirect(individual)
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def request_changes(request, pk):
+    individual = get_individual_for_member(request, pk)
+    form = RequestChangesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The comment is too long."))
+        return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
+    try:
+        services.individual_request_changes(
+            individual=individual,
+            requested_by=request.user,
+            comment=form.cleaned_data["comment"],
+            field_comments=form.field_comments(request.POST),
+        )
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
+    messages.success(request, _("Changes requested; %(name)s was told by email.") % {"name": individual.full_name})
+    return _individual_redirect(individual)
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individual_generate(request, pk):
+    individual = get_individual_for_member(request, pk)
+    try:
+        certificate = services.certificate_generate(individual=individual, generated_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Certificate %(code)s is being generated.") % {"code": certificate.code})
+    return _individual_redirect(individual)
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def certificate_revoke(request, pk):
+    certificate = get_certificate_for_member(request, pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason: the verification page shows it."))
+    else:
+        try:
+            services.certificate_revoke(
+                certificate=certificate, revoked_by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Certificate %(code)s revoked.") % {"code": certificate.code})
+    return _individual_redirect(certificate.individual)
+
+
+def _pdf_response(certificate: Certificate):
+    if not certificate.pdf:
+        raise Http404("Not rendered yet.")
+    return FileResponse(
+        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
+    )
+
+
+@org_member_required(ORGANISER)
+def certificate_download(request, pk):
+    return _pdf_response(get_certificate_for_member(request, pk))
+
+
+# Learner ----------------------------------------------------------------------------------------
+
+
+def _link(request, token: str, kind: str):
+    """GET shows what the link is for and a button; POST connects (after sign-in or sign-up)."""
+    invitation = (
+        IndividualInvitation.by_token(token)
+        .filter(kind=kind)
+        .select_related("individual__project__organisation")
+        .first()
+    )
+    problem = services.invitation_problem(invitation, request.user if request.user.is_authenticated else None)
+    if problem:
+        return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
+    individual = invitation.individual
+    context = {"invitation": invitation, "individual": individual, "project": individual.project}
+    if not request.user.is_authenticated:
+        # Following the link proves the address, so signing up with it needs no second confirmation.
+        request.session["account_verified_email"] = individual.email
+        context["auth_query"] = urlencode({"next": request.path, "email": individual.email})
+        return render(request, "certificates/link.html", context)
+    if request.method == "POST":
+        try:
+            individual = services.invitation_use(token=token, user=request.user)
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+            return redirect("me")
+        if kind == IndividualInvitation.Kind.EDIT:
+            return redirect("certificates:learner_edit", public_id=individual.public_id)
+        messages.success(request, _("Your account is connected to %(project)s.") % {"project": individual.project})
+        return redirect("me")
+    return render(request, "certificates/link.html", context)
+
+
+def connect(request, token):
+    return _link(request, token, IndividualInvitation.Kind.CONNECT)
+
+
+def edit_link(request, token):
+    return _link(request, token, IndividualInvitation.Kind.EDIT)
+
+
+def _learner_form(individual, data=None):
+    return CertificateDataForm(
+        data,
+        parts=individual.parts,
+        strict=False,
+        comments=(individual.review_comments or {}).get("fields", {})
+        if individual.status in Individual.HELD_BY_LEARNER
+        else {},
+        initial=CertificateDataForm.initial_from(individual.draft_data),
+    )
+
+
+def _render_edit(request, individual, form, status=200):
+    return render(
+        request,
+        "certificates/learner_edit.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            "form": form,
+            "editable": individual.status in Individual.HELD_BY_LEARNER,
+            "general_comment": (individual.review_comments or {}).get("general", ""),
+            "groups": selectors.data_groups(
+                individual.submitted_data
+                if individual.status == Individual.Status.SUBMITTED
+                else individual.accepted_data,
+                individual.parts,
+            ),
+            "certificates": [c for c in individual.certificates.all() if c.status == Certificate.Status.VALID],
+        },
+        status=status,
+    )
+
+
+@login_required
+def learner_edit(request, public_id):
+    individual = get_individual_for_learner(request.user, public_id)
+    return _render_edit(request, individual, _learner_form(individual))
+
+
+def _saved_status(request, text: str, *, ok: bool):
+    return render(request, "certificates/_autosave.html", {"text": text, "ok": ok})
+
+
+@require_POST
+@login_required
+def learner_save(request, public_id):
+    individual = get_individual_for_learner(request.user, public_id)
+    form = _learner_form(individual, request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _saved_status(request, _("Not saved: fix the fields marked in red, then save."), ok=False)
+        return _render_edit(request, individual, form, status=400)
+    try:
+        individual = services.individual_save_draft(individual=individual, user=request.user, data=form.data_dict())
+    except services.CertificatesError as exc:
+        if request.htmx:
+            return _saved_status(request, str(exc), ok=False)
+        messages.error(request, str(exc))
+        return redirect("certificates:learner_edit", public_id=public_id)
+    text = _("Saved at %(time)s UTC") % {"time": individual.draft_saved_at.strftime("%H:%M:%S")}
+    if request.htmx:
+        return _saved_status(request, text, ok=True)
+    messages.success(request, _("Draft saved."))
+    return redirect("certificates:learner_edit", public_id=public_id)
+
+
+@require_POST
+@login_required
+def learner_submit(request, public_id):
+    individual = get_individual_for_learner(request.user, public_id)
+    form = _learner_form(individual, request.POST)
+    if not form.check_complete():
+        messages.error(request, _("Some things are missing before you can submit; see the marked fields."))
+        return _render_edit(request, individual, form, status=400)
+    try:
+        services.individual_submit(individual=individual, user=request.user, data=form.data_dict())
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:learner_edit", public_id=public_id)
+    messages.success(request, _("Submitted. The organisers will review it; you get an email when they have."))
+    return redirect("certificates:learner_edit", public_id=public_id)
+
+
+@login_required
+def learner_download(request, code):
+    certificate = (
+        Certificate.objects.filter(code=normalise_code(code), individual__user=request.user)
+        .exclude(status=Certificate.Status.REVOKED)
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return _pdf_response(certificate)
+
+
+# Public verification ------------------------------------------------------------------------------
+
+VERIFY_LIMIT = 30  # lookups per IP and minute
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _rate_limited(request) -> bool:
+    key = f"certificates:verify:{_client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=90)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=90)
+        count = 1
+    return count > VERIFY_LIMIT
+
+
+def _wants_json(request) -> bool:
+    return request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", "")
+
+
+def verify_form(request):
+    form = VerifyForm(request.GET or None)
+    if form.is_valid():
+        return redirect("certificates:verify", code=normalise_code(form.cleaned_data["code"]))
+    return render(request, "certificates/verify_form.html", {"form": form})
+
+
+def verify(request, code):
+    as_json = _wants_json(request)
+    if _rate_limited(request):
+        message = _("Too many lookups. Wait a minute and try again.")
+        if as_json:
+            return JsonResponse({"error": message}, status=429)
+        return render(request, "certificates/verify_form.html", {"form": VerifyForm(), "error": message}, status=429)
+    certificate = (
+        Certificate.objects.filter(code=normalise_code(code))
+        .select_related("individual__project__organisation")
+        .first()
+    )
+    if certificate is None:
+        if as_json:
+            return JsonResponse({"error": "not found"}, status=404)
+        return render(
+            request,
+            "certificates/verify_form.html",
+            {"form": VerifyForm(initial={"code": code}), "error": _("Not found.")},
+            status=404,
+        )
+    data = certificate.data
+    project = data.get("project", {})
+    if as_json:
+        return JsonResponse(
+            {
+                "code": certificate.code,
+                "status": certificate.status,
+                "holder": data.get("holder", ""),
+                "project": project.get("title", ""),
+                "activity_type": project.get("activity_type", ""),
+                "start_date": project.get("start_date", ""),
+                "end_date": project.get("end_date", ""),
+                "organisation": data.get("organisation", ""),
+                "issued_at": certificate.issued_at.isoformat(),
+                "revoked_reason": certificate.revoked_reason
+                if certificate.status == Certificate.Status.REVOKED
+                else "",
+                "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            }
+        )
+    return render(request, "certificates/verify.html", {"certificate": certificate, "data": data, "project": project})
