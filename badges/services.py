@@ -549,12 +549,12 @@ def assertion_claim_accept(*, token: str, user) -> Assertion:
     return assertion
 
 
-def link_problem(link: BadgeLink | None) -> str | None:
+def link_problem(link: BadgeLink | None, *, check_limit: bool = True) -> str | None:
     if link is None or not link.enabled:
         return _("This badge link is not active.")
     if link.expires_at and link.expires_at <= timezone.now():
         return _("This badge link has expired.")
-    if link.max_claims is not None and link.claims_count >= link.max_claims:
+    if check_limit and link.max_claims is not None and link.claims_count >= link.max_claims:
         return _("This badge link has been used as many times as the organiser allowed.")
     if link.badge.source is not None and link.badge.source.status != PublishStatus.PUBLISHED:
         return _("This badge is not available at the moment.")
@@ -579,7 +579,8 @@ def badge_link_claim(*, code: str, user) -> ClaimResult:
     Claiming again returns what the learner already has and does not count as a claim.
     """
     link = BadgeLink.objects.select_related("badge__activity", "badge__playlist").filter(code=code).first()
-    problem = link_problem(link)
+    # The limit is checked by the conditional UPDATE below, after a holder's repeat visit is answered.
+    problem = link_problem(link, check_limit=False)
     if problem:
         raise BadgesError(problem)
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=link.badge_id)
