@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -160,12 +160,14 @@ class _LinkMaker:
         return self.template.replace(self.placeholder, raw)
 
 
-def _invitation_email(invitation: Invitation, *, raw: str, program: Program, run_labels: list[str], url_for):
+def _invitation_email(
+    invitation: Invitation, *, raw: str, organisation: Organisation, program: Program, run_labels, url_for
+):
     return build_email(
         to=invitation.email,
         template="programs/invitation",
         context={
-            "organisation": invitation.organisation.name,
+            "organisation": organisation.name,
             "program": program.name,
             "runs": run_labels,
             "url": url_for(raw),
@@ -267,7 +269,12 @@ def invitation_create(
     invitation.save()
     InvitationRun.objects.bulk_create([InvitationRun(invitation=invitation, run=run) for run in runs])
     email_row = _invitation_email(
-        invitation, raw=raw, program=program, run_labels=[run.label for run in runs], url_for=_LinkMaker()
+        invitation,
+        raw=raw,
+        organisation=organisation,
+        program=program,
+        run_labels=[run.label for run in runs],
+        url_for=_LinkMaker(),
     )
     emails_queue([email_row])
     return invitation
@@ -290,7 +297,12 @@ def invitation_resend(*, invitation: Invitation, user) -> Invitation:
     invitation.save(update_fields=["token_hash", "expires_at", "resent_at", "resent_by"])
     runs = list(invitation.runs.all())
     email_row = _invitation_email(
-        invitation, raw=raw, program=invitation.program, run_labels=[r.label for r in runs], url_for=_LinkMaker()
+        invitation,
+        raw=raw,
+        organisation=invitation.organisation,
+        program=invitation.program,
+        run_labels=[r.label for r in runs],
+        url_for=_LinkMaker(),
     )
     emails_queue([email_row])
     return invitation
@@ -714,11 +726,33 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
     return False
 
 
+def _insert_invitation_runs(pairs) -> None:
+    """Insert (invitation_id, run_id) pairs: COPY on PostgreSQL, executemany elsewhere.
+
+    A two-column link table needs none of the ORM's per-field work, which took most of
+    bulk_create's time here; this cuts seconds off sending 100,000 rows.
+    """
+    meta = InvitationRun._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = f"{quote(meta.get_field('invitation').column)}, {quote(meta.get_field('run').column)}"
+    pairs = list(pairs)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for pair in pairs:
+                    copy.write_row(pair)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608 - names from the model, values bound
+        for start in range(0, len(pairs), 10_000):
+            cursor.executemany(sql, pairs[start : start + 10_000])
+
+
 @transaction.atomic
 def batch_send(*, batch_id: int) -> int:
     """Create every invitation of a claimed batch and its email, in one transaction. Idempotent."""
     batch = (
-        ImportBatch.objects.select_for_update()
+        ImportBatch.objects.select_for_update(of=("self",))
         .select_related("organisation", "uploaded_by")
         .filter(pk=batch_id, status=ImportBatch.Status.SENDING)
         .first()
@@ -751,38 +785,34 @@ def batch_send(*, batch_id: int) -> int:
         valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
         raw, token_hash = new_token()
         invitations.append(
+            # Plain *_id values: assigning instances goes through descriptors, which shows at 50,000 objects.
             Invitation(
-                organisation=organisation,
+                organisation_id=organisation.pk,
                 program_id=program_id,
                 external_learner_id=ext,
                 email=items[0][0],
                 valid_until=valid_until,
                 expires_at=link_expiry(valid_until, now),
                 token_hash=token_hash,
-                batch=batch,
-                created_by=batch.uploaded_by,
+                batch_id=batch.pk,
+                created_by_id=batch.uploaded_by_id,
                 created_at=now,
             )
         )
         raws.append(raw)
         group_runs.append([run_id for _email, run_id in items])
     created = Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
-    InvitationRun.objects.bulk_create(
-        (
-            InvitationRun(invitation_id=invitation.pk, run_id=run_id)
-            for invitation, run_ids in zip(created, group_runs, strict=True)
-            for run_id in run_ids
-        ),
-        batch_size=BULK_BATCH_SIZE * 2,
+    _insert_invitation_runs(
+        (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
     )
     url_for = _LinkMaker()
     emails = []
     for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
-        invitation.organisation = organisation
         emails.append(
             _invitation_email(
                 invitation,
                 raw=raw,
+                organisation=organisation,
                 program=programs[invitation.program_id],
                 run_labels=[runs[run_id].label for run_id in run_ids],
                 url_for=url_for,
