@@ -858,6 +858,7 @@ def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
 
 @transaction.atomic
 def playlist_invite(*, playlist: Playlist, text: str, user) -> IssueReport:
+    playlist = Playlist.objects.select_related("organisation").get(pk=playlist.pk)
     if playlist.status != PublishStatus.PUBLISHED:
         raise BadgesError(_("Publish the playlist before inviting people to it."))
     report = IssueReport()
