@@ -209,10 +209,10 @@ class CertificateDataForm(forms.Form):
         return [
             {
                 "title": content.GROUP_PERSONAL,
-                "items": [item(k) for k in ("first_name", "surname", "birth_date", "birth_place")],
+                "entries": [item(k) for k in ("first_name", "surname", "birth_date", "birth_place")],
             },
-            {"title": content.GROUP_PROJECT, "items": [item(k) for k in part_keys]},
-            {"title": content.GROUP_COMPETENCES, "items": [item(f"competence_{c.key}") for c in content.COMPETENCES]},
+            {"title": content.GROUP_PROJECT, "entries": [item(k) for k in part_keys]},
+            {"title": content.GROUP_COMPETENCES, "entries": [item(f"competence_{c.key}") for c in content.COMPETENCES]},
             {
                 "title": content.GROUP_EVIDENCE,
                 "rows": [

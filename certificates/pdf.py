@@ -5,6 +5,7 @@ QR code); anything else (http, a file elsewhere on the disk) is refused, so no t
 certificate can make the renderer read or request something it should not.
 """
 
+import mimetypes
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +57,8 @@ class LocalFilesFetcher(URLFetcher):
         path = Path(unquote(urlsplit(url).path)).resolve()
         if not any(path.is_relative_to(root) for root in allowed_roots()) or not path.is_file():
             raise FetchRefused(f"refused to fetch {url!r}: not a static or media file")
-        return URLFetcherResponse(url, path.read_bytes(), status=200)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type}, status=200)
 
 
 @lru_cache(maxsize=1)

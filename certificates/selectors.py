@@ -177,7 +177,7 @@ def data_groups(data: dict, parts: tuple[str, ...] | None = None) -> list[dict]:
             continue
         if data[field.key]:
             groups.setdefault(str(field.group), []).append({"field": field, "value": data[field.key]})
-    return [{"title": title, "items": items} for title, items in groups.items()]
+    return [{"title": title, "entries": entries} for title, entries in groups.items()]
 
 
 # Learner ------------------------------------------------------------------------------------------

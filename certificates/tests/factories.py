@@ -51,10 +51,6 @@ def full_data(**extra) -> dict:
     )
 
 
-def post_data(data: dict) -> dict:
-    return {k: v for k, v in data.items()}
-
-
 def editing(individual, user, organiser, message="") -> Individual:
     """Connect the learner and open the data for editing, as the organiser's two emails would."""
     services.individual_send_connect(individual=individual, sent_by=organiser)

@@ -20,6 +20,11 @@ def certificate(org, organiser, learner):
     return services._generate(individual, organiser)
 
 
+def test_the_stylesheet_is_applied(certificate, caplog):
+    pdf.render_certificate_pdf(certificate)
+    assert not [r for r in caplog.records if r.levelname == "ERROR" and r.name.startswith("weasyprint")]
+
+
 def test_the_pdf_carries_the_self_assessment_the_holder_and_the_code(certificate):
     text = _text(pdf.render_certificate_pdf(certificate))
     assert "Lea Martin" in text
@@ -58,6 +63,7 @@ def test_the_fetcher_serves_static_files_and_data_uris():
     fetcher = pdf.LocalFilesFetcher()
     response = fetcher.fetch(pdf._css_url())
     assert b"@page" in response.read()
+    assert response.headers.get_content_type() == "text/css"
     response = fetcher.fetch(pdf.qr_data_uri("https://example.test/verify/X/"))
     assert b"<svg" in response.read()
 
