@@ -1,0 +1,90 @@
+"""Demo programs, runs and invitations in every state; safe to run again."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from outbox.models import Email
+from programs import services
+from programs.models import Enrolment, Invitation, LearnerLink, Program, ProgramLearnerAdmin, ProgramRun
+
+PROGRAMS = [
+    (
+        "MC-DATA",
+        "Data literacy for youth workers",
+        Program.Kind.MICROCREDENTIAL,
+        [
+            ("2026-SPRING", date(2026, 3, 2), date(2026, 6, 26), True),
+            ("2026-AUTUMN", date(2026, 9, 7), date(2026, 12, 18), True),
+            ("2025-AUTUMN", date(2025, 9, 1), date(2025, 12, 19), False),
+        ],
+    ),
+    (
+        "BA-YW",
+        "Bachelor in youth work",
+        Program.Kind.DEGREE,
+        [("2026-27", date(2026, 9, 1), date(2027, 6, 30), True)],
+    ),
+]
+
+
+def _token(invitation: Invitation) -> str:
+    email = Email.objects.filter(ref_type="programs.invitation", ref_id=invitation.pk).order_by("-id").first()
+    return email.context["url"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _invite(program, run_codes, ext, email, manager) -> Invitation | None:
+    if Invitation.objects.filter(organisation=program.organisation, external_learner_id=ext).exists():
+        return None
+    return services.invitation_create(
+        program=program,
+        runs=list(program.runs.filter(code__in=run_codes)),
+        external_learner_id=ext,
+        email=email,
+        valid_until=timezone.now() + timedelta(days=21),
+        created_by=manager,
+    )
+
+
+def build(context: dict) -> dict:
+    org, manager = context["org"], context["learning_manager"]
+    learner, learner2, organiser = context["learner"], context["learner2"], context["organiser"]
+    programs = {}
+    for code, name, kind, runs in PROGRAMS:
+        program, _ = Program.objects.get_or_create(organisation=org, code=code, defaults={"name": name, "kind": kind})
+        for run_code, starts_on, ends_on, is_open in runs:
+            ProgramRun.objects.get_or_create(
+                program=program,
+                code=run_code,
+                defaults={"starts_on": starts_on, "ends_on": ends_on, "is_open": is_open},
+            )
+        programs[code] = program
+    data, degree = programs["MC-DATA"], programs["BA-YW"]
+    ProgramLearnerAdmin.objects.get_or_create(program=degree, user=organiser, defaults={"granted_by": context["admin"]})
+
+    # Accepted: the demo learner followed the link and is enrolled.
+    accepted = _invite(data, ["2026-SPRING"], "DEMO-001", learner.email, manager)
+    if accepted:
+        services.invitation_accept(token=_token(accepted), user=learner)
+    # Enrolled directly on the degree, later, without an invitation.
+    if (
+        LearnerLink.objects.filter(organisation=org, user=learner).exists()
+        and not Enrolment.objects.filter(user=learner, run__program=degree).exists()
+    ):
+        services.enrolment_create_direct(
+            program=degree,
+            runs=list(degree.runs.filter(is_open=True)),
+            external_learner_id="DEMO-001",
+            created_by=manager,
+        )
+    # Pending: the second demo learner can open it from the development mailbox.
+    _invite(data, ["2026-SPRING", "2026-AUTUMN"], "DEMO-002", learner2.email, manager)
+    canceled = _invite(data, ["2026-AUTUMN"], "DEMO-003", "dropped.out@example.org", manager)
+    if canceled:
+        services.invitation_cancel(invitation=canceled, user=manager)
+    expired = _invite(degree, ["2026-27"], "DEMO-004", "too.late@example.org", manager)
+    if expired:
+        past = timezone.now() - timedelta(days=1)
+        Invitation.objects.filter(pk=expired.pk).update(valid_until=past, expires_at=past)
+        services.invitations_expire()
+    return {"programs": programs}

@@ -1,0 +1,107 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_user
+from programs import services
+from programs.models import Enrolment, Invitation
+from programs.tests.helpers import invite
+
+
+def run_url(name, org, run):
+    return reverse(f"programs:{name}", kwargs={"org_slug": org.slug, "program_id": run.program_id, "run_id": run.pk})
+
+
+def make_invitations(program, runs, count, start=0):
+    for i in range(start, start + count):
+        invite(program, runs, ext=f"S{i:04d}", email=f"l{i}@example.test")
+
+
+def make_enrolments(org, run, count, start=0):
+    for i in range(start, start + count):
+        user = make_user(f"enrolled{i}@example.test")
+        Enrolment.objects.create(organisation=org, run=run, user=user, external_learner_id=f"E{i:04d}", source="direct")
+
+
+def test_the_invitations_tab_runs_the_same_queries_for_5_or_15_rows(
+    login, org, learning_manager, program, run, run2, django_assert_num_queries
+):
+    client = login(learning_manager)
+    make_invitations(program, [run, run2], 5)
+    client.get(run_url("run_invitations", org, run))  # warm the session
+    # session, user, membership, program, run, count, page of invitations, their runs, latest emails,
+    # email contexts, and the navigation's memberships
+    with django_assert_num_queries(11):
+        response = client.get(run_url("run_invitations", org, run))
+    assert response.content.decode().count("Copy link") == 5
+    make_invitations(program, [run, run2], 10, start=5)
+    with django_assert_num_queries(11):
+        response = client.get(run_url("run_invitations", org, run))
+    assert response.content.decode().count("Copy link") == 15
+
+
+def test_the_enrolled_tab_runs_the_same_queries_for_5_or_15_rows(
+    login, org, learning_manager, program, run, django_assert_num_queries
+):
+    client = login(learning_manager)
+    make_enrolments(org, run, 5)
+    client.get(run_url("run", org, run))
+    # session, user, membership, program, run, count, navigation's memberships, page of enrolments with users
+    with django_assert_num_queries(8):
+        client.get(run_url("run", org, run))
+    make_enrolments(org, run, 10, start=5)
+    with django_assert_num_queries(8):
+        response = client.get(run_url("run", org, run))
+    assert response.content.decode().count("enrolled1") == 6  # enrolled1 and enrolled10..14
+
+
+def test_enrolled_and_pending_are_separate_lists(login, org, learning_manager, program, run):
+    make_invitations(program, [run], 1)
+    make_enrolments(org, run, 1)
+    client = login(learning_manager)
+    enrolled = client.get(run_url("run", org, run)).content.decode()
+    invitations = client.get(run_url("run_invitations", org, run)).content.decode()
+    assert "E0000" in enrolled and "S0000" not in enrolled
+    assert "S0000" in invitations and "E0000" not in invitations
+
+
+def test_the_invitations_tab_searches_and_filters_by_status(login, org, learning_manager, program, run):
+    make_invitations(program, [run], 3)
+    canceled = Invitation.objects.get(external_learner_id="S0001")
+    services.invitation_cancel(invitation=canceled, user=learning_manager)
+    expired = Invitation.objects.get(external_learner_id="S0002")
+    Invitation.objects.filter(pk=expired.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
+    client = login(learning_manager)
+
+    def rows(**params):
+        page = client.get(run_url("run_invitations", org, run), params).content.decode()
+        return {ext for ext in ("S0000", "S0001", "S0002") if ext in page}
+
+    assert rows() == {"S0000", "S0001", "S0002"}
+    assert rows(status="pending") == {"S0000"}
+    assert rows(status="canceled") == {"S0001"}
+    assert rows(status="expired") == {"S0002"}
+    assert rows(q="l2@EXAMPLE") == {"S0002"}
+    assert rows(q="s0001") == {"S0001"}
+
+
+def test_the_lists_paginate(login, org, learning_manager, program, run, monkeypatch):
+    from programs import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    make_invitations(program, [run], 3)
+    page = login(learning_manager).get(run_url("run_invitations", org, run), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in page
+
+
+@pytest.mark.parametrize("name", ["run_invitations_csv", "run_enrolled_csv"])
+def test_csv_exports_neutralise_formulas(login, org, learning_manager, program, run, name):
+    invite(program, [run], ext="=SUM(A1)", email="x@example.test")
+    user = make_user("y@example.test")
+    Enrolment.objects.create(organisation=org, run=run, user=user, external_learner_id="+CMD", source="direct")
+    response = login(learning_manager).get(run_url(name, org, run))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert ("'=SUM(A1)" if name == "run_invitations_csv" else "'+CMD") in text
