@@ -1,0 +1,96 @@
+"""Demo badges: a badge held by the demo learner, a playlist half done, evidence waiting, a revoked badge.
+
+Safe to run again: every step looks for what it would create first.
+"""
+
+import datetime
+
+from badges import services
+from badges.models import Activity, Assertion, EvidenceSubmission, Playlist, PlaylistItem, PublishStatus, Task
+
+
+def _activity(org, user, title: str, **fields) -> Activity:
+    activity, _ = Activity.objects.get_or_create(organisation=org, title=title, defaults={"created_by": user, **fields})
+    if activity.status != PublishStatus.PUBLISHED:
+        services.activity_publish(activity=activity, user=user)
+        activity.refresh_from_db()
+    return activity
+
+
+def build(context: dict) -> dict:
+    org, organiser = context["org"], context["organiser"]
+    learner, learner2 = context["learner"], context["learner2"]
+
+    first_aid = _activity(
+        org,
+        organiser,
+        "Forest first aid",
+        description="A day in the woods learning to help someone who is hurt, far from a road.",
+        criteria="Take part in the whole day and the final scenario.",
+        start_date=datetime.date(2026, 5, 16),
+        end_date=datetime.date(2026, 5, 16),
+        place="Lyon",
+    )
+    river = _activity(
+        org,
+        organiser,
+        "River safety",
+        description="Reading the water, throwing a rope, and staying safe on the bank.",
+        criteria="Complete the rope-throw drill.",
+        start_date=datetime.date(2026, 6, 6),
+        end_date=datetime.date(2026, 6, 7),
+        place="Grenoble",
+    )
+    mentoring = _activity(
+        org,
+        organiser,
+        "Peer mentoring",
+        description="Welcome a newcomer to the network and meet them three times.",
+        criteria="Write how the three meetings went; an organiser reviews it.",
+        place="Online",
+    )
+    for activity in (first_aid, river, mentoring):
+        if not activity.badge.link.enabled:
+            services.badge_link_update(
+                badge=activity.badge, user=organiser, enabled=True, expires_at=None, max_claims=None, new_code=False
+            )
+
+    playlist, created = Playlist.objects.get_or_create(
+        organisation=org,
+        title="Outdoor leader",
+        defaults={
+            "description": "First aid and river safety: both badges make an outdoor leader.",
+            "created_by": organiser,
+        },
+    )
+    if created or not playlist.items.exists():
+        PlaylistItem.objects.get_or_create(playlist=playlist, activity=first_aid, defaults={"position": 0})
+        PlaylistItem.objects.get_or_create(playlist=playlist, activity=river, defaults={"position": 1})
+    if playlist.status != PublishStatus.PUBLISHED:
+        services.playlist_publish(playlist=playlist, user=organiser)
+
+    # The demo learner holds the first-aid badge: the playlist is half done.
+    if not Assertion.objects.filter(badge=first_aid.badge, recipient=learner).exists():
+        services.badge_link_claim(code=first_aid.badge.link.code, user=learner)
+
+    # Evidence waiting in the organisers' queue.
+    task, _ = Task.objects.get_or_create(
+        badge=mentoring.badge,
+        title="How did the three meetings go?",
+        defaults={"evidence_kind": Task.Evidence.TEXT, "approval": Task.Approval.ORGANISER},
+    )
+    if not EvidenceSubmission.objects.filter(task=task, learner=learner2).exists():
+        services.badge_link_claim(code=mentoring.badge.link.code, user=learner2)
+        services.evidence_submit(
+            task=task,
+            learner=learner2,
+            text="We met at the youth centre, then went climbing, then planned her first exchange together.",
+        )
+
+    # A revoked badge, to see how a revoked assertion answers.
+    if not Assertion.objects.filter(badge=river.badge, recipient_email=learner2.email).exists():
+        services.badge_issue_to_emails(badge=river.badge, text=learner2.email, issued_by=organiser)
+        revoked = Assertion.objects.get(badge=river.badge, recipient_email=learner2.email)
+        services.assertion_revoke(assertion=revoked, reason="Issued to the wrong person by mistake.", user=organiser)
+
+    return {"badge_activity": first_aid, "badge_playlist": playlist}
