@@ -1,0 +1,107 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from certificates.models import AuditEntry, Individual
+from certificates.tests.factories import make_individual, make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, org, project, content: bytes, name="people.csv"):
+    return client.post(
+        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}),
+        {"file": SimpleUploadedFile(name, content, content_type="text/csv")},
+    )
+
+
+def test_a_clean_csv_imports_everyone(login, org, organiser):
+    project = make_project(org)
+    csv = (
+        "\ufefffirst_name;surname;email;country;role\r\n"
+        "Lea;Martin;LEA@example.test;FR;participant\r\n"
+        "Jonas;Berg;jonas@example.test;Germany;team member\r\n"
+        "Ana;Costa;ana@example.test;pt;\r\n"
+    ).encode()
+    response = upload(login(organiser), org, project, csv)
+    assert response.status_code == 302
+    people = {i.email: i for i in Individual.objects.all()}
+    assert set(people) == {"lea@example.test", "jonas@example.test", "ana@example.test"}
+    assert people["jonas@example.test"].country.code == "DE"
+    assert people["jonas@example.test"].role == "team_member"
+    assert people["ana@example.test"].country.code == "PT" and people["ana@example.test"].role == "participant"
+    assert AuditEntry.objects.filter(action="created").count() == 3
+
+
+def test_every_error_is_listed_by_row_and_column_and_nothing_is_imported(login, org, organiser):
+    project = make_project(org)
+    make_individual(project, "taken@example.test")
+    csv = (
+        b"first_name,surname,email,country,role\n"
+        b"Lea,Martin,lea@example.test,FR,participant\n"
+        b",Berg,not-an-email,Atlantis,boss\n"
+        b"Ana,Costa,taken@example.test,PT,\n"
+        b"Eve,Costa,lea@example.test,PT,\n"
+    )
+    response = upload(login(organiser), org, project, csv)
+    assert response.status_code == 200
+    errors = {(e["row"], e["column"]) for e in response.context["errors"]}
+    assert errors == {(3, "first_name"), (3, "email"), (3, "country"), (3, "role"), (4, "email"), (5, "email")}
+    body = response.content.decode()
+    assert "Nothing was imported" in body and "Atlantis" in body
+    assert Individual.objects.count() == 1
+
+
+def test_a_missing_column_is_reported(login, org, organiser):
+    project = make_project(org)
+    response = upload(login(organiser), org, project, b"first_name,surname,email\nLea,Martin,lea@example.test\n")
+    assert [(e["row"], e["column"]) for e in response.context["errors"]] == [(1, "country")]
+    assert not Individual.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "people.csv", "empty"),
+        (b"\x00\x01\x02binary", "people.csv", "not a CSV"),
+        ("first_name,surname\n".encode("utf-16"), "people.csv", "not a CSV"),
+        (b"PK\x03\x04broken", "people.xlsx", "could not be opened"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(login, org, organiser, content, name, message):
+    project = make_project(org)
+    response = upload(login(organiser), org, project, content, name)
+    body = response.content.decode()
+    assert message in body or "The submitted file is empty" in body
+    assert not Individual.objects.exists()
+
+
+def test_a_file_of_another_type_is_refused(login, org, organiser):
+    project = make_project(org)
+    response = upload(login(organiser), org, project, b"first_name,surname\n", "people.pdf")
+    assert "Upload a .csv or .xlsx file" in response.content.decode()
+
+
+def test_an_xlsx_file_works_too(login, org, organiser):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["First name", "Surname", "Email", "Country"])
+    sheet.append(["Lea", "Martin", "lea@example.test", "France"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    project = make_project(org)
+    response = upload(login(organiser), org, project, buffer.getvalue(), "people.xlsx")
+    assert response.status_code == 302
+    assert Individual.objects.get().country.code == "FR"
+
+
+def test_an_oversize_file_is_refused(login, org, organiser, settings):
+    settings.MAX_UPLOAD_BYTES = 100
+    project = make_project(org)
+    response = upload(login(organiser), org, project, b"first_name,surname,email,country\n" + b"a,b,c@d.test,FR\n" * 20)
+    assert "too large" in response.content.decode()
+    assert not Individual.objects.exists()
