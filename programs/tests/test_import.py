@@ -7,6 +7,7 @@ from django.urls import reverse
 from outbox.models import Email
 from programs import services
 from programs.models import Enrolment, ImportBatch, Invitation, LearnerLink
+from programs.services import imports
 from programs.tests.conftest import future_text, make_program, make_run
 from programs.tests.helpers import invite
 
@@ -260,8 +261,8 @@ def test_already_enrolled_learners_are_reported_and_a_file_with_nothing_to_send_
 def test_a_big_file_is_validated_and_sent_by_tasks_while_the_page_polls(
     manager_client, org, program, run, run2, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "INLINE_VALIDATE_BYTES", 10)
-    monkeypatch.setattr(services, "INLINE_SEND_ROWS", 1)
+    monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
+    monkeypatch.setattr(imports, "INLINE_SEND_ROWS", 1)
     expiry = future_text()
     lines = [
         f"S{i},l{i}@example.test,MC-DATA,{code},{expiry}" for i in range(30) for code in ("2026-SPRING", "2026-AUTUMN")
@@ -289,7 +290,7 @@ def test_a_failing_send_task_marks_the_batch_failed_and_creates_nothing(manager_
     upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
     batch = ImportBatch.objects.get()
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.SENDING)
-    monkeypatch.setattr(services, "emails_queue", lambda emails: 1 / 0)
+    monkeypatch.setattr(imports, "emails_queue", lambda emails: 1 / 0)
     tasks.send_batch(batch.pk)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED

@@ -1,0 +1,275 @@
+"""Invite one learner, resend, cancel, accept; expire; enrol directly."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisations.models import Organisation
+from outbox.services import emails_queue
+from programs.models import (
+    Enrolment,
+    Invitation,
+    InvitationRun,
+    LearnerLink,
+    Program,
+    ProgramRun,
+)
+from programs.services.common import LinkMaker, ProgramsError, invitation_email, link_expiry, normalise_email
+
+
+def _pending_runs_for(*, organisation: Organisation, external_learner_id: str, runs) -> list[ProgramRun]:
+    now = timezone.now()
+    run_ids = InvitationRun.objects.filter(
+        run__in=runs,
+        invitation__organisation=organisation,
+        invitation__external_learner_id=external_learner_id,
+        invitation__status=Invitation.Status.PENDING,
+        invitation__valid_until__gt=now,
+    ).values_list("run_id", flat=True)
+    return [run for run in runs if run.pk in set(run_ids)]
+
+
+def _check_runs(program: Program, runs) -> None:
+    if not runs:
+        raise ProgramsError(_("Choose at least one run."))
+    for run in runs:
+        if run.program_id != program.pk:
+            raise ProgramsError(_("Run %(run)s is not a run of this program.") % {"run": run.code})
+        if not run.is_open:
+            raise ProgramsError(_("Run %(run)s is closed.") % {"run": run.code})
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    program: Program,
+    runs: list[ProgramRun],
+    external_learner_id: str,
+    email: str,
+    valid_until: datetime,
+    created_by,
+) -> Invitation:
+    """Invite one learner to runs of one program and email the link (after commit)."""
+    organisation = program.organisation
+    external_learner_id = external_learner_id.strip()
+    email = normalise_email(email)
+    now = timezone.now()
+    if not external_learner_id:
+        raise ProgramsError(_("Enter the learner ID."))
+    if valid_until <= now:
+        raise ProgramsError(_("The expiry must be in the future."))
+    _check_runs(program, runs)
+    link = LearnerLink.objects.filter(
+        organisation=organisation, external_learner_id=external_learner_id
+    ).select_related("user")
+    link = link.first()
+    if link and normalise_email(link.user.email) != email:
+        raise ProgramsError(
+            _("Learner ID %(id)s is linked to an account with another email address.") % {"id": external_learner_id}
+        )
+    if link:
+        enrolled = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run__code", flat=True))
+        if enrolled:
+            raise ProgramsError(
+                _("This learner is already enrolled on %(runs)s.") % {"runs": ", ".join(sorted(enrolled))}
+            )
+    pending = _pending_runs_for(organisation=organisation, external_learner_id=external_learner_id, runs=runs)
+    if pending:
+        raise ProgramsError(
+            _("A pending invitation for this learner and %(runs)s exists already. Resend it instead.")
+            % {"runs": ", ".join(run.code for run in pending)}
+        )
+    other = (
+        Invitation.objects.filter(
+            organisation=organisation,
+            external_learner_id=external_learner_id,
+            status=Invitation.Status.PENDING,
+            valid_until__gt=now,
+        )
+        .exclude(email=email)
+        .first()
+    )
+    if other:
+        raise ProgramsError(
+            _("Learner ID %(id)s has a pending invitation sent to %(email)s.")
+            % {"id": external_learner_id, "email": other.email}
+        )
+    invitation = Invitation(
+        organisation=organisation,
+        program=program,
+        external_learner_id=external_learner_id,
+        email=email,
+        valid_until=valid_until,
+        expires_at=link_expiry(valid_until, now),
+        created_by=created_by,
+        created_at=now,
+    )
+    raw = invitation.issue_token()
+    invitation.save()
+    InvitationRun.objects.bulk_create([InvitationRun(invitation=invitation, run=run) for run in runs])
+    email_row = invitation_email(
+        invitation,
+        raw=raw,
+        organisation=organisation,
+        program=program,
+        run_labels=[run.label for run in runs],
+        url_for=LinkMaker(),
+    )
+    emails_queue([email_row])
+    return invitation
+
+
+def _lock_invitation(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().select_related("organisation", "program").get(pk=invitation.pk)
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, user) -> Invitation:
+    """Issue a fresh link (the old one stops working at once) and email it again."""
+    invitation = _lock_invitation(invitation)
+    if invitation.effective_status != Invitation.Status.PENDING:
+        raise ProgramsError(_("Only a pending invitation can be sent again."))
+    now = timezone.now()
+    raw = invitation.issue_token()
+    invitation.expires_at = link_expiry(invitation.valid_until, now)
+    invitation.resent_at, invitation.resent_by = now, user
+    invitation.save(update_fields=["token_hash", "expires_at", "resent_at", "resent_by"])
+    runs = list(invitation.runs.all())
+    email_row = invitation_email(
+        invitation,
+        raw=raw,
+        organisation=invitation.organisation,
+        program=invitation.program,
+        run_labels=[r.label for r in runs],
+        url_for=LinkMaker(),
+    )
+    emails_queue([email_row])
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, user) -> Invitation:
+    invitation = _lock_invitation(invitation)
+    if invitation.effective_status != Invitation.Status.PENDING:
+        raise ProgramsError(_("This invitation is no longer pending."))
+    invitation.status = Invitation.Status.CANCELED
+    invitation.canceled_at, invitation.canceled_by = timezone.now(), user
+    invitation.save(update_fields=["status", "canceled_at", "canceled_by"])
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a link cannot be used, or None when it can."""
+    if invitation is None:
+        return _("This invitation link is not valid. It may have been replaced by a newer one; check your email.")
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return _("This invitation has already been used.")
+    if invitation.status == Invitation.Status.CANCELED:
+        return _("This invitation was canceled by the organisation.")
+    if invitation.effective_status == Invitation.Status.EXPIRED or invitation.is_expired:
+        return _("This invitation link has expired. Ask the organisation for a new one.")
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user) -> Invitation:
+    """Link the learner ID to the account and enrol it on every invited run."""
+    invitation = Invitation.by_token(token).select_for_update().select_related("organisation", "program").first()
+    problem = invitation_problem(invitation)
+    if problem:
+        raise ProgramsError(problem)
+    organisation = invitation.organisation
+    links = list(
+        LearnerLink.objects.select_for_update().filter(
+            Q(external_learner_id=invitation.external_learner_id) | Q(user=user), organisation=organisation
+        )
+    )
+    for link in links:
+        if link.external_learner_id == invitation.external_learner_id and link.user_id != user.pk:
+            raise ProgramsError(
+                _("This learner ID is already linked to another account. Sign in with that account to accept.")
+            )
+        if link.user_id == user.pk and link.external_learner_id != invitation.external_learner_id:
+            raise ProgramsError(
+                _(
+                    "Your account is linked to another learner ID in %(org)s. Ask the organisation to check the invitation."
+                )
+                % {"org": organisation.name}
+            )
+    if not links:
+        try:
+            with transaction.atomic():
+                LearnerLink.objects.create(
+                    organisation=organisation, external_learner_id=invitation.external_learner_id, user=user
+                )
+        except IntegrityError:
+            raise ProgramsError(_("This learner ID was just linked to another account.")) from None
+    now = timezone.now()
+    runs = list(invitation.runs.all())
+    already = set(Enrolment.objects.filter(user=user, run__in=runs).values_list("run_id", flat=True))
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                organisation=organisation,
+                run=run,
+                user=user,
+                external_learner_id=invitation.external_learner_id,
+                source=Enrolment.Source.INVITATION,
+                invitation=invitation,
+                created_at=now,
+            )
+            for run in runs
+            if run.pk not in already
+        ]
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_at, invitation.accepted_by = now, user
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    return invitation
+
+
+def invitations_expire(*, now: datetime | None = None) -> int:
+    """Mark pending invitations past their expiry; safe to run any number of times."""
+    now = now or timezone.now()
+    return Invitation.objects.filter(status=Invitation.Status.PENDING, valid_until__lte=now).update(
+        status=Invitation.Status.EXPIRED
+    )
+
+
+@transaction.atomic
+def enrolment_create_direct(*, program: Program, runs: list[ProgramRun], external_learner_id: str, created_by):
+    """Enrol a learner whose ID is already linked to an account, without an invitation."""
+    external_learner_id = external_learner_id.strip()
+    _check_runs(program, runs)
+    link = (
+        LearnerLink.objects.filter(organisation=program.organisation, external_learner_id=external_learner_id)
+        .select_related("user")
+        .first()
+    )
+    if link is None:
+        raise ProgramsError(
+            _("Learner ID %(id)s is not linked to an account yet. Invite the learner instead.")
+            % {"id": external_learner_id}
+        )
+    already = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run_id", flat=True))
+    new_runs = [run for run in runs if run.pk not in already]
+    if not new_runs:
+        raise ProgramsError(_("This learner is already enrolled on every chosen run."))
+    now = timezone.now()
+    return Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                organisation=program.organisation,
+                run=run,
+                user=link.user,
+                external_learner_id=external_learner_id,
+                source=Enrolment.Source.DIRECT,
+                created_by=created_by,
+                created_at=now,
+            )
+            for run in new_runs
+        ]
+    )
