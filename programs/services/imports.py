@@ -361,6 +361,36 @@ def _insert_invitation_runs(pairs) -> None:
             cursor.executemany(sql, pairs[start : start + 10_000])
 
 
+def _insert_invitations(invitations: list[Invitation]) -> list[Invitation]:
+    """Insert invitations and set their ids: on PostgreSQL ids come from the sequence and rows go in by COPY.
+
+    bulk_create spends most of its time preparing each of 17 fields of each row in Python;
+    COPY takes the values as they are. Elsewhere (SQLite) bulk_create is fast enough.
+    """
+    if connection.vendor != "postgresql" or not invitations:
+        return Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
+    meta = Invitation._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(invitations)],
+        )
+        for invitation, (pk,) in zip(invitations, cursor.fetchall(), strict=True):
+            invitation.pk = pk
+        columns = ", ".join(quote(field.column) for field in fields)
+        attnames = [field.attname for field in fields]
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for invitation in invitations:
+                values = invitation.__dict__
+                copy.write_row([values[name] for name in attnames])
+    for invitation in invitations:
+        invitation._state.adding = False
+        invitation._state.db = connection.alias
+    return invitations
+
+
 @transaction.atomic
 def batch_send(*, batch_id: int) -> int:
     """Create every invitation of a claimed batch and its email, in one transaction. Idempotent."""
@@ -414,7 +444,7 @@ def batch_send(*, batch_id: int) -> int:
         )
         raws.append(raw)
         group_runs.append([run_id for _email, run_id in items])
-    created = Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
+    created = _insert_invitations(invitations)
     _insert_invitation_runs(
         (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
     )
