@@ -14,16 +14,16 @@ PROGRAMS = [
         "Data literacy for youth workers",
         Program.Kind.MICROCREDENTIAL,
         [
-            ("2026-SPRING", date(2026, 3, 2), date(2026, 6, 26), True),
-            ("2026-AUTUMN", date(2026, 9, 7), date(2026, 12, 18), True),
-            ("2025-AUTUMN", date(2025, 9, 1), date(2025, 12, 19), False),
+            ("2026-SPRING", "Spring 2026", date(2026, 3, 2), date(2026, 6, 26), True),
+            ("2026-AUTUMN", "Autumn 2026", date(2026, 9, 7), date(2026, 12, 18), True),
+            ("2025-AUTUMN", "Autumn 2025", date(2025, 9, 1), date(2025, 12, 19), False),
         ],
     ),
     (
         "BA-YW",
         "Bachelor in youth work",
         Program.Kind.DEGREE,
-        [("2026-27", date(2026, 9, 1), date(2027, 6, 30), True)],
+        [("2026-27", "Academic year 2026–27", date(2026, 9, 1), date(2027, 6, 30), True)],
     ),
 ]
 
@@ -52,11 +52,11 @@ def build(context: dict) -> dict:
     programs = {}
     for code, name, kind, runs in PROGRAMS:
         program, _ = Program.objects.get_or_create(organisation=org, code=code, defaults={"name": name, "kind": kind})
-        for run_code, starts_on, ends_on, is_open in runs:
+        for run_code, run_name, starts_on, ends_on, is_open in runs:
             ProgramRun.objects.get_or_create(
                 program=program,
                 code=run_code,
-                defaults={"starts_on": starts_on, "ends_on": ends_on, "is_open": is_open},
+                defaults={"name": run_name, "starts_on": starts_on, "ends_on": ends_on, "is_open": is_open},
             )
         programs[code] = program
     data, degree = programs["MC-DATA"], programs["BA-YW"]

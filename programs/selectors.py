@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 
 from outbox.models import Email
 from outbox.selectors import latest_emails_for
-from programs.models import Enrolment, Invitation, InvitationRun, Program, ProgramRun
+from programs.models import Enrolment, Invitation, InvitationRun, Program, ProgramLearnerAdmin, ProgramRun
 
 STATUS_FILTERS = ["pending", "accepted", "canceled", "expired"]
 
 
 def learner_dashboard(user) -> dict:
-    """The learner's programs with the runs they are enrolled on; one query."""
+    """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries."""
     programs: OrderedDict[int, dict] = OrderedDict()
     enrolments = (
         Enrolment.objects.filter(user=user)
@@ -24,7 +24,13 @@ def learner_dashboard(user) -> dict:
         program = enrolment.run.program
         entry = programs.setdefault(program.pk, {"program": program, "organisation": program.organisation, "runs": []})
         entry["runs"].append(enrolment.run)
-    return {"items": list(programs.values())}
+    # Program learner admins have no organisation-wide role that shows them the Programs tile; this is their way in.
+    managed = list(
+        ProgramLearnerAdmin.objects.filter(user=user, program__organisation__memberships__user=user)
+        .select_related("program__organisation")
+        .order_by("program__organisation__name", "program__name")
+    )
+    return {"items": list(programs.values()), "managed": [role.program for role in managed]}
 
 
 def org_summary(organisation) -> list[tuple[str, int]]:

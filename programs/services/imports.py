@@ -406,7 +406,8 @@ def batch_send(*, batch_id: int) -> int:
     rows = ImportBatchRows.objects.get(batch=batch).rows
     now = timezone.now()
     runs = {run.pk: run for run in ProgramRun.objects.filter(program__organisation=organisation)}
-    programs = {p.pk: p for p in Program.objects.filter(organisation=organisation)}
+    # Locked like invitation_create does, so a single invitation cannot slip in between the check and the insert.
+    programs = {p.pk: p for p in Program.objects.select_for_update().filter(organisation=organisation)}
     # Another upload or a single invitation may have invited some of these learners since validation.
     pending = set(
         InvitationRun.objects.filter(

@@ -54,6 +54,8 @@ def invitation_create(
 ) -> Invitation:
     """Invite one learner to runs of one program and email the link (after commit)."""
     organisation = program.organisation
+    # Two managers inviting the same learner at once must not both pass the "already pending" check.
+    Program.objects.select_for_update().filter(pk=program.pk).first()
     external_learner_id = external_learner_id.strip()
     email = normalise_email(email)
     now = timezone.now()

@@ -41,11 +41,16 @@ def test_the_dashboard_lists_programs_and_runs_in_one_query(
     other = make_run(make_program(org, code="P2", name="Second program"), "R")
     for r in (run, run2, other):
         enrol(org, r, learner, "direct", datetime(2026, 1, 1, tzinfo=UTC))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # enrolments with runs and programs; programs the learner manages
         data = learner_dashboard(learner)
         html = render_to_string("programs/_dashboard.html", {"data": data})
     assert [item["program"].code for item in data["items"]] == ["MC-DATA", "P2"]
     assert "2026-AUTUMN" in html and "Second program" in html and 'id="me-programs"' in html
+
+
+def test_the_dashboard_links_a_program_learner_admin_to_their_program(program_admin, program):
+    html = render_to_string("programs/_dashboard.html", {"data": learner_dashboard(program_admin)})
+    assert "Programs you manage" in html and f"/o/acme/programs/{program.pk}/" in html
 
 
 def test_the_dashboard_has_an_honest_empty_state(learner):
