@@ -425,6 +425,11 @@ def _link(request, token: str, kind: str):
         .first()
     )
     problem = services.invitation_problem(invitation, request.user if request.user.is_authenticated else None)
+    if problem and invitation and request.user.is_authenticated and invitation.individual.user_id == request.user.pk:
+        # The learner is connected already: an old or used link still leads them to their page.
+        if kind == IndividualInvitation.Kind.EDIT:
+            return redirect("certificates:learner_edit", public_id=invitation.individual.public_id)
+        return redirect("me")
     if problem:
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
     individual = invitation.individual

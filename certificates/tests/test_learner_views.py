@@ -60,8 +60,20 @@ def test_post_on_the_connect_link_connects_the_account(login, organiser, learner
     assert response["Location"] == reverse("me")
     individual.refresh_from_db()
     assert individual.user == learner
+    # Used: the connected learner is simply taken to their dashboard; anyone else sees why it fails.
+    assert client.get(reverse("certificates:connect", kwargs={"token": raw}))["Location"] == reverse("me")
+    client.logout()
     response = client.get(reverse("certificates:connect", kwargs={"token": raw}))
     assert response.status_code == 410 and "already been used" in response.content.decode()
+
+
+def test_a_used_edit_link_takes_the_connected_learner_back_to_their_page(login, organiser, learner, individual):
+    services.individual_send_connect(individual=individual, sent_by=organiser)
+    raw = fresh_link(individual, organiser, kind="edit")
+    client = login(learner)
+    client.post(reverse("certificates:edit_link", kwargs={"token": raw}))
+    response = client.get(reverse("certificates:edit_link", kwargs={"token": raw}))
+    assert response["Location"] == edit_url(individual)
 
 
 def test_an_unknown_link_is_not_found(client):
