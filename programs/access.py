@@ -64,6 +64,11 @@ def get_program_for_manager(request, program_id: int) -> Program:
     return program
 
 
+def get_program_for_admin(request, program_id: int) -> Program:
+    """For views already limited to organisation admins (granting the per-program role)."""
+    return get_object_or_404(Program, pk=program_id, organisation=request.org)
+
+
 def get_run_for_manager(request, program_id: int, run_id: int) -> ProgramRun:
     program = get_program_for_manager(request, program_id)
     run = get_object_or_404(ProgramRun, pk=run_id, program=program)

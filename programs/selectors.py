@@ -1,5 +1,6 @@
 from collections import OrderedDict
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -7,7 +8,17 @@ from django.utils.translation import gettext as _
 
 from outbox.models import Email
 from outbox.selectors import latest_emails_for
-from programs.models import Enrolment, Invitation, InvitationRun, Program, ProgramLearnerAdmin, ProgramRun
+from programs.models import (
+    Enrolment,
+    ImportBatch,
+    ImportBatchRows,
+    Invitation,
+    InvitationRun,
+    LearnerLink,
+    Program,
+    ProgramLearnerAdmin,
+    ProgramRun,
+)
 
 STATUS_FILTERS = ["pending", "accepted", "canceled", "expired"]
 
@@ -102,3 +113,32 @@ def billing_by_month(organisation) -> list[dict]:
         .annotate(enrolments=Count("id"), learners=Count("user", distinct=True))
         .order_by("-month")
     )
+
+
+def is_linked(invitation: Invitation) -> bool:
+    """Whether the invited learner ID already belongs to an account in the organisation."""
+    return LearnerLink.objects.filter(
+        organisation_id=invitation.organisation_id, external_learner_id=invitation.external_learner_id
+    ).exists()
+
+
+def batch_preview(batch: ImportBatch, *, page_number, per_page: int) -> tuple[Page, list[dict]]:
+    """One page of a validated batch's rows, with program and run codes; two queries."""
+    stored = ImportBatchRows.objects.filter(batch=batch).values_list("rows", flat=True).first() or []
+    page = Paginator(stored, per_page).get_page(page_number)
+    run_ids = {row[3] for row in page.object_list}
+    runs = {run.pk: run for run in ProgramRun.objects.filter(pk__in=run_ids).select_related("program")}
+    rows = []
+    for number, ext, email, run_id, expiry in page.object_list:
+        run = runs.get(run_id)
+        rows.append(
+            {
+                "number": number,
+                "ext": ext,
+                "email": email,
+                "program": run.program.code if run else "?",
+                "run": run.code if run else "?",
+                "expiry": expiry.replace("T", " "),
+            }
+        )
+    return page, rows

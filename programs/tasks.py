@@ -9,7 +9,12 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def validate_batch(batch_id: int) -> None:
-    services.batch_validate_stored(batch_id=batch_id)
+    try:
+        services.batch_validate_stored(batch_id=batch_id)
+    except Exception:
+        # Say so on the page instead of leaving it polling a batch nobody will finish.
+        log.exception("validating invitation batch %s failed", batch_id)
+        services.batch_mark_failed(batch_id=batch_id, message="The file could not be checked.")
 
 
 @shared_task(acks_late=True)

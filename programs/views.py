@@ -12,13 +12,14 @@ from programs import selectors, services
 from programs.access import (
     get_batch_for_member,
     get_invitation_for_manager,
+    get_program_for_admin,
     get_program_for_manager,
     get_run_for_manager,
     manages_all_programs,
     program_manager_required,
 )
 from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
-from programs.models import ImportBatch, ImportBatchRows, Invitation, ProgramLearnerAdmin, ProgramRun
+from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
 
 PAGE_SIZE = 50
 
@@ -120,8 +121,7 @@ def run_edit(request, program_id, run_id):
 @require_POST
 @org_member_required(Role.ADMIN)
 def learner_admin_grant(request, program_id):
-    request.program_ids = None
-    program = get_program_for_manager(request, program_id)
+    program = get_program_for_admin(request, program_id)
     form = GrantForm(request.POST, organisation=request.org)
     if form.is_valid():
         try:
@@ -140,8 +140,7 @@ def learner_admin_grant(request, program_id):
 @require_POST
 @org_member_required(Role.ADMIN)
 def learner_admin_revoke(request, program_id, role_id):
-    request.program_ids = None
-    program = get_program_for_manager(request, program_id)
+    program = get_program_for_admin(request, program_id)
     role = get_object_or_404(ProgramLearnerAdmin.objects.select_related("user"), pk=role_id, program=program)
     services.learner_admin_revoke(role=role)
     messages.success(request, _("%(email)s no longer manages this program.") % {"email": role.user.email})
@@ -266,7 +265,7 @@ def invite(request, program_id):
 def invitation_detail(request, program_id, invitation_id):
     invitation = get_invitation_for_manager(request, program_id, invitation_id)
     selectors.with_email_status([invitation])
-    linked = invitation.organisation.learner_links.filter(external_learner_id=invitation.external_learner_id).exists()
+    linked = selectors.is_linked(invitation)
     return render(
         request,
         "programs/invitation_detail.html",
@@ -405,24 +404,9 @@ def import_batch(request, batch_id):
     if batch.status == ImportBatch.Status.INVALID:
         context["errors_page"] = Paginator(batch.errors, PAGE_SIZE).get_page(request.GET.get("page"))
     elif batch.status == ImportBatch.Status.VALID:
-        stored = ImportBatchRows.objects.filter(batch=batch).values_list("rows", flat=True).first() or []
-        page = Paginator(stored, PAGE_SIZE).get_page(request.GET.get("page"))
-        runs = {
-            run.pk: run
-            for run in ProgramRun.objects.filter(program__organisation=request.org).select_related("program")
-        }
-        context["rows_page"] = page
-        context["preview"] = [
-            {
-                "number": number,
-                "ext": ext,
-                "email": email,
-                "program": runs[run_id].program.code if run_id in runs else "?",
-                "run": runs[run_id].code if run_id in runs else "?",
-                "expiry": expiry.replace("T", " "),
-            }
-            for number, ext, email, run_id, expiry in page.object_list
-        ]
+        context["rows_page"], context["preview"] = selectors.batch_preview(
+            batch, page_number=request.GET.get("page"), per_page=PAGE_SIZE
+        )
     if request.htmx:
         return render(request, "programs/_batch_status.html", context)
     return render(request, "programs/import_batch.html", context)

@@ -473,9 +473,10 @@ def batch_send(*, batch_id: int) -> int:
 
 
 def batch_mark_failed(*, batch_id: int, message: str) -> None:
-    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.SENDING).update(
-        status=ImportBatch.Status.FAILED, message=message[:2000]
-    )
+    """Record that a task could not finish a batch; nothing of it was created."""
+    ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportBatch.Status.SENDING, ImportBatch.Status.VALIDATING]
+    ).update(status=ImportBatch.Status.FAILED, message=message[:2000])
 
 
 def csv_template_rows(now: datetime | None = None) -> list[list[str]]:

@@ -327,3 +327,14 @@ def test_codes_that_clash_case_insensitively_are_refused(org):
     make_program(org, code="ABC")
     with pytest.raises(services.ProgramsError, match="already has the code"):
         services.program_create(organisation=org, name="x", code=" abc ", kind="degree")
+
+
+def test_a_failing_validation_task_marks_the_batch_failed(org, learning_manager, monkeypatch):
+    from programs import tasks
+
+    batch = ImportBatch.objects.create(organisation=org, uploaded_by=learning_manager, file_name="x.csv")
+    monkeypatch.setattr(imports, "batch_validate_stored", lambda batch_id: 1 / 0)
+    monkeypatch.setattr(services, "batch_validate_stored", lambda batch_id: 1 / 0)
+    tasks.validate_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
