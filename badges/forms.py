@@ -93,6 +93,11 @@ class IssueEmailsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.org, ben@example.org"}),
         help_text=_("One or many, separated by commas, spaces or new lines."),
     )
+    expires = forms.DateTimeField(
+        label=_("Badge expires (UTC, optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
 
 class InviteForm(forms.Form):

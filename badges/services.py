@@ -150,6 +150,22 @@ PLAYLIST_FIELDS = ("title", "description", "rule", "min_count")
 
 
 @transaction.atomic
+def playlist_item_move(*, playlist: Playlist, item_id: int, up: bool, user) -> None:
+    """Swap an activity with its neighbour, so organisers can order the playlist."""
+    items = list(PlaylistItem.objects.select_for_update().filter(playlist=playlist).order_by("position", "id"))
+    index = next((i for i, item in enumerate(items) if item.pk == item_id), None)
+    if index is None:
+        raise BadgesError(_("This activity is not in the playlist."))
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(items):
+        return
+    items[index], items[other] = items[other], items[index]
+    for position, item in enumerate(items):
+        item.position = position
+    PlaylistItem.objects.bulk_update(items, ["position"])
+
+
+@transaction.atomic
 def playlist_create(*, organisation: Organisation, user, data: dict, activity_ids: list[int]) -> Playlist:
     playlist = Playlist.objects.create(
         organisation=organisation, created_by=user, **{k: data[k] for k in PLAYLIST_FIELDS if k in data}
@@ -355,13 +371,15 @@ def _verified_users(emails: list[str]) -> dict[str, int]:
 
 
 @transaction.atomic
-def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by) -> IssueReport:
+def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: datetime | None = None) -> IssueReport:
     """Issue the badge to every new address in a pasted list, in one go, and queue one email each.
 
     Images are not baked here: each assertion's image is baked on its first request.
     """
     report = IssueReport()
     emails, report.invalid, report.duplicates = parse_emails(text)
+    if expires is not None and expires <= timezone.now():
+        raise BadgesError(_("The expiry date must be in the future."))
     if len(emails) > MAX_EMAILS_PER_ISSUE:
         raise BadgesError(_("At most %(n)s addresses at once.") % {"n": MAX_EMAILS_PER_ISSUE})
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=badge.pk)
@@ -383,6 +401,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by) -> IssueRe
                 salt=salt,
                 identity=identity,
                 issued_on=now,
+                expires=expires,
                 source=Assertion.Source.EMAIL,
                 issued_by=issued_by,
             )

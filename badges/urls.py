@@ -20,6 +20,7 @@ urlpatterns = [
     path(ORG + "playlists/<int:pk>/publish/", views.playlist_publish, name="playlist_publish"),
     path(ORG + "playlists/<int:pk>/unpublish/", views.playlist_unpublish, name="playlist_unpublish"),
     path(ORG + "playlists/<int:pk>/invite/", views.playlist_invite, name="playlist_invite"),
+    path(ORG + "playlists/<int:pk>/items/<int:item_pk>/<str:direction>/", views.playlist_move, name="playlist_move"),
     path(ORG + "badges/<slug:public_id>/", views.badge_detail, name="badge_detail"),
     path(ORG + "badges/<slug:public_id>/edit/", views.badge_edit, name="badge_edit"),
     path(ORG + "badges/<slug:public_id>/issue/", views.badge_issue, name="badge_issue"),

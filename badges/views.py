@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -247,6 +248,19 @@ def playlist_unpublish(request, pk):
 
 @require_POST
 @org_member_required(*MANAGE)
+def playlist_move(request, pk, item_pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    playlist = get_playlist_for_member(request, pk)
+    try:
+        services.playlist_item_move(playlist=playlist, item_id=item_pk, up=direction == "up", user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+
+
+@require_POST
+@org_member_required(*MANAGE)
 def playlist_invite(request, pk):
     playlist = get_playlist_for_member(request, pk)
     form = InviteForm(request.POST)
@@ -299,6 +313,7 @@ def badge_detail(request, public_id):
             "revoke_form": RevokeForm(),
             "review_form": ReviewForm(),
             "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "events": list(badge.events.select_related("actor")[:20]),
         },
     )
 
@@ -583,6 +598,7 @@ def assertion(request, public_id, suffix=None):
             "check": check,
             "matches": matches,
             "share_url": ob.assertion_url(found),
+            "expired": found.expires is not None and found.expires <= timezone.now(),
             "evidence": found.evidence if found.show_evidence or is_holder else [],
         },
         status=410 if found.is_revoked else 200,

@@ -294,3 +294,18 @@ def test_the_organiser_home_shows_the_tile(login, org, organiser):
 
     assert "Activities &amp; badges" in page
     assert "evidence waiting for review" in page
+
+
+def test_organisers_reorder_a_playlist(login, org, organiser):
+    a, b = publish_activity(org, organiser, title="First"), publish_activity(org, organiser, title="Second")
+    playlist = make_playlist(org, organiser, [a, b])
+    second = playlist.items.get(activity=b)
+    url = reverse(
+        "badges:playlist_move",
+        kwargs={"org_slug": org.slug, "pk": playlist.pk, "item_pk": second.pk, "direction": "up"},
+    )
+
+    login(organiser).post(url)
+
+    assert list(playlist.items.values_list("activity__title", flat=True)) == ["Second", "First"]
+    assert login(organiser).post(url.replace("/up/", "/sideways/")).status_code == 404

@@ -266,3 +266,33 @@ def test_an_organiser_of_another_organisation_cannot_review(login, org, badge, o
     )
 
     assert response.status_code == 404
+
+
+def test_the_review_queues_run_a_constant_number_of_queries(client, login, org, badge, organiser, start):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from conftest import make_user
+
+    organiser_task = add_task(badge, organiser)
+    peer_task = add_task(badge, organiser, approval=Task.Approval.PEER, title="Peer")
+    reviewer = make_user("reviewer@example.test")
+    start(reviewer)
+    queue_url = reverse("badges:queue", kwargs={"org_slug": org.slug})
+    reviews_url = reverse("badges:reviews")
+
+    def counts(n, offset):
+        for i in range(n):
+            person = make_user(f"p{offset + i}@example.test")
+            start(person)
+            services.evidence_submit(task=organiser_task, learner=person, text="x")
+            services.evidence_submit(task=peer_task, learner=person, text="y")
+        result = []
+        for user, url in ((organiser, queue_url), (reviewer, reviews_url)):
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            result.append(len(ctx.captured_queries))
+        return result
+
+    assert counts(2, 0) == counts(6, 100)

@@ -244,3 +244,26 @@ def test_assertion_urls_use_no_database_ids(assertion):
     assert str(assertion.pk) != assertion.public_id
     assert len(assertion.public_id) >= 16
     assert reverse("badges:assertion", kwargs={"public_id": assertion.public_id}).endswith(assertion.public_id)
+
+
+def test_an_expiry_is_published_and_shown(client, badge, organiser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.badge_issue_to_emails(
+        badge=badge, text="x@example.test", issued_by=organiser, expires=timezone.now() + timedelta(days=365)
+    )
+    assertion = Assertion.objects.get()
+
+    doc = client.get(assertion.get_absolute_url(), headers={"Accept": "application/json"}).json()
+    assert doc["expires"].endswith("Z")
+    Assertion.objects.update(expires=timezone.now() - timedelta(days=1))
+    assert b"Expired" in client.get(assertion.get_absolute_url()).content
+
+
+def test_an_expiry_in_the_past_is_refused(badge, organiser):
+    from django.utils import timezone
+
+    with pytest.raises(services.BadgesError, match="future"):
+        services.badge_issue_to_emails(badge=badge, text="x@example.test", issued_by=organiser, expires=timezone.now())

@@ -32,6 +32,7 @@ def objects(org, organiser, activity, badge, learner):
         "task": task,
         "submission": submission,
         "playlist": playlist,
+        "item": playlist.items.get(),
         "assertion": Assertion.objects.get(),
     }
 
@@ -59,6 +60,10 @@ def organiser_urls(org, o):
             reverse("badges:playlist_publish", kwargs={"org_slug": slug, "pk": o["playlist"].pk}),
             reverse("badges:playlist_unpublish", kwargs={"org_slug": slug, "pk": o["playlist"].pk}),
             reverse("badges:playlist_invite", kwargs={"org_slug": slug, "pk": o["playlist"].pk}),
+            reverse(
+                "badges:playlist_move",
+                kwargs={"org_slug": slug, "pk": o["playlist"].pk, "item_pk": o["item"].pk, "direction": "down"},
+            ),
             reverse("badges:badge_issue", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:badge_link", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:task_create", kwargs={"org_slug": slug, "public_id": badge}),
