@@ -161,3 +161,21 @@ def test_direct_enrolment_of_an_unlinked_learner_is_refused(login, org, learning
     response = login(learning_manager).post(url, {"external_learner_id": "NOPE", "runs": [run.pk]})
     assert "not linked to an account yet" in response.content.decode()
     assert not Enrolment.objects.exists()
+
+
+def test_the_sign_up_page_is_prefilled_with_the_invited_email(client, program, run):
+    _, token = invite(program, [run])
+    client.get(link(token))
+    page = client.get(reverse("account_signup"), {"next": link(token), "email": "new.learner@example.test"})
+    assert 'value="new.learner@example.test"' in page.content.decode()
+
+
+def test_the_invite_form_defaults_to_four_weeks_ahead_in_utc(login, org, learning_manager, program, run):
+    from datetime import UTC, datetime
+
+    page = login(learning_manager).get(
+        reverse("programs:invite", kwargs={"org_slug": org.slug, "program_id": program.pk})
+    )
+    expected = (datetime.now(UTC) + timedelta(weeks=4)).strftime("%Y-%m-%dT")
+    assert f'value="{expected}' in page.content.decode()
+    assert "Invitation expiry (UTC)" in page.content.decode()

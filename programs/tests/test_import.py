@@ -338,3 +338,22 @@ def test_a_failing_validation_task_marks_the_batch_failed(org, learning_manager,
     tasks.validate_batch(batch.pk)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
+
+
+def test_a_big_file_that_is_not_a_table_is_refused_before_it_is_stored(manager_client, org, monkeypatch):
+    monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
+    response = upload(manager_client, org, SimpleUploadedFile("notes.csv", b"no columns here at all\n" * 50))
+    assert "does not look like a table" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_stored_file_that_turns_out_unreadable_makes_the_batch_invalid(org, learning_manager, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    batch = ImportBatch(organisation=org, uploaded_by=learning_manager, file_name="x.csv")
+    batch.upload.save("x.csv", ContentFile(b"a,b\n\xff\xfe broken"), save=False)
+    batch.save()
+    services.batch_validate_stored(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.INVALID and "UTF-8" in batch.message
+    assert not batch.upload

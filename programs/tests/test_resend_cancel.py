@@ -79,3 +79,29 @@ def test_an_invitation_of_another_organisation_is_404(login, org, other_org, lea
         kwargs={"org_slug": org.slug, "program_id": foreign_program.pk, "invitation_id": invitation.pk},
     )
     assert login(learning_manager).post(url).status_code == 404
+
+
+def test_an_expired_invitation_cannot_be_resent(login, org, learning_manager, program, run):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation, token = invite(program, [run])
+    Invitation.objects.filter(pk=invitation.pk).update(valid_until=timezone.now() - timedelta(seconds=1))
+    response = login(learning_manager).post(action_url("resend", org, invitation), follow=True)
+    assert "Only a pending invitation can be sent again." in response.content.decode()
+    assert token_of(invitation) == token
+
+
+def test_the_invitations_tab_says_when_a_link_has_expired_but_the_invitation_has_not(
+    login, org, learning_manager, program, run
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation, _ = invite(program, [run], days=60)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    url = reverse("programs:run_invitations", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": run.pk})
+    page = login(learning_manager).get(url).content.decode()
+    assert "link expired: resend" in page and "Copy link" not in page
