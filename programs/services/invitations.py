@@ -22,14 +22,16 @@ from programs.services.common import LinkMaker, ProgramsError, invitation_email,
 
 def _pending_runs_for(*, organisation: Organisation, external_learner_id: str, runs) -> list[ProgramRun]:
     now = timezone.now()
-    run_ids = InvitationRun.objects.filter(
-        run__in=runs,
-        invitation__organisation=organisation,
-        invitation__external_learner_id=external_learner_id,
-        invitation__status=Invitation.Status.PENDING,
-        invitation__valid_until__gt=now,
-    ).values_list("run_id", flat=True)
-    return [run for run in runs if run.pk in set(run_ids)]
+    run_ids = set(
+        InvitationRun.objects.filter(
+            run__in=runs,
+            invitation__organisation=organisation,
+            invitation__external_learner_id=external_learner_id,
+            invitation__status=Invitation.Status.PENDING,
+            invitation__valid_until__gt=now,
+        ).values_list("run_id", flat=True)
+    )
+    return [run for run in runs if run.pk in run_ids]
 
 
 def _check_runs(program: Program, runs) -> None:
@@ -64,10 +66,21 @@ def invitation_create(
     if valid_until <= now:
         raise ProgramsError(_("The expiry must be in the future."))
     _check_runs(program, runs)
-    link = LearnerLink.objects.filter(
-        organisation=organisation, external_learner_id=external_learner_id
-    ).select_related("user")
-    link = link.first()
+    link = (
+        LearnerLink.objects.filter(organisation=organisation, external_learner_id=external_learner_id)
+        .select_related("user")
+        .first()
+    )
+    if link is None:
+        owner = (
+            LearnerLink.objects.filter(organisation=organisation, user__email__iexact=email)
+            .exclude(external_learner_id=external_learner_id)
+            .first()
+        )
+        if owner:
+            raise ProgramsError(
+                _("This email belongs to the account of learner ID %(id)s.") % {"id": owner.external_learner_id}
+            )
     if link and normalise_email(link.user.email) != email:
         raise ProgramsError(
             _("Learner ID %(id)s is linked to an account with another email address.") % {"id": external_learner_id}

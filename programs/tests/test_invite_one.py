@@ -152,3 +152,15 @@ def test_an_organiser_without_the_role_gets_403(login, org, organiser, program):
 
 def test_an_outsider_gets_404(login, org, outsider, program):
     assert login(outsider).get(invite_url(org, program)).status_code == 404
+
+
+def test_the_email_of_an_account_linked_under_another_learner_id_is_refused(program, run, linked_learner):
+    with pytest.raises(services.ProgramsError, match="belongs to the account of learner ID S-LINKED"):
+        services.invitation_create(
+            program=program,
+            runs=[run],
+            external_learner_id="S-NEW",
+            email=linked_learner.email.upper(),
+            valid_until=future(),
+            created_by=None,
+        )
