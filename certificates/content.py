@@ -6,6 +6,7 @@ data compare field by field and an organiser's comment attaches to one key.
 
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 EVIDENCE_ROWS = 5
@@ -95,14 +96,14 @@ def _fields() -> list[Field]:
     fields += [Field(f"competence_{c.key}", c.title, GROUP_COMPETENCES, long=True) for c in COMPETENCES]
     for n in range(1, EVIDENCE_ROWS + 1):
         fields += [
-            Field(f"evidence_{n}_title", _("Evidence %(n)s: title") % {"n": n}, GROUP_EVIDENCE),
-            Field(f"evidence_{n}_url", _("Evidence %(n)s: link") % {"n": n}, GROUP_EVIDENCE),
+            Field(f"evidence_{n}_title", format_lazy(_("Evidence {n}: title"), n=n), GROUP_EVIDENCE),
+            Field(f"evidence_{n}_url", format_lazy(_("Evidence {n}: link"), n=n), GROUP_EVIDENCE),
         ]
     for n in range(1, REFERENCE_ROWS + 1):
         fields += [
-            Field(f"reference_{n}_name", _("Reference %(n)s: name") % {"n": n}, GROUP_REFERENCES),
-            Field(f"reference_{n}_role", _("Reference %(n)s: role") % {"n": n}, GROUP_REFERENCES),
-            Field(f"reference_{n}_contact", _("Reference %(n)s: email or phone") % {"n": n}, GROUP_REFERENCES),
+            Field(f"reference_{n}_name", format_lazy(_("Reference {n}: name"), n=n), GROUP_REFERENCES),
+            Field(f"reference_{n}_role", format_lazy(_("Reference {n}: role"), n=n), GROUP_REFERENCES),
+            Field(f"reference_{n}_contact", format_lazy(_("Reference {n}: email or phone"), n=n), GROUP_REFERENCES),
         ]
     return fields
 
