@@ -44,6 +44,7 @@ from outbox.selectors import latest_emails_for
 
 MANAGE = (Role.ORGANISER,)
 PAGE_SIZE = 50
+PENDING_SHOWN = 20
 
 
 def get_activity_for_member(request, pk: int) -> Activity:
@@ -288,11 +289,8 @@ def badge_detail(request, public_id):
     emails = latest_emails_for(holders)
     for holder in holders:
         holder.email_status = emails.get(holder.pk)
-    pending = list(
-        EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
-        .select_related("task", "learner")
-        .order_by("submitted_at", "id")
-    )
+    pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
+    pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
     tasks = list(badge.tasks.all())
     claim_url = absolute_url("badges:claim", code=link.code)
     return render(
@@ -306,6 +304,7 @@ def badge_detail(request, public_id):
             "page": page,
             "holders": holders,
             "pending": pending,
+            "pending_count": pending_qs.count() if len(pending) == PENDING_SHOWN else len(pending),
             "tasks": tasks,
             "issue_form": IssueEmailsForm(),
             "link_form": LinkForm(instance=link),
@@ -622,7 +621,13 @@ def claim(request, code):
         .filter(code=code)
         .first()
     )
-    problem = services.link_problem(link)
+    holder = (
+        link is not None
+        and request.user.is_authenticated
+        and Assertion.objects.filter(badge_id=link.badge_id, recipient=request.user, revoked_at__isnull=True).exists()
+    )
+    # A holder coming back to a used-up link still reaches their badge.
+    problem = services.link_problem(link, check_limit=not holder)
     if problem:
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if link else 404)
     badge = link.badge

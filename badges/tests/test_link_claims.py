@@ -149,3 +149,12 @@ def test_an_unknown_qr_format_is_404(login, org, organiser, badge):
     url = reverse("badges:badge_qr", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "kind": "gif"})
 
     assert login(organiser).get(url).status_code == 404
+
+
+def test_a_holder_can_reopen_a_used_up_link(login, badge, organiser, learner):
+    link = enable_link(badge, organiser, max_claims=1)
+    services.badge_link_claim(code=link.code, user=learner)
+
+    response = login(learner).get(claim_url(link))
+
+    assert response.status_code == 200
