@@ -115,8 +115,7 @@ def batch_validate_stored(*, batch_id: int) -> None:
         batch.validated_at = timezone.now()
         batch.save(update_fields=["status", "message", "validated_at"])
     else:
-        with transaction.atomic():
-            batch_validate_table(batch=batch, table=table, progress=True)
+        batch_validate_table(batch=batch, table=table, progress=True)
     batch.upload.delete(save=False)
     ImportBatch.objects.filter(pk=batch.pk).update(upload="")
 
@@ -282,7 +281,11 @@ class _Validator:
 
 
 def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = False) -> ImportBatch:
-    """Validate every row; store errors (nothing sendable) or the valid rows and a preview."""
+    """Validate every row; store errors (nothing sendable) or the valid rows and a preview.
+
+    With progress=True (the task) the rows checked so far are saved as it goes, outside any
+    transaction so the polling page sees them; the outcome is then written in one transaction.
+    """
     batch.row_count = len(table.rows)
     report = None
     if progress:
@@ -312,8 +315,10 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
         batch.status = ImportBatch.Status.VALID
         batch.totals = validator.totals(valid)
         batch.invitation_count = len(valid)
-        ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})
-    batch.save()
+    with transaction.atomic():
+        if valid and not errors:
+            ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})
+        batch.save()
     return batch
 
 

@@ -238,7 +238,9 @@ def invitation_accept(*, token: str, user) -> Invitation:
             )
             for run in runs
             if run.pk not in already
-        ]
+        ],
+        # A direct enrolment made at the same moment wins; the learner is enrolled either way.
+        ignore_conflicts=True,
     )
     invitation.status = Invitation.Status.ACCEPTED
     invitation.accepted_at, invitation.accepted_by = now, user
