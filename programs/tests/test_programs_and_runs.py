@@ -111,3 +111,10 @@ def test_the_organiser_home_shows_a_programs_tile_with_pending_invitations(
     assert "Programs" in page and "pending invitations" in page
     membership = organiser.memberships.get()
     assert "programs" not in [s.key for s in sections_for(membership)]
+
+
+def test_revoking_is_post_only(login, org, org_admin, organiser, program):
+    role = ProgramLearnerAdmin.objects.create(program=program, user=organiser)
+    response = login(org_admin).get(url("learner_admin_revoke", org, program_id=program.pk, role_id=role.pk))
+    assert response.status_code == 405
+    assert ProgramLearnerAdmin.objects.exists()
