@@ -2,6 +2,7 @@ import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
@@ -505,8 +506,14 @@ def _saved_status(request, text: str, *, ok: bool):
 
 
 @require_POST
-@login_required
 def learner_save(request, public_id):
+    if not request.user.is_authenticated:
+        if request.htmx:
+            # A redirect to the sign-in page would land inside the status line; say what happened instead.
+            return _saved_status(
+                request, _("Not saved: you were signed out. Copy your text, sign in and paste it again."), ok=False
+            )
+        return redirect_to_login(request.get_full_path())
     individual = get_individual_for_learner(request.user, public_id)
     form = _learner_form(individual, request.POST)
     if not form.is_valid():

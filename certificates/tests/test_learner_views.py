@@ -270,3 +270,29 @@ def test_the_dashboard_part_runs_two_queries(org, organiser, learner, django_ass
         assert len(data["waiting"]) == n
         [c.individual.project.title for c in data["certificates"]]
         [i.project.organisation.name for i in data["items"]]
+
+
+def test_autosave_after_signing_out_says_so_instead_of_showing_the_sign_in_page(client, organiser, learner, individual):
+    individual = editing(individual, learner, organiser)
+    response = client.post(edit_url(individual, "learner_save"), full_data(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "you were signed out" in response.content.decode()
+    response = client.post(edit_url(individual, "learner_save"), full_data())
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_expired_link_shows_a_clear_error_page(client, organiser, individual):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    raw = fresh_link(individual, organiser)
+    IndividualInvitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("certificates:connect", kwargs={"token": raw}))
+    assert response.status_code == 410 and "expired" in response.content.decode()
+
+
+def test_a_replaced_link_shows_a_clear_error_page(client, organiser, individual):
+    raw = fresh_link(individual, organiser)
+    services.individual_send_connect(individual=individual, sent_by=organiser)
+    response = client.get(reverse("certificates:connect", kwargs={"token": raw}))
+    assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
