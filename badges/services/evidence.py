@@ -1,0 +1,191 @@
+"""Evidence for tasks and its self, peer and organiser approval."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from badges.models import (
+    Assertion,
+    BadgeClass,
+    BadgeEvent,
+    EvidenceSubmission,
+    Quest,
+    Task,
+)
+from badges.services.common import BadgesError, audit, required_tasks
+from badges.services.issuing import assertion_issue
+from learnerpass.lib.urls import absolute_url
+from outbox.services import email_queue
+
+
+def _evidence_snapshot(quest: Quest) -> list[dict]:
+    items = []
+    submissions = {
+        s.task_id: s
+        for s in EvidenceSubmission.objects.filter(
+            task__badge=quest.badge, learner=quest.learner, status=EvidenceSubmission.Status.APPROVED
+        ).select_related("task")
+    }
+    for task in required_tasks(quest.badge):
+        submission = submissions.get(task.pk)
+        if submission is None:
+            continue
+        url = submission.url
+        if submission.file:
+            url = absolute_url("badges:evidence_file", public_id=submission.public_id)
+        items.append({"name": task.title, "narrative": submission.text, "url": url})
+    return items
+
+
+def _maybe_complete(*, quest: Quest, actor) -> Assertion | None:
+    badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=quest.badge_id)
+    quest = Quest.objects.select_for_update().get(pk=quest.pk)
+    if quest.status == Quest.Status.COMPLETED:
+        return None
+    tasks = required_tasks(badge)
+    approved = set(
+        EvidenceSubmission.objects.filter(
+            task__in=tasks, learner_id=quest.learner_id, status=EvidenceSubmission.Status.APPROVED
+        ).values_list("task_id", flat=True)
+    )
+    if any(t.pk not in approved for t in tasks):
+        return None
+    quest.status = Quest.Status.COMPLETED
+    quest.completed_at = timezone.now()
+    quest.save(update_fields=["status", "completed_at"])
+    assertion, _created = assertion_issue(
+        badge=badge,
+        user=quest.learner,
+        source=Assertion.Source.QUEST,
+        issued_by=actor,
+        evidence=_evidence_snapshot(quest),
+    )
+    return assertion
+
+
+@transaction.atomic
+def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=None) -> EvidenceSubmission:
+    """Submit (or resubmit after a rejection) the evidence for one task of a quest the learner has started."""
+    quest = Quest.objects.filter(badge_id=task.badge_id, learner=learner).first()
+    if quest is None:
+        raise BadgesError(_("Start this badge from its link before submitting evidence."))
+    if quest.status == Quest.Status.COMPLETED:
+        raise BadgesError(_("You have completed this badge already."))
+    kind = task.evidence_kind
+    if kind == Task.Evidence.TEXT and not text.strip():
+        raise BadgesError(_("Write your evidence before submitting."))
+    if kind == Task.Evidence.LINK and not url:
+        raise BadgesError(_("Give the link to your evidence."))
+    if kind == Task.Evidence.FILE and file is None:
+        raise BadgesError(_("Choose the file to upload."))
+    submission = EvidenceSubmission.objects.select_for_update().filter(task=task, learner=learner).first()
+    if submission is not None and submission.status != EvidenceSubmission.Status.REJECTED:
+        if submission.status == EvidenceSubmission.Status.APPROVED:
+            raise BadgesError(_("This task is already approved."))
+        raise BadgesError(_("Your evidence for this task is waiting for review."))
+    if submission is None:
+        submission = EvidenceSubmission(task=task, learner=learner)
+    submission.text, submission.url = text.strip(), url
+    if file is not None:
+        submission.file.save(f"{secrets.token_hex(8)}-{file.name[-80:]}", file, save=False)
+    submission.submitted_at = timezone.now()
+    submission.reviewer, submission.reviewed_at, submission.review_comment = None, None, ""
+    submission.escalated, submission.escalated_at = False, None
+    if task.approval == Task.Approval.SELF:
+        submission.status = EvidenceSubmission.Status.APPROVED
+        submission.reviewer, submission.reviewed_at = learner, submission.submitted_at
+    else:
+        submission.status = EvidenceSubmission.Status.SUBMITTED
+    submission.save()
+    badge = task.badge
+    audit(
+        organisation_id=badge.organisation_id,
+        actor=learner,
+        action=BadgeEvent.Action.EVIDENCE_SUBMITTED,
+        badge=badge,
+        detail=f"{task.title} by {learner.email}",
+    )
+    if submission.status == EvidenceSubmission.Status.APPROVED:
+        _maybe_complete(quest=quest, actor=None)
+    return submission
+
+
+def is_peer(*, user, badge_id: int) -> bool:
+    """Another learner who holds the badge or is working towards it."""
+    return (
+        Assertion.objects.filter(badge_id=badge_id, recipient=user, revoked_at__isnull=True).exists()
+        or Quest.objects.filter(badge_id=badge_id, learner=user).exists()
+    )
+
+
+@transaction.atomic
+def evidence_review(
+    *, submission: EvidenceSubmission, reviewer, approve: bool, comment: str = "", as_organiser: bool = False
+) -> EvidenceSubmission:
+    """Approve or reject submitted evidence, as an organiser or as a peer; approving the last task issues the badge."""
+    submission = (
+        EvidenceSubmission.objects.select_for_update().select_related("task__badge", "learner").get(pk=submission.pk)
+    )
+    task = submission.task
+    if submission.learner_id == reviewer.pk:
+        raise BadgesError(_("You cannot review your own evidence."))
+    if submission.status != EvidenceSubmission.Status.SUBMITTED:
+        raise BadgesError(_("This evidence has already been reviewed."))
+    if not as_organiser:
+        if task.approval != Task.Approval.PEER:
+            raise BadgesError(_("This evidence is reviewed by the organisers."))
+        if submission.escalated:
+            raise BadgesError(_("This review has passed to the organisers."))
+        if not is_peer(user=reviewer, badge_id=task.badge_id):
+            raise BadgesError(_("Only learners who hold this badge or work towards it can review this evidence."))
+    if not approve and not comment.strip():
+        raise BadgesError(_("Say what is missing so the learner can improve their evidence."))
+    submission.status = EvidenceSubmission.Status.APPROVED if approve else EvidenceSubmission.Status.REJECTED
+    submission.reviewer = reviewer
+    submission.reviewed_at = timezone.now()
+    submission.review_comment = comment.strip()
+    submission.save(update_fields=["status", "reviewer", "reviewed_at", "review_comment"])
+    badge = task.badge
+    audit(
+        organisation_id=badge.organisation_id,
+        actor=reviewer,
+        action=BadgeEvent.Action.EVIDENCE_APPROVED if approve else BadgeEvent.Action.EVIDENCE_REJECTED,
+        badge=badge,
+        detail=f"{task.title} of {submission.learner.email}",
+    )
+    if approve:
+        quest = Quest.objects.filter(badge_id=task.badge_id, learner_id=submission.learner_id).first()
+        if quest is not None:
+            _maybe_complete(quest=quest, actor=reviewer)
+    else:
+        email_queue(
+            to=submission.learner.email,
+            template="badges/evidence_rejected",
+            context={
+                "badge": badge.name,
+                "task": task.title,
+                "comment": submission.review_comment,
+                "url": absolute_url("badges:quest", public_id=badge.public_id),
+            },
+            kind="evidence_rejected",
+            ref=submission,
+        )
+    return submission
+
+
+def escalate_stale_peer_reviews(*, now: datetime | None = None) -> int:
+    """Hand peer reviews nobody did in time to the organisers' queue; safe to run again."""
+    now = now or timezone.now()
+    pending = EvidenceSubmission.objects.filter(
+        status=EvidenceSubmission.Status.SUBMITTED, escalated=False, task__approval=Task.Approval.PEER
+    )
+    moved = 0
+    for days in set(pending.values_list("task__peer_review_days", flat=True)):
+        with transaction.atomic():
+            moved += pending.filter(task__peer_review_days=days, submitted_at__lte=now - timedelta(days=days)).update(
+                escalated=True, escalated_at=now
+            )
+    return moved

@@ -1,0 +1,368 @@
+"""Issuing, claiming, revoking and baking assertions."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from badges import baking, images, ob
+from badges.models import (
+    Assertion,
+    AssertionClaim,
+    BadgeClass,
+    BadgeEvent,
+    BadgeLink,
+    Playlist,
+    PublishStatus,
+    Quest,
+)
+from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
+from learnerpass.lib.tokens import new_token
+from learnerpass.lib.urls import absolute_url
+from outbox.services import build_email, email_queue, emails_queue
+
+CLAIM_LIFETIME = timedelta(days=180)
+MAX_EMAILS_PER_ISSUE = 100_000
+
+
+def _new_recipient(email: str) -> tuple[str, str]:
+    salt = secrets.token_hex(16)
+    return salt, ob.recipient_identity(email, salt)
+
+
+def _verified_users(emails: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(emails), 5000):
+        for email, user_id in EmailAddress.objects.filter(
+            email__in=emails[start : start + 5000], verified=True
+        ).values_list("email", "user_id"):
+            found[email.lower()] = user_id
+    return found
+
+
+@transaction.atomic
+def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: datetime | None = None) -> IssueReport:
+    """Issue the badge to every new address in a pasted list, in one go, and queue one email each.
+
+    Images are not baked here: each assertion's image is baked on its first request.
+    """
+    report = IssueReport()
+    emails, report.invalid, report.duplicates = parse_emails(text)
+    if expires is not None and expires <= timezone.now():
+        raise BadgesError(_("The expiry date must be in the future."))
+    if len(emails) > MAX_EMAILS_PER_ISSUE:
+        raise BadgesError(_("At most %(n)s addresses at once.") % {"n": MAX_EMAILS_PER_ISSUE})
+    badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=badge.pk)
+    held = set(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).values_list("recipient_email", flat=True))
+    report.already_held = [e for e in emails if e in held]
+    new = [e for e in emails if e not in held]
+    if not new:
+        return report
+    users = _verified_users(new)
+    now = timezone.now()
+    assertions = []
+    for email in new:
+        salt, identity = _new_recipient(email)
+        assertions.append(
+            Assertion(
+                badge=badge,
+                recipient_email=email,
+                recipient_id=users.get(email),
+                salt=salt,
+                identity=identity,
+                issued_on=now,
+                expires=expires,
+                source=Assertion.Source.EMAIL,
+                issued_by=issued_by,
+            )
+        )
+    assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
+    claims, tokens = [], []
+    for assertion in assertions:
+        raw, token_hash = new_token()
+        claims.append(AssertionClaim(assertion=assertion, token_hash=token_hash, expires_at=now + CLAIM_LIFETIME))
+        tokens.append(raw)
+    AssertionClaim.objects.bulk_create(claims, batch_size=2000)
+    common = {"badge": badge.name, "issuer": badge.organisation.name}
+    emails_queue(
+        [
+            build_email(
+                to=assertion.recipient_email,
+                template="badges/badge_awarded",
+                context={
+                    **common,
+                    "url": absolute_url("badges:accept", token=raw),
+                    "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
+                },
+                kind="badge_awarded",
+                ref=assertion,
+            )
+            for assertion, raw in zip(assertions, tokens, strict=True)
+        ]
+    )
+    report.issued = new
+    audit(
+        organisation_id=badge.organisation_id,
+        actor=issued_by,
+        action=BadgeEvent.Action.ISSUED,
+        badge=badge,
+        detail=f"{len(new)} by email",
+    )
+    for user_id in {a.recipient_id for a in assertions if a.recipient_id}:
+        _check_playlists(user_id=user_id, badge=badge)
+    return report
+
+
+def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evidence=None) -> tuple[Assertion, bool]:
+    """Issue once: the caller holds the badge row's lock; an existing live assertion is returned instead."""
+    email = user.email.strip().lower()
+    existing = (
+        Assertion.objects.filter(badge=badge, revoked_at__isnull=True)
+        .filter(Q(recipient=user) | Q(recipient_email=email))
+        .first()
+    )
+    if existing is not None:
+        if existing.recipient_id is None:
+            existing.recipient = user
+            existing.save(update_fields=["recipient"])
+            _check_playlists(user_id=user.pk, badge=badge)
+        return existing, False
+    salt, identity = _new_recipient(email)
+    try:
+        with transaction.atomic():
+            assertion = Assertion.objects.create(
+                badge=badge,
+                recipient_email=email,
+                recipient=user,
+                salt=salt,
+                identity=identity,
+                issued_on=timezone.now(),
+                source=source,
+                issued_by=issued_by,
+                evidence=evidence or [],
+            )
+    except IntegrityError:
+        # Another request issued it between our check and insert (only possible without row locks, e.g. SQLite).
+        return Assertion.objects.get(badge=badge, recipient_email=email, revoked_at__isnull=True), False
+    audit(
+        organisation_id=badge.organisation_id,
+        actor=issued_by or user,
+        action=BadgeEvent.Action.ISSUED,
+        badge=badge,
+        detail=f"{source} to {email}",
+    )
+    email_queue(
+        to=email,
+        template="badges/badge_earned",
+        context={
+            "badge": badge.name,
+            "issuer": badge.organisation.name,
+            "url": absolute_url("me"),
+            "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
+        },
+        kind="badge_earned",
+        ref=assertion,
+    )
+    _check_playlists(user_id=user.pk, badge=badge)
+    return assertion, True
+
+
+def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
+    """Issue the badge of every published playlist this activity badge completes for the learner."""
+    if badge.activity_id is None:
+        return
+    from django.contrib.auth import get_user_model
+
+    playlists = list(
+        Playlist.objects.filter(
+            items__activity_id=badge.activity_id, status=PublishStatus.PUBLISHED, badge__isnull=False
+        ).select_related("badge", "badge__organisation")
+    )
+    user = None
+    for playlist in playlists:
+        activity_ids = list(playlist.items.values_list("activity_id", flat=True))
+        held = (
+            Assertion.objects.filter(recipient_id=user_id, revoked_at__isnull=True, badge__activity_id__in=activity_ids)
+            .values("badge__activity_id")
+            .distinct()
+            .count()
+        )
+        if held >= playlist.required_count(len(activity_ids)):
+            user = user or get_user_model().objects.get(pk=user_id)
+            playlist_badge = BadgeClass.objects.select_for_update().get(pk=playlist.badge.pk)
+            assertion_issue(badge=playlist_badge, user=user, source=Assertion.Source.PLAYLIST)
+
+
+def claim_problem(claim: AssertionClaim | None) -> str | None:
+    if claim is None:
+        return _("This badge link is not valid.")
+    if claim.used_at is not None:
+        return _("This badge has already been claimed into an account.")
+    if claim.assertion.is_revoked:
+        return _("This badge was revoked by its issuer.")
+    if claim.is_expired:
+        return _("This link has expired. Ask the issuer to send the badge again.")
+    return None
+
+
+@transaction.atomic
+def assertion_claim_accept(*, token: str, user) -> Assertion:
+    """Attach a badge issued to an email address to the account that followed the emailed link."""
+    claim = AssertionClaim.by_token(token).select_for_update().select_related("assertion__badge").first()
+    problem = claim_problem(claim)
+    if problem:
+        raise BadgesError(problem)
+    assertion = claim.assertion
+    if assertion.recipient_id and assertion.recipient_id != user.pk:
+        raise BadgesError(_("This badge already belongs to another account."))
+    if (
+        Assertion.objects.filter(badge=assertion.badge, recipient=user, revoked_at__isnull=True)
+        .exclude(pk=assertion.pk)
+        .exists()
+    ):
+        raise BadgesError(_("You already hold this badge."))
+    claim.used_at = timezone.now()
+    claim.used_by = user
+    claim.save(update_fields=["used_at", "used_by"])
+    if assertion.recipient_id is None:
+        assertion.recipient = user
+        assertion.save(update_fields=["recipient"])
+        _check_playlists(user_id=user.pk, badge=assertion.badge)
+    audit(
+        organisation_id=assertion.badge.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.CLAIMED,
+        badge=assertion.badge,
+        detail=f"emailed badge to {assertion.recipient_email}",
+    )
+    return assertion
+
+
+def link_problem(link: BadgeLink | None, *, check_limit: bool = True) -> str | None:
+    if link is None or not link.enabled:
+        return _("This badge link is not active.")
+    if link.expires_at and link.expires_at <= timezone.now():
+        return _("This badge link has expired.")
+    if check_limit and link.max_claims is not None and link.claims_count >= link.max_claims:
+        return _("This badge link has been used as many times as the organiser allowed.")
+    if link.badge.source is not None and link.badge.source.status != PublishStatus.PUBLISHED:
+        return _("This badge is not available at the moment.")
+    return None
+
+
+@dataclass
+class ClaimResult:
+    assertion: Assertion | None = None
+    quest: Quest | None = None
+    created: bool = False
+
+
+@transaction.atomic
+def badge_link_claim(*, code: str, user) -> ClaimResult:
+    """Follow the badge's link: the badge at once, or the start of the quest when tasks need evidence.
+
+    Claiming again returns what the learner already has and does not count as a claim.
+    """
+    link = BadgeLink.objects.select_related("badge__activity", "badge__playlist").filter(code=code).first()
+    # The limit is checked by the conditional UPDATE below, after a holder's repeat visit is answered.
+    problem = link_problem(link, check_limit=False)
+    if problem:
+        raise BadgesError(problem)
+    badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=link.badge_id)
+    email = user.email.strip().lower()
+    held = (
+        Assertion.objects.filter(badge=badge, revoked_at__isnull=True)
+        .filter(Q(recipient=user) | Q(recipient_email=email))
+        .first()
+    )
+    if held is not None:
+        if held.recipient_id is None:
+            held.recipient = user
+            held.save(update_fields=["recipient"])
+        return ClaimResult(assertion=held)
+    needs_evidence = bool(required_tasks(badge))
+    if needs_evidence:
+        quest = Quest.objects.filter(badge=badge, learner=user).first()
+        if quest is not None:
+            return ClaimResult(quest=quest)
+    counted = (
+        BadgeLink.objects.filter(pk=link.pk, enabled=True)
+        .filter(Q(max_claims__isnull=True) | Q(claims_count__lt=F("max_claims")))
+        .update(claims_count=F("claims_count") + 1)
+    )
+    if not counted:
+        raise BadgesError(_("This badge link has been used as many times as the organiser allowed."))
+    if needs_evidence:
+        quest = Quest.objects.create(badge=badge, learner=user)
+        return ClaimResult(quest=quest, created=True)
+    assertion, created = assertion_issue(badge=badge, user=user, source=Assertion.Source.LINK)
+    return ClaimResult(assertion=assertion, created=created)
+
+
+@transaction.atomic
+def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
+    assertion = Assertion.objects.select_for_update().select_related("badge").get(pk=assertion.pk)
+    if assertion.is_revoked:
+        raise BadgesError(_("This badge is already revoked."))
+    if not reason.strip():
+        raise BadgesError(_("Give a reason: it is published with the revocation."))
+    assertion.revoked_at = timezone.now()
+    assertion.revocation_reason = reason.strip()[:500]
+    assertion.revoked_by = user
+    assertion.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+    audit(
+        organisation_id=assertion.badge.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.REVOKED,
+        badge=assertion.badge,
+        detail=f"{assertion.recipient_email}: {assertion.revocation_reason}",
+    )
+    return assertion
+
+
+@transaction.atomic
+def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool) -> Assertion:
+    assertion = Assertion.objects.select_for_update().get(pk=assertion.pk)
+    if assertion.recipient_id != user.pk:
+        raise BadgesError(_("Only the holder can change this."))
+    assertion.show_evidence = show
+    # The baked image carries the document, evidence included; bake it again next time.
+    assertion.baked_image = ""
+    assertion.save(update_fields=["show_evidence", "baked_image"])
+    return assertion
+
+
+def badge_base_image(badge: BadgeClass) -> tuple[bytes, str]:
+    """The badge's picture as (bytes, "png" or "svg"): the upload, or the generated default."""
+    if badge.image:
+        with badge.image.open("rb") as handle:
+            return handle.read(), badge.image_kind
+    return images.default_svg(badge.name, badge.colour), "svg"
+
+
+def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
+    """The assertion's baked image, baked and stored on first use (never inside the issuing transaction)."""
+    if assertion.baked_image:
+        try:
+            with assertion.baked_image.open("rb") as handle:
+                data = handle.read()
+            return data, "png" if data.startswith(baking.PNG_SIGNATURE) else "svg"
+        except FileNotFoundError:
+            pass
+    image, kind = badge_base_image(assertion.badge)
+    payload = ob.dumps(ob.assertion_document(assertion)).decode("utf-8")
+    if kind == "png":
+        data = baking.bake_png(image, payload)
+    else:
+        data = baking.bake_svg(image, payload, ob.assertion_url(assertion))
+    name = assertion.baked_image.storage.save(f"badges/baked/{assertion.public_id}.{kind}", ContentFile(data))
+    # Two first requests may bake at once; the first to record its file wins, the other tidies up.
+    if not Assertion.objects.filter(pk=assertion.pk, baked_image="").update(baked_image=name):
+        assertion.baked_image.storage.delete(name)
+    return data, kind

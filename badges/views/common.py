@@ -1,0 +1,80 @@
+"""Helpers shared by the organiser, public and learner views."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+
+from badges import services
+from badges.forms import (
+    ReviewForm,
+)
+from badges.models import (
+    Activity,
+    BadgeClass,
+    Playlist,
+)
+from organisations.models import Role
+
+MANAGE = (Role.ORGANISER,)
+PAGE_SIZE = 50
+PENDING_SHOWN = 20
+
+
+def get_activity_for_member(request, pk: int) -> Activity:
+    return get_object_or_404(Activity, pk=pk, organisation=request.org)
+
+
+def get_playlist_for_member(request, pk: int) -> Playlist:
+    return get_object_or_404(Playlist, pk=pk, organisation=request.org)
+
+
+def get_badge_for_member(request, public_id: str) -> BadgeClass:
+    return get_object_or_404(
+        BadgeClass.objects.select_related("activity", "playlist", "link"), public_id=public_id, organisation=request.org
+    )
+
+
+def badge_redirect(request, badge):
+    return redirect("badges:badge_detail", org_slug=request.org.slug, public_id=badge.public_id)
+
+
+def report_messages(request, report: services.IssueReport, done: str) -> None:
+    if report.issued:
+        messages.success(request, done % {"n": len(report.issued)})
+    if report.invalid:
+        messages.error(request, _("Not valid email addresses: %(list)s") % {"list": ", ".join(report.invalid[:50])})
+    if report.duplicates:
+        messages.info(request, _("Listed twice (sent once): %(list)s") % {"list": ", ".join(report.duplicates[:50])})
+    if report.already_held:
+        messages.info(
+            request, _("Already hold this badge (skipped): %(list)s") % {"list": ", ".join(report.already_held[:50])}
+        )
+    if not (report.issued or report.invalid or report.already_held):
+        messages.error(request, _("Enter at least one valid email address."))
+
+
+def badge_of(source):
+    try:
+        return source.badge
+    except BadgeClass.DoesNotExist:
+        return None
+
+
+def review_submission(request, submission, *, as_organiser: bool) -> None:
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.evidence_review(
+            submission=submission,
+            reviewer=request.user,
+            approve=approve,
+            comment=form.cleaned_data["comment"],
+            as_organiser=as_organiser,
+        )
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Evidence approved.") if approve else _("Evidence sent back with your comment."))

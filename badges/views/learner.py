@@ -1,0 +1,197 @@
+"""Learners: claiming by link or email, quests and evidence, peer reviews, their badges."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from badges import selectors, services
+from badges.forms import (
+    EvidenceForm,
+    ReviewForm,
+)
+from badges.models import (
+    Assertion,
+    AssertionClaim,
+    BadgeLink,
+    EvidenceSubmission,
+    Quest,
+    Task,
+)
+from badges.views.common import PAGE_SIZE, review_submission
+from organisations.models import Membership
+
+# --- learners -------------------------------------------------------------------------------------------------------
+
+
+def claim(request, code):
+    """The badge's link or QR code: GET shows the badge and a button; only POST claims."""
+    link = (
+        BadgeLink.objects.select_related("badge__organisation", "badge__activity", "badge__playlist")
+        .filter(code=code)
+        .first()
+    )
+    holder = (
+        link is not None
+        and request.user.is_authenticated
+        and Assertion.objects.filter(badge_id=link.badge_id, recipient=request.user, revoked_at__isnull=True).exists()
+    )
+    # A holder coming back to a used-up link still reaches their badge.
+    problem = services.link_problem(link, check_limit=not holder)
+    if problem:
+        return render(request, "link_invalid.html", {"problem": problem}, status=410 if link else 404)
+    badge = link.badge
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        try:
+            result = services.badge_link_claim(code=code, user=request.user)
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+            return redirect("badges:claim", code=code)
+        if result.assertion is not None:
+            if result.created:
+                messages.success(request, _("The badge “%(badge)s” is yours.") % {"badge": badge.name})
+            else:
+                messages.info(request, _("You already hold this badge."))
+            return redirect(result.assertion)
+        messages.success(request, _("You started this badge. Complete its tasks to earn it."))
+        return redirect("badges:quest", public_id=badge.public_id)
+    auth_query = urlencode({"next": request.path})
+    tasks = list(badge.tasks.all())
+    return render(request, "badges/claim.html", {"badge": badge, "tasks": tasks, "auth_query": auth_query})
+
+
+def accept(request, token):
+    """The emailed link: attaches a badge issued to an address to the signed-in account (POST only)."""
+    claim_row = AssertionClaim.by_token(token).select_related("assertion__badge__organisation").first()
+    problem = services.claim_problem(claim_row)
+    if problem:
+        return render(request, "link_invalid.html", {"problem": problem}, status=410 if claim_row else 404)
+    assertion_row = claim_row.assertion
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.assertion_claim_accept(token=token, user=request.user)
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+            return redirect("me")
+        messages.success(
+            request, _("The badge “%(badge)s” is now in your account.") % {"badge": assertion_row.badge.name}
+        )
+        return redirect("me")
+    if not request.user.is_authenticated:
+        # Following the link proves the address, so signing up with it needs no second confirmation.
+        request.session["account_verified_email"] = assertion_row.recipient_email
+    auth_query = urlencode({"next": request.path, "email": assertion_row.recipient_email})
+    return render(request, "badges/accept.html", {"assertion": assertion_row, "auth_query": auth_query})
+
+
+def _quest_for_learner(request, public_id) -> Quest:
+    return get_object_or_404(
+        Quest.objects.select_related("badge__organisation"), badge__public_id=public_id, learner=request.user
+    )
+
+
+@login_required
+def quest(request, public_id):
+    quest_row = _quest_for_learner(request, public_id)
+    badge = quest_row.badge
+    submissions = {s.task_id: s for s in EvidenceSubmission.objects.filter(task__badge=badge, learner=request.user)}
+    rows = []
+    for task in badge.tasks.all():
+        submission = submissions.get(task.pk)
+        can_submit = task.requires_evidence and (submission is None or submission.status == "rejected")
+        rows.append({"task": task, "submission": submission, "form": EvidenceForm(task=task) if can_submit else None})
+    held = Assertion.objects.filter(badge=badge, recipient=request.user, revoked_at__isnull=True).first()
+    return render(request, "badges/quest.html", {"quest": quest_row, "badge": badge, "rows": rows, "held": held})
+
+
+@require_POST
+@login_required
+def evidence_submit(request, public_id, task_pk):
+    quest_row = _quest_for_learner(request, public_id)
+    task = get_object_or_404(Task, pk=task_pk, badge=quest_row.badge)
+    form = EvidenceForm(request.POST, request.FILES, task=task)
+    if form.is_valid():
+        try:
+            submission = services.evidence_submit(
+                task=task,
+                learner=request.user,
+                text=form.cleaned_data.get("text", ""),
+                url=form.cleaned_data.get("url", ""),
+                file=form.cleaned_data.get("file"),
+            )
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+        else:
+            if submission.status == EvidenceSubmission.Status.APPROVED:
+                messages.success(request, _("Evidence submitted and approved."))
+            else:
+                messages.success(request, _("Evidence submitted. You will see here when it is reviewed."))
+    else:
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, _("Your evidence was not submitted: %(errors)s") % {"errors": errors})
+    held = Assertion.objects.filter(badge=quest_row.badge, recipient=request.user, revoked_at__isnull=True).first()
+    if held is not None:
+        messages.success(request, _("All tasks are approved: the badge is yours."))
+        return redirect(held)
+    return redirect("badges:quest", public_id=public_id)
+
+
+@login_required
+def reviews(request):
+    page = Paginator(selectors.peer_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "badges/reviews.html", {"page": page, "review_form": ReviewForm()})
+
+
+@require_POST
+@login_required
+def peer_review(request, public_id):
+    submission = get_object_or_404(EvidenceSubmission, public_id=public_id)
+    review_submission(request, submission, as_organiser=False)
+    return redirect("badges:reviews")
+
+
+def evidence_file(request, public_id):
+    submission = get_object_or_404(
+        EvidenceSubmission.objects.select_related("task__badge"), public_id=public_id, file__gt=""
+    )
+    badge = submission.task.badge
+    user = request.user
+    signed_in = user.is_authenticated
+    allowed = (
+        (signed_in and submission.learner_id == user.pk)
+        or signed_in
+        and Membership.objects.filter(organisation_id=badge.organisation_id, user=user).exists()
+        or (
+            signed_in
+            and submission.task.approval == Task.Approval.PEER
+            and services.is_peer(user=user, badge_id=badge.pk)
+        )
+        or Assertion.objects.filter(
+            badge=badge, recipient_id=submission.learner_id, revoked_at__isnull=True, show_evidence=True
+        ).exists()
+    )
+    if not allowed:
+        raise PermissionDenied
+    return FileResponse(
+        submission.file.open("rb"), as_attachment=True, filename=submission.file.name.rsplit("/", 1)[-1]
+    )
+
+
+@require_POST
+@login_required
+def evidence_visibility(request, public_id):
+    found = get_object_or_404(Assertion, public_id=public_id, recipient=request.user)
+    show = request.POST.get("show") == "1"
+    services.assertion_set_evidence_visibility(assertion=found, user=request.user, show=show)
+    messages.success(
+        request, _("Your evidence is now shown on the public page.") if show else _("Your evidence is now hidden.")
+    )
+    return redirect(found)

@@ -1,0 +1,412 @@
+"""Organiser pages under /o/<org>/: activities, playlists, badges, issuing, the review queue."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from badges import images, selectors, services
+from badges.forms import (
+    ActivityForm,
+    BadgeForm,
+    InviteForm,
+    IssueEmailsForm,
+    LinkForm,
+    PlaylistForm,
+    ReviewForm,
+    RevokeForm,
+    TaskForm,
+)
+from badges.models import (
+    Activity,
+    Assertion,
+    BadgeLink,
+    EvidenceSubmission,
+    Playlist,
+    Quest,
+    Task,
+)
+from badges.views.common import (
+    MANAGE,
+    PAGE_SIZE,
+    PENDING_SHOWN,
+    badge_of,
+    badge_redirect,
+    get_activity_for_member,
+    get_badge_for_member,
+    get_playlist_for_member,
+    report_messages,
+    review_submission,
+)
+from learnerpass.lib.urls import absolute_url
+from organisations.access import org_member_required
+from outbox.selectors import latest_emails_for
+
+# --- organiser: activities and playlists ---------------------------------------------------------------------------
+
+
+@org_member_required(*MANAGE)
+def activities(request):
+    activity_list = list(
+        Activity.objects.filter(organisation=request.org)
+        .select_related("badge")
+        .annotate(
+            holders=Count("badge__assertions", filter=Q(badge__assertions__revoked_at__isnull=True), distinct=True)
+        )
+        .order_by("-created_at", "-id")
+    )
+    playlist_list = list(
+        Playlist.objects.filter(organisation=request.org)
+        .select_related("badge")
+        .annotate(n_activities=Count("items", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+    pending = selectors.organiser_queue(request.org).count()
+    return render(
+        request,
+        "badges/activities.html",
+        {"activities": activity_list, "playlists": playlist_list, "pending": pending},
+    )
+
+
+@org_member_required(*MANAGE)
+def activity_create(request):
+    form = ActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        activity = services.activity_create(organisation=request.org, user=request.user, data=form.cleaned_data)
+        messages.success(request, _("Activity created. Publish it to create its badge."))
+        return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
+    return render(request, "badges/activity_form.html", {"form": form})
+
+
+@org_member_required(*MANAGE)
+def activity_detail(request, pk):
+    activity = get_object_or_404(Activity.objects.select_related("badge"), pk=pk, organisation=request.org)
+    return render(request, "badges/activity_detail.html", {"activity": activity, "badge": badge_of(activity)})
+
+
+@org_member_required(*MANAGE)
+def activity_edit(request, pk):
+    activity = get_activity_for_member(request, pk)
+    form = ActivityForm(request.POST or None, instance=activity)
+    if request.method == "POST" and form.is_valid():
+        services.activity_update(activity=activity, user=request.user, data=form.cleaned_data)
+        messages.success(request, _("Activity saved."))
+        return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
+    return render(request, "badges/activity_form.html", {"form": form, "activity": activity})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def activity_publish(request, pk):
+    activity = get_activity_for_member(request, pk)
+    try:
+        services.activity_publish(activity=activity, user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Published. Its badge is ready: issue it from the Badges tab."))
+    return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def activity_unpublish(request, pk):
+    activity = get_activity_for_member(request, pk)
+    try:
+        services.activity_unpublish(activity=activity, user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Unpublished: it has left the catalogue and its link no longer works."))
+    return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
+
+
+def _ordered_ids(request, form) -> list[int]:
+    # Keep the order in which the boxes appear in the posted form.
+    chosen = {a.pk for a in form.cleaned_data["activities"]}
+    ordered = [int(v) for v in request.POST.getlist("activities") if v.isdigit() and int(v) in chosen]
+    return ordered
+
+
+@org_member_required(*MANAGE)
+def playlist_create(request):
+    form = PlaylistForm(request.POST or None, organisation=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            playlist = services.playlist_create(
+                organisation=request.org,
+                user=request.user,
+                data=form.cleaned_data,
+                activity_ids=_ordered_ids(request, form),
+            )
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Playlist created."))
+            return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+    return render(request, "badges/playlist_form.html", {"form": form})
+
+
+@org_member_required(*MANAGE)
+def playlist_detail(request, pk):
+    playlist = get_object_or_404(Playlist.objects.select_related("badge"), pk=pk, organisation=request.org)
+    items = list(playlist.items.select_related("activity"))
+    return render(
+        request,
+        "badges/playlist_detail.html",
+        {"playlist": playlist, "items": items, "badge": badge_of(playlist), "invite_form": InviteForm()},
+    )
+
+
+@org_member_required(*MANAGE)
+def playlist_edit(request, pk):
+    playlist = get_playlist_for_member(request, pk)
+    form = PlaylistForm(request.POST or None, instance=playlist, organisation=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.playlist_update(
+                playlist=playlist, user=request.user, data=form.cleaned_data, activity_ids=_ordered_ids(request, form)
+            )
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Playlist saved."))
+            return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+    return render(request, "badges/playlist_form.html", {"form": form, "playlist": playlist})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def playlist_publish(request, pk):
+    playlist = get_playlist_for_member(request, pk)
+    try:
+        services.playlist_publish(playlist=playlist, user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Published. Completing it now earns its badge."))
+    return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def playlist_unpublish(request, pk):
+    playlist = get_playlist_for_member(request, pk)
+    try:
+        services.playlist_unpublish(playlist=playlist, user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Unpublished."))
+    return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def playlist_move(request, pk, item_pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    playlist = get_playlist_for_member(request, pk)
+    try:
+        services.playlist_item_move(playlist=playlist, item_id=item_pk, up=direction == "up", user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def playlist_invite(request, pk):
+    playlist = get_playlist_for_member(request, pk)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            report = services.playlist_invite(playlist=playlist, text=form.cleaned_data["emails"], user=request.user)
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+        else:
+            report_messages(request, report, _("%(n)s invitations sent."))
+    else:
+        messages.error(request, _("Enter at least one valid email address."))
+    return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
+
+
+# --- organiser: badges ------------------------------------------------------------------------------------------------
+
+
+@org_member_required(*MANAGE)
+def badge_detail(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    link = BadgeLink.objects.get_or_create(badge=badge)[0] if not hasattr(badge, "link") else badge.link
+    page = Paginator(selectors.badge_holders(badge), PAGE_SIZE).get_page(request.GET.get("page"))
+    holders = list(page.object_list)
+    emails = latest_emails_for(holders)
+    for holder in holders:
+        holder.email_status = emails.get(holder.pk)
+    pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
+    pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
+    tasks = list(badge.tasks.all())
+    claim_url = absolute_url("badges:claim", code=link.code)
+    return render(
+        request,
+        "badges/badge_detail.html",
+        {
+            "badge": badge,
+            "link": link,
+            "claim_url": claim_url,
+            "link_problem": services.link_problem(link),
+            "page": page,
+            "holders": holders,
+            "pending": pending,
+            "pending_count": pending_qs.count() if len(pending) == PENDING_SHOWN else len(pending),
+            "tasks": tasks,
+            "issue_form": IssueEmailsForm(),
+            "link_form": LinkForm(instance=link),
+            "task_form": TaskForm(),
+            "revoke_form": RevokeForm(),
+            "review_form": ReviewForm(),
+            "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "events": list(badge.events.select_related("actor")[:20]),
+        },
+    )
+
+
+@org_member_required(*MANAGE)
+def badge_edit(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.badge_update(
+                badge=badge,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                criteria=form.cleaned_data["criteria"],
+                image=form.cleaned_data.get("image"),
+                remove_image=form.cleaned_data.get("remove_image", False),
+            )
+        except services.BadgesError as exc:
+            form.add_error("image", str(exc))
+        else:
+            messages.success(request, _("Badge saved."))
+            return badge_redirect(request, badge)
+    return render(request, "badges/badge_form.html", {"form": form, "badge": badge})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def badge_issue(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    form = IssueEmailsForm(request.POST)
+    if form.is_valid():
+        try:
+            report = services.badge_issue_to_emails(
+                badge=badge, text=form.cleaned_data["emails"], issued_by=request.user
+            )
+        except services.BadgesError as exc:
+            messages.error(request, str(exc))
+        else:
+            report_messages(request, report, _("Badge issued to %(n)s people; each gets an email to claim it."))
+    else:
+        messages.error(request, _("Enter at least one valid email address."))
+    return badge_redirect(request, badge)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def badge_link(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    form = LinkForm(request.POST, instance=BadgeLink.objects.get_or_create(badge=badge)[0])
+    if form.is_valid():
+        services.badge_link_update(
+            badge=badge,
+            user=request.user,
+            enabled=form.cleaned_data["enabled"],
+            expires_at=form.cleaned_data["expires_at"],
+            max_claims=form.cleaned_data["max_claims"],
+            new_code=form.cleaned_data["new_code"],
+        )
+        messages.success(request, _("Link settings saved."))
+    else:
+        messages.error(request, _("Check the link settings: %(errors)s") % {"errors": form.errors.as_text()})
+    return badge_redirect(request, badge)
+
+
+@org_member_required(*MANAGE)
+def badge_qr(request, public_id, kind):
+    if kind not in ("png", "svg"):
+        raise Http404
+    badge = get_badge_for_member(request, public_id)
+    link = BadgeLink.objects.get_or_create(badge=badge)[0]
+    data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
+    response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
+    return response
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def task_create(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        services.task_create(badge=badge, user=request.user, **form.cleaned_data)
+        messages.success(request, _("Task added."))
+    else:
+        messages.error(request, _("Check the task: %(errors)s") % {"errors": form.errors.as_text()})
+    return badge_redirect(request, badge)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def task_delete(request, public_id, pk):
+    badge = get_badge_for_member(request, public_id)
+    task = get_object_or_404(Task, pk=pk, badge=badge)
+    try:
+        services.task_delete(task=task, user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Task deleted."))
+    return badge_redirect(request, badge)
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def assertion_revoke(request, public_id):
+    assertion = get_object_or_404(
+        Assertion.objects.select_related("badge"), public_id=public_id, badge__organisation=request.org
+    )
+    form = RevokeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.BadgesError(_("Give a reason: it is published with the revocation."))
+        services.assertion_revoke(assertion=assertion, reason=form.cleaned_data["reason"], user=request.user)
+    except services.BadgesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Badge of %(email)s revoked.") % {"email": assertion.recipient_email})
+    return badge_redirect(request, assertion.badge)
+
+
+@org_member_required(*MANAGE)
+def queue(request):
+    page = Paginator(selectors.organiser_queue(request.org), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "badges/queue.html", {"page": page, "review_form": ReviewForm()})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def organiser_review(request, pk):
+    submission = get_object_or_404(EvidenceSubmission, pk=pk, task__badge__organisation=request.org)
+    review_submission(request, submission, as_organiser=True)
+    return redirect(request.POST.get("next") if _safe_next(request) else "badges:queue", org_slug=request.org.slug)
+
+
+def _safe_next(request) -> bool:
+    return request.POST.get("next", "").startswith(f"/o/{request.org.slug}/")

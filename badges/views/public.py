@@ -1,0 +1,154 @@
+"""Public pages: the catalogue, organisations' pages and the Open Badges documents."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
+
+from badges import ob, selectors, services
+from badges.models import (
+    Activity,
+    Assertion,
+    BadgeClass,
+    Playlist,
+    PublishStatus,
+)
+from organisations.models import Organisation
+
+# --- public: catalogue ----------------------------------------------------------------------------------------------
+
+
+def catalogue(request):
+    filters = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "organiser": request.GET.get("organiser", "").strip()[:100],
+        "place": request.GET.get("place", "").strip()[:100],
+        "date_from": parse_date(request.GET.get("date_from", "") or "")
+        if _is_date(request.GET.get("date_from"))
+        else None,
+        "date_to": parse_date(request.GET.get("date_to", "") or "") if _is_date(request.GET.get("date_to")) else None,
+    }
+    activity_qs, playlist_qs = selectors.catalogue(**filters)
+    page = Paginator(activity_qs, 24).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(
+        request,
+        "badges/catalogue.html",
+        {"page": page, "playlists": list(playlist_qs[:24]), "filters": request.GET, "query_string": query},
+    )
+
+
+def _is_date(value) -> bool:
+    try:
+        return bool(value) and parse_date(value) is not None
+    except ValueError:
+        return False
+
+
+def public_activity(request, public_id):
+    activity = get_object_or_404(
+        Activity.objects.select_related("organisation", "badge"), public_id=public_id, status=PublishStatus.PUBLISHED
+    )
+    playlists = activity.playlists.filter(status=PublishStatus.PUBLISHED)
+    return render(request, "badges/public_activity.html", {"activity": activity, "playlists": playlists})
+
+
+def public_playlist(request, public_id):
+    playlist = get_object_or_404(
+        Playlist.objects.select_related("organisation", "badge"), public_id=public_id, status=PublishStatus.PUBLISHED
+    )
+    items = list(playlist.items.select_related("activity__badge"))
+    return render(request, "badges/public_playlist.html", {"playlist": playlist, "items": items})
+
+
+def organisation_page(request, org_slug):
+    org = get_object_or_404(Organisation, slug=org_slug)
+    activity_list = Activity.objects.filter(organisation=org, status=PublishStatus.PUBLISHED).select_related("badge")
+    playlist_list = Playlist.objects.filter(organisation=org, status=PublishStatus.PUBLISHED).select_related("badge")
+    return render(
+        request,
+        "badges/organisation.html",
+        {"org": org, "activities": activity_list.order_by("start_date", "title"), "playlists": playlist_list},
+    )
+
+
+# --- public: Open Badges documents -----------------------------------------------------------------------------------
+
+
+def _json(doc: dict, content_type: str, status: int = 200) -> HttpResponse:
+    response = HttpResponse(ob.dumps(doc), content_type=content_type, status=status)
+    # Backpacks and verifiers in browsers fetch these documents from other origins.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def issuer(request, org_slug, suffix=None):
+    org = get_object_or_404(Organisation, slug=org_slug)
+    content_type = ob.wants_json(request, suffix)
+    if content_type:
+        return _json(ob.issuer_document(org), content_type)
+    return redirect("badges:organisation", org_slug=org.slug)
+
+
+def badge_class(request, public_id, suffix=None):
+    badge = get_object_or_404(BadgeClass.objects.select_related("organisation"), public_id=public_id)
+    content_type = ob.wants_json(request, suffix)
+    if content_type:
+        return _json(ob.badge_class_document(badge), content_type)
+    return render(request, "badges/badge_class.html", {"badge": badge, "tasks": list(badge.tasks.all())})
+
+
+def badge_image(request, public_id):
+    badge = get_object_or_404(BadgeClass, public_id=public_id)
+    data, kind = services.badge_base_image(badge)
+    return _image_response(data, kind)
+
+
+def _image_response(data: bytes, kind: str, filename: str | None = None) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
+    response["Access-Control-Allow-Origin"] = "*"
+    # An uploaded SVG is sanitised; this stops anything left from running if opened directly.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
+    return response
+
+
+def assertion(request, public_id, suffix=None):
+    content_type = ob.wants_json(request, suffix)
+    if content_type:
+        # The hot path for verifiers: one query, no session or user lookups.
+        found = Assertion.objects.select_related("badge").filter(public_id=public_id).first()
+        if found is None:
+            raise Http404
+        if found.is_revoked:
+            return _json(ob.revoked_document(found), content_type, status=410)
+        return _json(ob.assertion_document(found), content_type)
+    found = get_object_or_404(Assertion.objects.select_related("badge__organisation", "recipient"), public_id=public_id)
+    check = request.GET.get("email", "").strip()
+    matches = ob.recipient_identity(check, found.salt) == found.identity if check else None
+    is_holder = request.user.is_authenticated and found.recipient_id == request.user.pk
+    return render(
+        request,
+        "badges/assertion.html",
+        {
+            "assertion": found,
+            "badge": found.badge,
+            "is_holder": is_holder,
+            "check": check,
+            "matches": matches,
+            "share_url": ob.assertion_url(found),
+            "expired": found.expires is not None and found.expires <= timezone.now(),
+            "evidence": found.evidence if found.show_evidence or is_holder else [],
+        },
+        status=410 if found.is_revoked else 200,
+    )
+
+
+def assertion_image(request, public_id):
+    found = get_object_or_404(Assertion.objects.select_related("badge"), public_id=public_id)
+    data, kind = services.assertion_baked_image(assertion=found)
+    filename = f"{found.badge.name[:40]}-badge".replace('"', "") if request.GET.get("download") else None
+    return _image_response(data, kind, filename)
