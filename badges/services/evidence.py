@@ -185,7 +185,29 @@ def escalate_stale_peer_reviews(*, now: datetime | None = None) -> int:
     moved = 0
     for days in set(pending.values_list("task__peer_review_days", flat=True)):
         with transaction.atomic():
-            moved += pending.filter(task__peer_review_days=days, submitted_at__lte=now - timedelta(days=days)).update(
-                escalated=True, escalated_at=now
+            stale = list(
+                pending.filter(task__peer_review_days=days, submitted_at__lte=now - timedelta(days=days))
+                .select_for_update()
+                .select_related("task__badge", "learner")
             )
+            # The conditional UPDATE claims the rows, so a second run at the same time records nothing twice.
+            claimed = set(
+                EvidenceSubmission.objects.filter(pk__in=[s.pk for s in stale], escalated=False).values_list(
+                    "pk", flat=True
+                )
+            )
+            EvidenceSubmission.objects.filter(pk__in=claimed).update(escalated=True, escalated_at=now)
+            BadgeEvent.objects.bulk_create(
+                [
+                    BadgeEvent(
+                        organisation_id=s.task.badge.organisation_id,
+                        action=BadgeEvent.Action.ESCALATED,
+                        badge=s.task.badge,
+                        detail=f"{s.task.title} of {s.learner.email}: no peer review in {days} days",
+                    )
+                    for s in stale
+                    if s.pk in claimed
+                ]
+            )
+            moved += len(claimed)
     return moved

@@ -166,6 +166,9 @@ def test_stale_peer_reviews_fall_to_the_organisers_queue(badge, organiser, learn
     EvidenceSubmission.objects.filter(pk=submission.pk).update(submitted_at=timezone.now() - timedelta(days=3, hours=1))
     assert escalate_stale_peer_reviews.delay().get() == 1
     assert escalate_stale_peer_reviews() == 0  # idempotent
+    from badges.models import BadgeEvent
+
+    assert BadgeEvent.objects.filter(action=BadgeEvent.Action.ESCALATED).count() == 1
 
     assert list(selectors.organiser_queue(badge.organisation)) == [submission]
     assert list(selectors.peer_queue(other_learner)) == []
@@ -296,3 +299,15 @@ def test_the_review_queues_run_a_constant_number_of_queries(client, login, org, 
         return result
 
     assert counts(2, 0) == counts(6, 100)
+
+
+def test_an_oversize_evidence_file_is_refused(login, badge, organiser, learner, start, monkeypatch):
+    monkeypatch.setattr("badges.forms.EVIDENCE_MAX_BYTES", 1024)
+    task = add_task(badge, organiser, evidence=Task.Evidence.FILE)
+    start(learner)
+    url = reverse("badges:evidence_submit", kwargs={"public_id": badge.public_id, "task_pk": task.pk})
+
+    response = login(learner).post(url, {"file": SimpleUploadedFile("big.pdf", b"%PDF" + b"x" * 2000)}, follow=True)
+
+    assert b"too large" in response.content
+    assert not EvidenceSubmission.objects.exists()
