@@ -78,7 +78,11 @@ def get_run_for_manager(request, program_id: int, run_id: int) -> ProgramRun:
 
 def get_invitation_for_manager(request, program_id: int, invitation_id: int) -> Invitation:
     program = get_program_for_manager(request, program_id)
-    invitation = get_object_or_404(Invitation, pk=invitation_id, program=program)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("created_by", "resent_by", "canceled_by", "accepted_by"),
+        pk=invitation_id,
+        program=program,
+    )
     invitation.program = program
     return invitation
 

@@ -31,6 +31,8 @@ def test_cancel_records_who_and_when_and_the_link_shows_an_error(client, login, 
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.CANCELED
     assert invitation.canceled_by == learning_manager and invitation.canceled_at
+    detail = login(learning_manager).get(action_url("detail", org, invitation)).content.decode()
+    assert "Canceled" in detail and "manager@acme.test" in detail
     client.logout()
     response = client.get(reverse("programs:invitation", kwargs={"token": token}))
     assert response.status_code == 410
