@@ -1,5 +1,8 @@
+import re
+
 from django import forms
 from django.conf import settings
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -78,6 +81,19 @@ class InviteToEditForm(forms.Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().\-/]{4,24}$")
+
+
+def _is_contact(value: str) -> bool:
+    if "@" in value:
+        try:
+            validate_email(value)
+        except forms.ValidationError:
+            return False
+        return True
+    return bool(PHONE_RE.match(value))
 
 
 def _label(key: str):
@@ -160,6 +176,9 @@ class CertificateDataForm(forms.Form):
                 f"reference_{n}_name"
             ):
                 self.add_error(f"reference_{n}_name", _("Whose role or contact is this? Add the name."))
+            contact = cleaned.get(f"reference_{n}_contact") or ""
+            if contact and not _is_contact(contact):
+                self.add_error(f"reference_{n}_contact", _("Enter an email address or a phone number."))
 
     def data_dict(self) -> dict:
         values = {}

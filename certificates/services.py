@@ -579,7 +579,8 @@ def certificate_render(*, certificate_id: int) -> bool:
     certificate = (
         Certificate.objects.select_related("individual__project__organisation").filter(pk=certificate_id).first()
     )
-    if certificate is None or certificate.pdf:
+    # A certificate superseded or revoked before its turn needs no PDF any more.
+    if certificate is None or certificate.pdf or certificate.status != Certificate.Status.VALID:
         return False
     # Rendering takes a while; it happens outside the lock and the result is kept only if no
     # other worker stored one meanwhile.

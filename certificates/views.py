@@ -622,6 +622,7 @@ def verify(request, code):
             {
                 "code": certificate.code,
                 "status": certificate.status,
+                "valid": certificate.status == Certificate.Status.VALID,
                 "holder": data.get("holder", ""),
                 "project": project.get("title", ""),
                 "activity_type": project.get("activity_type", ""),

@@ -173,11 +173,21 @@ def test_autosave_after_submitting_says_it_was_not_saved(login, organiser, learn
 
 def test_submitting_incomplete_data_shows_what_is_missing(login, organiser, learner, individual):
     individual = editing(individual, learner, organiser)
-    data = full_data(birth_date="", evidence_1_url="not a link", competence_personal="")
+    data = full_data(
+        birth_date="",
+        evidence_1_url="not a link",
+        competence_personal="",
+        reference_1_name="Ana",
+        reference_1_contact="call me maybe",
+        reference_2_name="Bo",
+        reference_2_contact="+351 912 345 678",
+        reference_3_name="Cy",
+        reference_3_contact="cy@example.test",
+    )
     response = login(learner).post(edit_url(individual, "learner_submit"), data)
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert {"birth_date", "evidence_1_url", "competence_literacy"} <= set(errors)
+    assert {"birth_date", "evidence_1_url", "competence_literacy", "reference_1_contact"} == set(errors)
     individual.refresh_from_db()
     assert individual.status == "editing"
 

@@ -385,3 +385,12 @@ def test_certificate_codes_are_long_grouped_and_unambiguous():
     assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
     assert not set("01OIL") & set(code)
     assert normalise_code(code.lower().replace("-", " ")) == code
+
+
+def test_a_certificate_superseded_before_its_turn_is_not_rendered(organiser, learner, individual):
+    individual = accepted(individual, learner, organiser)
+    first = services._generate(individual, organiser)
+    services._generate(individual, organiser)
+    assert services.certificate_render(certificate_id=first.pk) is False
+    first.refresh_from_db()
+    assert not first.pdf
