@@ -32,10 +32,16 @@ def real_broker():
     saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = redis_url
-    celery_app._pool = None
+    _forget_connections()
     yield redis_url, database_url
     celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+    _forget_connections()
+
+
+def _forget_connections():
+    """Drop pools an earlier test may have opened on the in-memory broker."""
     celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def test_a_worker_delivers_an_outbox_email_through_smtp(real_broker):
