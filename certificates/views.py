@@ -1,5 +1,3 @@
-import zipfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import selectors, services
+from certificates.archive import stream_zip
 from certificates.forms import (
     CertificateDataForm,
     ImportForm,
@@ -148,33 +147,7 @@ def project_zip(request, pk):
     if not certificates:
         raise Http404("No certificates rendered yet.")
 
-    class Sink:
-        def __init__(self):
-            self.chunks: list[bytes] = []
-
-        def write(self, data):
-            self.chunks.append(bytes(data))
-            return len(data)
-
-        def flush(self):
-            pass
-
-        def take(self) -> bytes:
-            data, self.chunks = b"".join(self.chunks), []
-            return data
-
-    def stream():
-        sink = Sink()
-        with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
-            for certificate in certificates:
-                with certificate.pdf.open("rb") as source, archive.open(certificate.filename, "w") as target:
-                    while chunk := source.read(64 * 1024):
-                        target.write(chunk)
-                        yield sink.take()
-                yield sink.take()
-        yield sink.take()
-
-    response = StreamingHttpResponse(stream(), content_type="application/zip")
+    response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="certificates-{project.pk}.zip"'
     return response
 
