@@ -105,3 +105,50 @@ def test_csv_exports_neutralise_formulas(login, org, learning_manager, program, 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert ("'=SUM(A1)" if name == "run_invitations_csv" else "'+CMD") in text
+
+
+def test_the_program_list_runs_the_same_queries_for_2_or_6_programs(
+    login, org, learning_manager, django_assert_num_queries
+):
+    from programs.tests.conftest import make_program, make_run
+
+    client = login(learning_manager)
+    url = reverse("programs:list", kwargs={"org_slug": org.slug})
+
+    def add(start, count):
+        for i in range(start, start + count):
+            make_run(make_program(org, code=f"P{i}", name=f"Program {i}"), "R")
+
+    add(0, 2)
+    client.get(url)
+    # session, user, membership, programs with run counts, navigation's memberships
+    with django_assert_num_queries(5):
+        client.get(url)
+    add(2, 4)
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert response.content.decode().count("Program ") >= 6
+
+
+def test_the_billing_page_runs_the_same_queries_for_any_number_of_months(
+    login, org, learning_manager, program, run, django_assert_num_queries
+):
+    from datetime import UTC, datetime
+
+    client = login(learning_manager)
+    url = reverse("programs:billing", kwargs={"org_slug": org.slug})
+    for month in range(1, 13):
+        user = make_user(f"b{month}@example.test")
+        Enrolment.objects.create(
+            organisation=org,
+            run=run,
+            user=user,
+            external_learner_id=f"B{month}",
+            source="invitation",
+            created_at=datetime(2025, month, 3, tzinfo=UTC),
+        )
+        if month in (1, 12):
+            client.get(url)
+            # session, user, membership, months, navigation's memberships
+            with django_assert_num_queries(5):
+                client.get(url)
