@@ -142,3 +142,11 @@ def batch_preview(batch: ImportBatch, *, page_number, per_page: int) -> tuple[Pa
             }
         )
     return page, rows
+
+
+def recent_batches(organisation, *, user, all_uploads: bool, limit: int = 10) -> list[ImportBatch]:
+    """The latest uploads: all of the organisation's for learning managers, else the user's own."""
+    batches = ImportBatch.objects.filter(organisation=organisation)
+    if not all_uploads:
+        batches = batches.filter(uploaded_by=user)
+    return list(batches.only("id", "file_name", "status", "created_at")[:limit])

@@ -386,10 +386,8 @@ def import_upload(request):
             form.add_error("file", str(exc))
         else:
             return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
-    recent = ImportBatch.objects.filter(organisation=request.org).select_related("uploaded_by")
-    if request.program_ids is not None:
-        recent = recent.filter(uploaded_by=request.user)
-    return render(request, "programs/import_upload.html", {"form": form, "recent": recent[:10]})
+    recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
+    return render(request, "programs/import_upload.html", {"form": form, "recent": recent})
 
 
 @program_manager_required
