@@ -357,3 +357,15 @@ def test_a_stored_file_that_turns_out_unreadable_makes_the_batch_invalid(org, le
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.INVALID and "UTF-8" in batch.message
     assert not batch.upload
+
+
+def test_the_upload_page_lists_recent_uploads_their_own_for_program_learner_admins(
+    login, org, learning_manager, program_admin
+):
+    ImportBatch.objects.create(organisation=org, uploaded_by=learning_manager, file_name="managers.csv")
+    ImportBatch.objects.create(organisation=org, uploaded_by=program_admin, file_name="mine.csv")
+    url = reverse("programs:import_upload", kwargs={"org_slug": org.slug})
+    page = login(learning_manager).get(url).content.decode()
+    assert "managers.csv" in page and "mine.csv" in page
+    page = login(program_admin).get(url).content.decode()
+    assert "mine.csv" in page and "managers.csv" not in page
