@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -74,15 +74,19 @@ def individual_create(
     email = email.strip().lower()
     if Individual.objects.filter(project=project, email__iexact=email).exists():
         raise CertificatesError(_("%(email)s is already in this project.") % {"email": email})
-    individual = Individual.objects.create(
-        project=project,
-        first_name=first_name.strip(),
-        surname=surname.strip(),
-        email=email,
-        country=country,
-        role=role,
-        accepted_data=_initial_data(first_name, surname),
-    )
+    try:
+        with transaction.atomic():
+            individual = Individual.objects.create(
+                project=project,
+                first_name=first_name.strip(),
+                surname=surname.strip(),
+                email=email,
+                country=country,
+                role=role,
+                accepted_data=_initial_data(first_name, surname),
+            )
+    except IntegrityError:
+        raise CertificatesError(_("%(email)s is already in this project.") % {"email": email}) from None
     _audit(individual, created_by, AuditEntry.Action.CREATED)
     return individual
 
@@ -184,12 +188,17 @@ def individuals_import(*, project: Project, rows: list[dict], created_by) -> lis
     emails = [row["email"] for row in rows]
     if Individual.objects.filter(project=project, email__in=emails).exists():
         raise CertificatesError(_("Some of these people were added meanwhile. Upload the file again."))
-    created = Individual.objects.bulk_create(
-        [
-            Individual(project=project, **row, accepted_data=_initial_data(row["first_name"], row["surname"]))
-            for row in rows
-        ]
-    )
+    try:
+        with transaction.atomic():
+            created = Individual.objects.bulk_create(
+                [
+                    Individual(project=project, **row, accepted_data=_initial_data(row["first_name"], row["surname"]))
+                    for row in rows
+                ]
+            )
+    except IntegrityError:
+        # Someone added one of these people between the check and the insert.
+        raise CertificatesError(_("Some of these people were added meanwhile. Upload the file again.")) from None
     if created and created[0].pk is None:
         created = list(Individual.objects.filter(project=project, email__in=emails))
     AuditEntry.objects.bulk_create(
