@@ -343,3 +343,14 @@ def test_the_tile_summary_runs_one_query(org, django_assert_num_queries):
 def test_learning_managers_do_not_see_the_tile(login, org, learning_manager):
     response = login(learning_manager).get(reverse("organisations:home", kwargs={"org_slug": org.slug}))
     assert all(s["section"].key != "certificates" for s in response.context["sections"])
+
+
+def test_a_resubmission_shows_the_earlier_comments_beside_the_fields(login, org, organiser, learner):
+    individual = submitted(make_individual(make_project(org)), learner, organiser)
+    services.individual_request_changes(
+        individual=individual, requested_by=organiser, comment="Overall fine", field_comments={"tasks": "Be specific"}
+    )
+    individual.refresh_from_db()
+    services.individual_submit(individual=individual, user=learner, data=full_data(tasks="Ran the café on Saturdays"))
+    body = login(organiser).get(url("review", org, pk=individual.pk)).content.decode()
+    assert "Earlier comment: Be specific" in body and "Overall fine" in body
