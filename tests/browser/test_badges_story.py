@@ -83,3 +83,27 @@ def test_an_organiser_publishes_a_badge_and_a_learner_earns_it_with_evidence(pag
     assert answer.json()["evidence"][0]["narrative"] == "I stopped the bleeding and called for help."
     image = page.request.get(answer.json()["image"])
     assert image.status == 200 and image.body().startswith(b"<svg")
+
+
+def test_a_newcomer_claims_an_emailed_badge_into_a_new_account(page, live_url):
+    from badges import services
+    from badges.tests.conftest import publish_activity
+    from tests.browser.helpers import email_links, sign_up
+
+    org = Organisation.objects.create(name="River Youth Centre", slug="river", contact_email="hello@river.test")
+    organiser = make_member(org, "organiser@river.test", Role.ORGANISER)
+    badge = publish_activity(org, organiser, title="Night hike").badge
+    services.badge_issue_to_emails(badge=badge, text="newcomer@example.test", issued_by=organiser)
+
+    (accept_url,) = [link for link in email_links("newcomer@example.test") if "/badges/accept/" in link]
+    page.goto(accept_url)
+    expect(page.get_by_role("heading", name="Night hike")).to_be_visible()
+    page.get_by_role("link", name="Create an account").click()
+    expect(page.get_by_label("Email")).to_have_value("newcomer@example.test")
+    sign_up(page, None, None, PASSWORD)
+    page.get_by_role("button", name="Add to my account").click()
+
+    expect(page.get_by_text("is now in your account")).to_be_visible()
+    badges = page.locator("section", has=page.locator("#me-badges"))
+    expect(badges.get_by_role("link", name="Night hike")).to_be_visible()
+    assert Assertion.objects.get().recipient.email == "newcomer@example.test"
