@@ -4,10 +4,12 @@ submits evidence, the organiser approves, and the learner's badge is on /me/ and
 import pytest
 from playwright.sync_api import expect
 
+from badges import services
 from badges.models import Assertion
+from badges.tests.conftest import publish_activity
 from conftest import PASSWORD, make_member, make_user
 from organisations.models import Organisation, Role
-from tests.browser.helpers import sign_in, sign_out
+from tests.browser.helpers import email_links, sign_in, sign_out, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,10 +88,6 @@ def test_an_organiser_publishes_a_badge_and_a_learner_earns_it_with_evidence(pag
 
 
 def test_a_newcomer_claims_an_emailed_badge_into_a_new_account(page, live_url):
-    from badges import services
-    from badges.tests.conftest import publish_activity
-    from tests.browser.helpers import email_links, sign_up
-
     org = Organisation.objects.create(name="River Youth Centre", slug="river", contact_email="hello@river.test")
     organiser = make_member(org, "organiser@river.test", Role.ORGANISER)
     badge = publish_activity(org, organiser, title="Night hike").badge
