@@ -309,3 +309,9 @@ def test_organisers_reorder_a_playlist(login, org, organiser):
 
     assert list(playlist.items.values_list("activity__title", flat=True)) == ["Second", "First"]
     assert login(organiser).post(url.replace("/up/", "/sideways/")).status_code == 404
+
+
+def test_a_bad_date_in_the_catalogue_search_is_ignored(client, db):
+    response = client.get(reverse("badges:catalogue"), {"date_from": "2026-13-45", "date_to": "soon"})
+
+    assert response.status_code == 200

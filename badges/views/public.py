@@ -17,18 +17,14 @@ from badges.models import (
 )
 from organisations.models import Organisation
 
-# --- public: catalogue ----------------------------------------------------------------------------------------------
-
 
 def catalogue(request):
     filters = {
         "q": request.GET.get("q", "").strip()[:100],
         "organiser": request.GET.get("organiser", "").strip()[:100],
         "place": request.GET.get("place", "").strip()[:100],
-        "date_from": parse_date(request.GET.get("date_from", "") or "")
-        if _is_date(request.GET.get("date_from"))
-        else None,
-        "date_to": parse_date(request.GET.get("date_to", "") or "") if _is_date(request.GET.get("date_to")) else None,
+        "date_from": _date(request.GET.get("date_from")),
+        "date_to": _date(request.GET.get("date_to")),
     }
     activity_qs, playlist_qs = selectors.catalogue(**filters)
     page = Paginator(activity_qs, 24).get_page(request.GET.get("page"))
@@ -40,11 +36,12 @@ def catalogue(request):
     )
 
 
-def _is_date(value) -> bool:
+def _date(value):
+    """A date from the query string, or None for anything that is not one (a search never errors)."""
     try:
-        return bool(value) and parse_date(value) is not None
+        return parse_date(value or "")
     except ValueError:
-        return False
+        return None
 
 
 def public_activity(request, public_id):
