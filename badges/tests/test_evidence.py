@@ -311,3 +311,18 @@ def test_an_oversize_evidence_file_is_refused(login, badge, organiser, learner, 
 
     assert b"too large" in response.content
     assert not EvidenceSubmission.objects.exists()
+
+
+def test_reviewing_from_the_badge_page_returns_there_but_never_elsewhere(login, org, badge, organiser, learner, start):
+    task = add_task(badge, organiser)
+    start(learner)
+    submission = services.evidence_submit(task=task, learner=learner, text="Done it")
+    badge_page = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+    url = reverse("badges:organiser_review", kwargs={"org_slug": org.slug, "pk": submission.pk})
+    client = login(organiser)
+
+    elsewhere = client.post(url, {"decision": "reject", "comment": "More", "next": "https://evil.test/"})
+    assert elsewhere["Location"] == reverse("badges:queue", kwargs={"org_slug": org.slug})
+    services.evidence_submit(task=task, learner=learner, text="Done it better")
+    back = client.post(url, {"decision": "approve", "next": badge_page})
+    assert back["Location"] == badge_page

@@ -405,8 +405,11 @@ def queue(request):
 def organiser_review(request, pk):
     submission = get_object_or_404(EvidenceSubmission, pk=pk, task__badge__organisation=request.org)
     review_submission(request, submission, as_organiser=True)
-    return redirect(request.POST.get("next") if _safe_next(request) else "badges:queue", org_slug=request.org.slug)
+    if _safe_next(request):
+        return redirect(request.POST["next"])
+    return redirect("badges:queue", org_slug=request.org.slug)
 
 
 def _safe_next(request) -> bool:
+    # Back to the badge page the review came from, never to another site or organisation.
     return request.POST.get("next", "").startswith(f"/o/{request.org.slug}/")
