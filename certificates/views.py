@@ -172,20 +172,31 @@ def individual_add(request, pk):
 
 @org_member_required(ORGANISER)
 def individuals_import(request, pk):
+    """Upload → every row checked → a preview of a clean file → Import creates them all at once."""
     project = get_project_for_member(request, pk)
+    session_key = f"certificates_import_{project.pk}"
+    if request.method == "POST" and request.POST.get("confirm"):
+        rows = request.session.pop(session_key, None)
+        if not rows:
+            messages.error(request, _("Nothing to import: upload the file again."))
+            return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)
+        try:
+            created = services.individuals_import(project=project, rows=rows, created_by=request.user)
+        except services.CertificatesError as exc:
+            messages.error(request, str(exc))
+            return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)
+        messages.success(request, _("%(n)s individuals imported.") % {"n": len(created)})
+        return _project_redirect(project)
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors = []
+    errors, rows = [], []
     if request.method == "POST" and form.is_valid():
         rows, errors = services.individuals_validate(project=project, upload=form.cleaned_data["file"])
         if not errors:
-            try:
-                created = services.individuals_import(project=project, rows=rows, created_by=request.user)
-            except services.CertificatesError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("%(n)s individuals imported.") % {"n": len(created)})
-                return _project_redirect(project)
-    return render(request, "certificates/import.html", {"project": project, "form": form, "errors": errors})
+            # The checked rows wait in the session for the organiser's confirmation.
+            request.session[session_key] = rows
+    return render(
+        request, "certificates/import.html", {"project": project, "form": form, "errors": errors, "preview": rows}
+    )
 
 
 @org_member_required(ORGANISER)

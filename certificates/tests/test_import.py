@@ -15,7 +15,13 @@ def upload(client, org, project, content: bytes, name="people.csv"):
     )
 
 
-def test_a_clean_csv_imports_everyone(login, org, organiser):
+def confirm(client, org, project):
+    return client.post(
+        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}), {"confirm": "1"}
+    )
+
+
+def test_a_clean_csv_is_previewed_then_imports_everyone(login, org, organiser):
     project = make_project(org)
     csv = (
         "\ufefffirst_name;surname;email;country;role\r\n"
@@ -23,7 +29,11 @@ def test_a_clean_csv_imports_everyone(login, org, organiser):
         "Jonas;Berg;jonas@example.test;Germany;team member\r\n"
         "Ana;Costa;ana@example.test;pt;\r\n"
     ).encode()
-    response = upload(login(organiser), org, project, csv)
+    client = login(organiser)
+    response = upload(client, org, project, csv)
+    assert response.status_code == 200 and "3 people are ready to import" in response.content.decode()
+    assert not Individual.objects.exists()
+    response = confirm(client, org, project)
     assert response.status_code == 302
     people = {i.email: i for i in Individual.objects.all()}
     assert set(people) == {"lea@example.test", "jonas@example.test", "ana@example.test"}
@@ -94,8 +104,9 @@ def test_an_xlsx_file_works_too(login, org, organiser):
     buffer = io.BytesIO()
     workbook.save(buffer)
     project = make_project(org)
-    response = upload(login(organiser), org, project, buffer.getvalue(), "people.xlsx")
-    assert response.status_code == 302
+    client = login(organiser)
+    upload(client, org, project, buffer.getvalue(), "people.xlsx")
+    assert confirm(client, org, project).status_code == 302
     assert Individual.objects.get().country.code == "FR"
 
 
@@ -105,3 +116,32 @@ def test_an_oversize_file_is_refused(login, org, organiser, settings):
     response = upload(login(organiser), org, project, b"first_name,surname,email,country\n" + b"a,b,c@d.test,FR\n" * 20)
     assert "too large" in response.content.decode()
     assert not Individual.objects.exists()
+
+
+def test_confirming_without_a_checked_file_imports_nothing(login, org, organiser):
+    project = make_project(org)
+    response = confirm(login(organiser), org, project)
+    assert response.status_code == 302 and not Individual.objects.exists()
+
+
+def test_confirming_twice_imports_once(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
+    confirm(client, org, project)
+    confirm(client, org, project)
+    assert Individual.objects.count() == 1
+
+
+def test_people_added_between_check_and_confirmation_are_reported(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
+    make_individual(project, "lea@example.test")
+    response = client.post(
+        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}),
+        {"confirm": "1"},
+        follow=True,
+    )
+    assert "added meanwhile" in response.content.decode()
+    assert Individual.objects.count() == 1
