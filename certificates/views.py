@@ -111,7 +111,6 @@ def project(request, pk):
             "statuses": Individual.Status.choices,
             "query_string": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
             "progress": selectors.certificate_progress(project),
-            "invite_form": InviteToEditForm(),
         },
     )
 
@@ -214,8 +213,6 @@ def individual(request, pk):
             "groups": selectors.data_groups(individual.accepted_data, individual.parts),
             "entries": entries,
             "certificates": certificates,
-            "invite_form": InviteToEditForm(initial={"message": individual.edit_message}),
-            "revoke_form": RevokeForm(),
         },
     )
 
