@@ -28,6 +28,7 @@ urlpatterns = [
     path(ORG + "badges/<slug:public_id>/issue/", organiser.badge_issue, name="badge_issue"),
     path(ORG + "badges/<slug:public_id>/link/", organiser.badge_link, name="badge_link"),
     path(ORG + "badges/<slug:public_id>/qr.<str:kind>", organiser.badge_qr, name="badge_qr"),
+    path(ORG + "badges/<slug:public_id>/holders.csv", organiser.badge_holders_csv, name="badge_holders_csv"),
     path(ORG + "badges/<slug:public_id>/tasks/", organiser.task_create, name="task_create"),
     path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/delete/", organiser.task_delete, name="task_delete"),
     path(ORG + "assertions/<slug:public_id>/revoke/", organiser.assertion_revoke, name="assertion_revoke"),

@@ -146,3 +146,15 @@ def test_a_revoked_holder_can_be_issued_the_badge_again(badge, organiser):
 
     assert report.issued == ["ana@example.test"]
     assert Assertion.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_holders_download_as_csv_with_formulas_neutralised(login, org, organiser, badge):
+    services.badge_issue_to_emails(badge=badge, text="ana@example.test", issued_by=organiser)
+    services.assertion_revoke(assertion=Assertion.objects.get(), reason="=HYPERLINK(1)", user=organiser)
+    url = reverse("badges:badge_holders_csv", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+
+    response = login(organiser).get(url)
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "ana@example.test" in body and "'=HYPERLINK(1)" in body

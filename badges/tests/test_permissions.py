@@ -52,6 +52,7 @@ def organiser_urls(org, o):
             reverse("badges:badge_detail", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:badge_edit", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:badge_qr", kwargs={"org_slug": slug, "public_id": badge, "kind": "png"}),
+            reverse("badges:badge_holders_csv", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:queue", kwargs={"org_slug": slug}),
         ],
         "post": [
@@ -113,7 +114,7 @@ def test_another_organisations_objects_are_404_even_for_its_admin(client, org, o
     client.force_login(outsider)
     lists = {"/activities/", "/activities/new/", "/playlists/new/", "/evidence/"}
     object_urls = [u for u in organiser_urls(org, objects)["get"] if not any(u.endswith(x) for x in lists)]
-    assert len(object_urls) == 7
+    assert len(object_urls) == 8
     for url in object_urls:
         assert client.get(url.replace(f"/o/{org.slug}/", f"/o/{other_org.slug}/")).status_code == 404, url
 

@@ -41,6 +41,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
+from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required
 from outbox.selectors import latest_emails_for
@@ -335,6 +336,24 @@ def badge_link(request, public_id):
     else:
         messages.error(request, _("Check the link settings: %(errors)s") % {"errors": form.errors.as_text()})
     return badge_redirect(request, badge)
+
+
+@org_member_required(*MANAGE)
+def badge_holders_csv(request, public_id):
+    badge = get_badge_for_member(request, public_id)
+    rows = (
+        (
+            a.recipient_email,
+            a.issued_on.strftime("%Y-%m-%d %H:%M:%S"),
+            a.get_source_display(),
+            a.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if a.revoked_at else "",
+            a.revocation_reason,
+            absolute_url("badges:assertion", public_id=a.public_id),
+        )
+        for a in selectors.badge_holders(badge).iterator(chunk_size=2000)
+    )
+    header = [_("email"), _("issued (UTC)"), _("how"), _("revoked (UTC)"), _("reason"), _("public page")]
+    return csv_response(f"badge-holders-{badge.public_id}.csv", header, rows)
 
 
 @org_member_required(*MANAGE)
