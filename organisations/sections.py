@@ -21,6 +21,9 @@ class OrgSection:
     # [("Awaiting review", 3)]. Must run a constant number of queries.
     summary: Callable | None = None
     order: int = 100
+    # Lets a member whose role is too small still see the section when the app grants
+    # them something narrower (e.g. a per-program role). Called with the membership.
+    also_visible_to: Callable | None = None
 
     def url(self, org) -> str:
         return reverse(self.url_name, kwargs={"org_slug": org.slug})
@@ -34,7 +37,9 @@ def register(section: OrgSection) -> None:
 
 
 def sections_for(membership) -> list[OrgSection]:
-    return sorted(
-        (s for s in _sections.values() if membership.has_role(*s.roles)),
-        key=lambda s: (s.order, s.key),
-    )
+    def visible(section: OrgSection) -> bool:
+        if membership.has_role(*section.roles):
+            return True
+        return bool(section.also_visible_to and section.also_visible_to(membership))
+
+    return sorted((s for s in _sections.values() if visible(s)), key=lambda s: (s.order, s.key))

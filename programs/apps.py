@@ -9,6 +9,7 @@ class ProgramsConfig(AppConfig):
     def ready(self):
         from organisations.models import Role
         from organisations.sections import OrgSection, register
+        from programs.access import manageable_program_ids
         from programs.selectors import org_summary
 
         register(
@@ -20,5 +21,6 @@ class ProgramsConfig(AppConfig):
                 description=_("Invite learners to program runs, one by one or from a CSV, and follow enrolments."),
                 summary=org_summary,
                 order=20,
+                also_visible_to=lambda membership: bool(manageable_program_ids(membership)),
             )
         )
