@@ -1,6 +1,6 @@
 """The official 1EdTech/IMS Open Badges 2.0 validator checks our documents against the live server.
 
-It lives in its own virtual environment (.ob-venv, see badges/README.md). Without it these
+It lives in its own virtual environment (.ob-venv, see the README, Open Badges section; `make ob-venv` creates it). Without it these
 tests fail in CI (CI=true) and are skipped elsewhere.
 """
 
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def validator():
     if not OB_PYTHON.exists():
-        message = f"The Open Badges validator is not installed at {OB_PYTHON}; see badges/README.md."
+        message = f"The Open Badges validator is not installed at {OB_PYTHON}; see the README, Open Badges section; `make ob-venv` creates it."
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -1,6 +1,6 @@
 """Run the official 1EdTech/IMS Open Badges 2.0 validator offline; print its report as JSON.
 
-Runs inside .ob-venv (see badges/README.md), never in the project's own environment:
+Runs inside .ob-venv (see the README, Open Badges section; `make ob-venv` creates it), never in the project's own environment:
 
     .ob-venv/bin/python badges/validator/run_validator.py --email a@b.test URL
     .ob-venv/bin/python badges/validator/run_validator.py --email a@b.test --image baked.png
