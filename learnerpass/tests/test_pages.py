@@ -45,10 +45,10 @@ def test_the_language_switcher_changes_the_language(client, db):
 
 
 def test_the_development_mailbox_lists_emails_with_clickable_links(client, db, settings):
-    email_queue(to="a@example.test", template="outbox/test", context={"name": "Ana"}, kind="test")
+    email = email_queue(to="a@example.test", template="outbox/test", context={"name": "Ana"}, kind="test")
     response = client.get(reverse("outbox:mailbox"))
     assert "a@example.test" in response.content.decode()
-    detail = client.get(reverse("outbox:mailbox_email", kwargs={"pk": 1})).content.decode()
+    detail = client.get(reverse("outbox:mailbox_email", kwargs={"pk": email.pk})).content.decode()
     assert '<a href="http://testserver"' in detail
 
 
