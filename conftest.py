@@ -89,3 +89,40 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def real_broker(transactional_db):
+    """Point the test process's Celery app at the real Redis broker, for tests that start a worker process.
+
+    Yields (redis_url, database_url). Needs REDIS_URL and PostgreSQL (a worker process must
+    share the test database); skips without them, but fails under CI=true.
+    """
+    from django.db import connection
+
+    from learnerpass.celery import app as celery_app
+    from outbox.testing import database_url_from
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    database_url = database_url_from(connection.settings_dict)
+    if not redis_url or not database_url:
+        reason = "needs REDIS_URL and a PostgreSQL DATABASE_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"This integration test must run in CI but it {reason}.")
+        pytest.skip(reason)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+    def forget_connections():
+        # An earlier test may have opened pools on the in-memory broker.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = redis_url
+    forget_connections()
+    yield redis_url, database_url
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+    forget_connections()

@@ -51,7 +51,15 @@ class SmtpSink:
         self._controller.stop()
 
 
-def start_worker(*, database_url: str, redis_url: str, smtp_port: int, concurrency: int = 1) -> subprocess.Popen:
+def start_worker(
+    *,
+    database_url: str,
+    redis_url: str,
+    smtp_port: int = 25,
+    concurrency: int = 1,
+    queues: str = "celery",
+    extra_env: dict | None = None,
+) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
         "DJANGO_SETTINGS_MODULE": "learnerpass.settings",
@@ -66,10 +74,11 @@ def start_worker(*, database_url: str, redis_url: str, smtp_port: int, concurren
         "EMAIL_PORT": str(smtp_port),
         "EMAIL_USE_TLS": "false",
         "CONN_MAX_AGE": "60",
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "learnerpass", "worker",
-        "-c", str(concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
+        "-c", str(concurrency), "-Q", queues, "--max-tasks-per-child", "200", "--without-gossip", "--without-mingle",
         "--without-heartbeat", "-l", "warning",
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
