@@ -110,10 +110,13 @@ def learner_dashboard(user) -> dict:
     }
 
 
-def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=None, date_to=None):
-    """Published activities and playlists matching the search."""
+def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=None, date_to=None, organisation=None):
+    """Published activities and playlists matching the search (of one organisation, when given)."""
     activities = Activity.objects.filter(status=PublishStatus.PUBLISHED, organisation__isnull=False)
     playlists = Playlist.objects.filter(status=PublishStatus.PUBLISHED)
+    if organisation is not None:
+        activities = activities.filter(organisation=organisation)
+        playlists = playlists.filter(organisation=organisation)
     if q:
         activities = activities.filter(Q(title__icontains=q) | Q(description__icontains=q))
         playlists = playlists.filter(Q(title__icontains=q) | Q(description__icontains=q))

@@ -257,12 +257,29 @@ def test_the_catalogue_searches_published_activities_and_playlists(client, org, 
 
 
 def test_the_organisation_public_page_lists_only_its_published_items(client, org, other_org, organiser, outsider):
-    publish_activity(org, organiser, title="Ours")
+    ours = publish_activity(org, organiser, title="Ours")
     publish_activity(other_org, outsider, title="Theirs")
+    playlist = make_playlist(org, organiser, [ours])
 
     page = client.get(reverse("badges:organisation", kwargs={"org_slug": org.slug})).content.decode()
 
     assert "Ours" in page and "Theirs" not in page
+    assert playlist.title in page and "1 activity" in page
+
+
+def test_the_organisation_public_page_runs_a_constant_number_of_queries(
+    client, org, organiser, django_assert_num_queries
+):
+    url = reverse("badges:organisation", kwargs={"org_slug": org.slug})
+    for i in range(2):
+        make_playlist(org, organiser, [publish_activity(org, organiser, title=f"A{i}")])
+    # 1. organisation  2. activities with organisation and badge  3. playlists with counts
+    with django_assert_num_queries(3):
+        client.get(url)
+    for i in range(2, 8):
+        make_playlist(org, organiser, [publish_activity(org, organiser, title=f"A{i}")])
+    with django_assert_num_queries(3):
+        client.get(url)
 
 
 def test_the_catalogue_runs_a_constant_number_of_queries(client, org, organiser, django_assert_num_queries):

@@ -62,12 +62,9 @@ def public_playlist(request, public_id):
 
 def organisation_page(request, org_slug):
     org = get_object_or_404(Organisation, slug=org_slug)
-    activity_list = Activity.objects.filter(organisation=org, status=PublishStatus.PUBLISHED).select_related("badge")
-    playlist_list = Playlist.objects.filter(organisation=org, status=PublishStatus.PUBLISHED).select_related("badge")
+    activity_list, playlist_list = selectors.catalogue(organisation=org)
     return render(
-        request,
-        "badges/organisation.html",
-        {"org": org, "activities": activity_list.order_by("start_date", "title"), "playlists": playlist_list},
+        request, "badges/organisation.html", {"org": org, "activities": activity_list, "playlists": playlist_list}
     )
 
 
