@@ -26,7 +26,10 @@ def mailbox(request):
 def mailbox_email(request, pk):
     _require_mailbox()
     email = get_object_or_404(Email, pk=pk)
-    subject, text, html = render_email(email)
+    # What was sent is kept; a queued email is shown as it would be rendered now.
+    subject, text, html = (
+        (email.subject, email.body_text, email.body_html) if email.status == Email.Status.SENT else render_email(email)
+    )
     return render(
         request, "outbox/mailbox_email.html", {"email": email, "subject": subject, "text": text, "html": html}
     )

@@ -77,3 +77,12 @@ def test_pages_are_translated_into_french(login, learner):
     body = client.get(reverse("me")).content.decode()
     assert "Mes apprentissages" in body
     assert '<html lang="fr">' in body
+
+
+def test_the_mailbox_shows_the_html_version_escaped_inside_its_sandboxed_frame(client, db):
+    email = email_queue(to="a@example.test", template="outbox/test", context={"name": 'Ana "A"'}, kind="test")
+    detail = client.get(reverse("outbox:mailbox_email", kwargs={"pk": email.pk})).content.decode()
+    frame = detail[detail.index("<iframe") : detail.index("</iframe>")]
+    assert 'srcdoc="&lt;!doctype html&gt;' in frame
+    assert "&lt;meta charset=&quot;utf-8&quot;&gt;" in frame
+    assert "<body" not in frame  # nothing of the email leaks into the mailbox page itself
