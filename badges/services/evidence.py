@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,10 +16,10 @@ from badges.models import (
     Quest,
     Task,
 )
+from badges.services import emails
 from badges.services.common import BadgesError, audit, required_tasks
 from badges.services.issuing import assertion_issue
 from learnerpass.lib.urls import absolute_url
-from outbox.services import email_queue
 
 
 def _evidence_snapshot(quest: Quest) -> list[dict]:
@@ -41,6 +42,7 @@ def _evidence_snapshot(quest: Quest) -> list[dict]:
 
 
 def _maybe_complete(*, quest: Quest, actor) -> Assertion | None:
+    """Issue the badge when every required task is approved; returns the assertion only when this call issued it."""
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=quest.badge_id)
     quest = Quest.objects.select_for_update().get(pk=quest.pk)
     if quest.status == Quest.Status.COMPLETED:
@@ -56,14 +58,14 @@ def _maybe_complete(*, quest: Quest, actor) -> Assertion | None:
     quest.status = Quest.Status.COMPLETED
     quest.completed_at = timezone.now()
     quest.save(update_fields=["status", "completed_at"])
-    assertion, _created = assertion_issue(
+    assertion, created = assertion_issue(
         badge=badge,
         user=quest.learner,
         source=Assertion.Source.QUEST,
         issued_by=actor,
         evidence=_evidence_snapshot(quest),
     )
-    return assertion
+    return assertion if created else None
 
 
 @transaction.atomic
@@ -110,6 +112,8 @@ def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=
     )
     if submission.status == EvidenceSubmission.Status.APPROVED:
         _maybe_complete(quest=quest, actor=None)
+    elif task.approval == Task.Approval.ORGANISER:
+        emails.evidence_waiting(submission=submission)
     return submission
 
 
@@ -156,58 +160,56 @@ def evidence_review(
         badge=badge,
         detail=f"{task.title} of {submission.learner.email}",
     )
+    issued = None
     if approve:
         quest = Quest.objects.filter(badge_id=task.badge_id, learner_id=submission.learner_id).first()
         if quest is not None:
-            _maybe_complete(quest=quest, actor=reviewer)
-    else:
-        email_queue(
-            to=submission.learner.email,
-            template="badges/evidence_rejected",
-            context={
-                "badge": badge.name,
-                "task": task.title,
-                "comment": submission.review_comment,
-                "url": absolute_url("badges:quest", public_id=badge.public_id),
-            },
-            kind="evidence_rejected",
-            ref=submission,
-        )
+            issued = _maybe_complete(quest=quest, actor=reviewer)
+    # The learner hears once per review: the badge email when this approval completed it, else the outcome.
+    if issued is None:
+        emails.evidence_reviewed(submission=submission)
     return submission
 
 
+@transaction.atomic
 def escalate_stale_peer_reviews(*, now: datetime | None = None) -> int:
-    """Hand peer reviews nobody did in time to the organisers' queue; safe to run again."""
+    """Hand peer reviews nobody did in time to the organisers' queue and tell them; safe to run again."""
     now = now or timezone.now()
     pending = EvidenceSubmission.objects.filter(
         status=EvidenceSubmission.Status.SUBMITTED, escalated=False, task__approval=Task.Approval.PEER
     )
-    moved = 0
-    for days in set(pending.values_list("task__peer_review_days", flat=True)):
-        with transaction.atomic():
-            stale = list(
-                pending.filter(task__peer_review_days=days, submitted_at__lte=now - timedelta(days=days))
-                .select_for_update()
-                .select_related("task__badge", "learner")
+    days_values = set(pending.values_list("task__peer_review_days", flat=True))
+    if not days_values:
+        return 0
+    is_stale = Q()
+    for days in days_values:
+        is_stale |= Q(task__peer_review_days=days, submitted_at__lte=now - timedelta(days=days))
+    stale = list(
+        pending.filter(is_stale)
+        .select_for_update(of=("self",))
+        .select_related("task__badge__organisation", "learner")
+        .order_by("submitted_at", "id")
+    )
+    # The conditional UPDATE claims the rows, so a second run at the same time records and emails nothing twice.
+    claimed = set(
+        EvidenceSubmission.objects.filter(pk__in=[s.pk for s in stale], escalated=False).values_list("pk", flat=True)
+    )
+    EvidenceSubmission.objects.filter(pk__in=claimed).update(escalated=True, escalated_at=now)
+    moved = [s for s in stale if s.pk in claimed]
+    BadgeEvent.objects.bulk_create(
+        [
+            BadgeEvent(
+                organisation_id=s.task.badge.organisation_id,
+                action=BadgeEvent.Action.ESCALATED,
+                badge=s.task.badge,
+                detail=f"{s.task.title} of {s.learner.email}: no peer review in {s.task.peer_review_days} days",
             )
-            # The conditional UPDATE claims the rows, so a second run at the same time records nothing twice.
-            claimed = set(
-                EvidenceSubmission.objects.filter(pk__in=[s.pk for s in stale], escalated=False).values_list(
-                    "pk", flat=True
-                )
-            )
-            EvidenceSubmission.objects.filter(pk__in=claimed).update(escalated=True, escalated_at=now)
-            BadgeEvent.objects.bulk_create(
-                [
-                    BadgeEvent(
-                        organisation_id=s.task.badge.organisation_id,
-                        action=BadgeEvent.Action.ESCALATED,
-                        badge=s.task.badge,
-                        detail=f"{s.task.title} of {s.learner.email}: no peer review in {days} days",
-                    )
-                    for s in stale
-                    if s.pk in claimed
-                ]
-            )
-            moved += len(claimed)
-    return moved
+            for s in moved
+        ]
+    )
+    by_organisation: dict[int, list[EvidenceSubmission]] = {}
+    for submission in moved:
+        by_organisation.setdefault(submission.task.badge.organisation_id, []).append(submission)
+    for submissions in by_organisation.values():
+        emails.reviews_escalated(organisation=submissions[0].task.badge.organisation, submissions=submissions)
+    return len(moved)

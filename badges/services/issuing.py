@@ -22,10 +22,11 @@ from badges.models import (
     PublishStatus,
     Quest,
 )
+from badges.services import emails
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
-from outbox.services import build_email, email_queue, emails_queue
+from outbox.services import build_email, emails_queue
 
 CLAIM_LIFETIME = timedelta(days=180)
 _SLOT = "__SLOT__"
@@ -161,18 +162,7 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         badge=badge,
         detail=f"{source} to {email}",
     )
-    email_queue(
-        to=email,
-        template="badges/badge_earned",
-        context={
-            "badge": badge.name,
-            "issuer": badge.organisation.name,
-            "url": absolute_url("me"),
-            "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
-        },
-        kind="badge_earned",
-        ref=assertion,
-    )
+    emails.badge_earned(assertion=assertion)
     _check_playlists(user_id=user.pk, badge=badge)
     return assertion, True
 
