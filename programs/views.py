@@ -357,6 +357,8 @@ def invitation(request, token):
         request.session["account_verified_email"] = invitation.email
         context["auth_query"] = urlencode({"next": request.path, "email": invitation.email})
         return render(request, "programs/invitation.html", context)
+    # An organiser checking a copied link, or a shared computer, would otherwise enrol the wrong account.
+    context["other_account"] = services.normalise_email(request.user.email) != invitation.email
     if request.method == "POST":
         try:
             services.invitation_accept(token=token, user=request.user)

@@ -179,3 +179,23 @@ def test_the_invite_form_defaults_to_four_weeks_ahead_in_utc(login, org, learnin
     expected = (datetime.now(UTC) + timedelta(weeks=4)).strftime("%Y-%m-%dT")
     assert f'value="{expected}' in page.content.decode()
     assert "Invitation expiry (UTC)" in page.content.decode()
+
+
+def test_an_account_with_another_email_is_warned_before_accepting(login, program, run, learner):
+    _, token = invite(program, [run], email="new.learner@example.test")
+    page = login(learner).get(link(token)).content.decode()
+    assert "sent to new.learner@example.test, but you are signed in as learner@example.test" in page
+    assert reverse("account_logout") in page
+    assert "Accept and enrol" in page
+
+
+def test_the_invited_account_sees_no_warning(login, program, run, learner):
+    _, token = invite(program, [run], email="Learner@Example.test")
+    page = login(learner).get(link(token)).content.decode()
+    assert "but you are signed in as" not in page
+
+
+def test_signing_out_from_the_warning_returns_to_the_link(login, program, run, learner):
+    _, token = invite(program, [run])
+    response = login(learner).post(reverse("account_logout"), {"next": link(token)})
+    assert response.status_code == 302 and response["Location"] == link(token)
