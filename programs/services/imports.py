@@ -143,6 +143,7 @@ class _Validator:
             self.email_learner[normalise_email(email)] = ext
         self.pending: set[tuple[str, int]] = set()
         self.pending_email: dict[str, str] = {}
+        self.pending_learner: dict[str, str] = {}
         for ext, run_id, email in InvitationRun.objects.filter(
             invitation__organisation=organisation,
             invitation__status=Invitation.Status.PENDING,
@@ -150,6 +151,7 @@ class _Validator:
         ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
             self.pending.add((ext, run_id))
             self.pending_email[ext] = email
+            self.pending_learner[email] = ext
         self.enrolled = set(Enrolment.objects.filter(organisation=organisation).values_list("user_id", "run_id"))
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
@@ -163,6 +165,7 @@ class _Validator:
             return errors, notices, valid
         seen: dict[tuple[str, int], int] = {}
         file_email: dict[str, tuple[str, int]] = {}
+        file_learner: dict[str, tuple[str, int]] = {}
         programs, runs, allowed = self.programs, self.runs, self.allowed
         now = self.now
         empty = _("This cell is empty.")
@@ -225,6 +228,20 @@ class _Validator:
                             % {"id": ext, "email": earlier[0], "row": earlier[1]},
                         )
                     )
+                # One account holds one learner ID per organisation, so a second ID on the same
+                # address could never be accepted by that learner.
+                earlier_ext = file_learner.get(email)
+                if earlier_ext is None:
+                    file_learner[email] = (ext, number)
+                elif earlier_ext[0] != ext:
+                    row_errors.append(
+                        (
+                            "email",
+                            raw_email,
+                            _("This email is also given to learner ID %(id)s on row %(row)s.")
+                            % {"id": earlier_ext[0], "row": earlier_ext[1]},
+                        )
+                    )
                 linked = self.link_user.get(ext)
                 if linked and linked[1] != email:
                     row_errors.append(
@@ -234,6 +251,15 @@ class _Validator:
                 if other_ext is not None and other_ext != ext:
                     row_errors.append(
                         ("email", raw_email, _("This email belongs to the account of learner ID %s.") % other_ext)
+                    )
+                pending_ext = self.pending_learner.get(email)
+                if pending_ext is not None and pending_ext != ext and other_ext is None:
+                    row_errors.append(
+                        (
+                            "email",
+                            raw_email,
+                            _("A pending invitation to this email is for learner ID %s.") % pending_ext,
+                        )
                     )
                 pending_email = self.pending_email.get(ext)
                 if pending_email is not None and pending_email != email:

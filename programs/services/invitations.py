@@ -112,6 +112,19 @@ def invitation_create(
             _("Learner ID %(id)s has a pending invitation sent to %(email)s.")
             % {"id": external_learner_id, "email": other.email}
         )
+    # One account holds one learner ID per organisation: a second ID on this address could never be accepted.
+    same_email = (
+        Invitation.objects.filter(
+            organisation=organisation, email=email, status=Invitation.Status.PENDING, valid_until__gt=now
+        )
+        .exclude(external_learner_id=external_learner_id)
+        .first()
+    )
+    if same_email:
+        raise ProgramsError(
+            _("A pending invitation to %(email)s is for learner ID %(id)s. Cancel it first if the ID was wrong.")
+            % {"email": email, "id": same_email.external_learner_id}
+        )
     invitation = Invitation(
         organisation=organisation,
         program=program,

@@ -245,6 +245,29 @@ def test_a_pending_invitation_with_another_email_is_an_error(manager_client, org
     }
 
 
+def test_one_email_for_two_learner_ids_in_the_file_is_an_error(manager_client, org, program, run):
+    expiry = future_text()
+    upload(
+        manager_client,
+        org,
+        csv_file(
+            [f"S1,same@example.test,MC-DATA,2026-SPRING,{expiry}", f"S2,Same@Example.test,MC-DATA,2026-SPRING,{expiry}"]
+        ),
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    assert errors_of(batch) == {(3, "email", "This email is also given to learner ID S1 on row 2.")}
+    assert not Invitation.objects.exists()
+
+
+def test_an_email_pending_for_another_learner_id_is_an_error(manager_client, org, program, run, run2):
+    invite(program, [run], ext="S1", email="one@example.test")
+    upload(manager_client, org, csv_file([f"S9,one@example.test,MC-DATA,2026-AUTUMN,{future_text()}"]))
+    assert errors_of(ImportBatch.objects.get()) == {
+        (2, "email", "A pending invitation to this email is for learner ID S1.")
+    }
+
+
 def test_already_enrolled_learners_are_reported_and_a_file_with_nothing_to_send_says_so(
     manager_client, org, program, run, linked_learner
 ):

@@ -9,6 +9,7 @@ from outbox.services import render_email
 from programs import services
 from programs.models import Enrolment, Invitation
 from programs.tests.conftest import future
+from programs.tests.helpers import invite
 
 
 def invite_url(org, program):
@@ -164,3 +165,9 @@ def test_the_email_of_an_account_linked_under_another_learner_id_is_refused(prog
             valid_until=future(),
             created_by=None,
         )
+
+
+def test_an_email_pending_for_another_learner_id_is_refused(program, run, run2):
+    invite(program, [run], ext="S1", email="one@example.test")
+    with pytest.raises(services.ProgramsError, match="A pending invitation to one@example.test is for learner ID S1"):
+        invite(program, [run2], ext="S2", email="One@example.test")
