@@ -1,6 +1,7 @@
 """Reads of the badges app: organiser lists, queues, the learner dashboard and the catalogue."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from badges.models import (
     Activity,
@@ -111,7 +112,11 @@ def learner_dashboard(user) -> dict:
 
 
 def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=None, date_to=None, organisation=None):
-    """Published activities and playlists matching the search (of one organisation, when given)."""
+    """Published activities and playlists matching the search (of one organisation, when given).
+
+    A playlist's dates are the span of its activities: from the earliest start to the latest end
+    (an activity without an end date ends on its start date), so the date filters treat both alike.
+    """
     activities = Activity.objects.filter(status=PublishStatus.PUBLISHED, organisation__isnull=False)
     playlists = Playlist.objects.filter(status=PublishStatus.PUBLISHED)
     if organisation is not None:
@@ -125,11 +130,22 @@ def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=No
         playlists = playlists.filter(organisation__name__icontains=organiser)
     if place:
         activities = activities.filter(place__icontains=place)
-        playlists = playlists.filter(items__activity__place__icontains=place).distinct()
+        # A subquery, not a join: joining would make the counts and dates below see only the matching activities.
+        playlists = playlists.filter(
+            Exists(PlaylistItem.objects.filter(playlist=OuterRef("pk"), activity__place__icontains=place))
+        )
     if date_from:
         activities = activities.filter(Q(end_date__gte=date_from) | Q(end_date__isnull=True, start_date__gte=date_from))
     if date_to:
         activities = activities.filter(start_date__lte=date_to)
     activities = activities.select_related("organisation", "badge").order_by("start_date", "title", "id")
-    playlists = playlists.select_related("organisation", "badge").annotate(n_activities=Count("items", distinct=True))
+    playlists = playlists.select_related("organisation", "badge").annotate(
+        n_activities=Count("items", distinct=True),
+        start_date=Min("items__activity__start_date"),
+        end_date=Max(Coalesce("items__activity__end_date", "items__activity__start_date")),
+    )
+    if date_from:
+        playlists = playlists.filter(end_date__gte=date_from)
+    if date_to:
+        playlists = playlists.filter(start_date__lte=date_to)
     return activities, playlists.order_by("title", "id")

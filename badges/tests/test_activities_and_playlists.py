@@ -273,27 +273,88 @@ def test_the_organisation_public_page_runs_a_constant_number_of_queries(
     url = reverse("badges:organisation", kwargs={"org_slug": org.slug})
     for i in range(2):
         make_playlist(org, organiser, [publish_activity(org, organiser, title=f"A{i}")])
-    # 1. organisation  2. activities with organisation and badge  3. playlists with counts
-    with django_assert_num_queries(3):
+    # 1. organisation  2. activities count  3. activities page with organisation and badge
+    # 4. playlists count  5. playlists page with organisation, badge, activity count and dates
+    with django_assert_num_queries(5):
         client.get(url)
-    for i in range(2, 8):
+    for i in range(2, 30):
         make_playlist(org, organiser, [publish_activity(org, organiser, title=f"A{i}")])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         client.get(url)
+    with django_assert_num_queries(5):
+        client.get(url, {"page": 2, "playlists_page": 2})
 
 
 def test_the_catalogue_runs_a_constant_number_of_queries(client, org, organiser, django_assert_num_queries):
     def build(n, offset):
         for i in range(n):
-            publish_activity(org, organiser, title=f"Activity {offset + i}")
+            activity = publish_activity(org, organiser, title=f"Activity {offset + i}")
+            make_playlist(org, organiser, [activity])
 
     build(3, 0)
-    # 1. activities count  2. activities page with organisation and badge  3. playlists
-    with django_assert_num_queries(3):
+    # 1. activities count  2. activities page with organisation and badge
+    # 3. playlists count  4. playlists page with organisation, badge, activity count and dates
+    with django_assert_num_queries(4):
         client.get(reverse("badges:catalogue"))
-    build(9, 100)
-    with django_assert_num_queries(3):
+    build(30, 100)
+    with django_assert_num_queries(4):
         client.get(reverse("badges:catalogue"))
+    with django_assert_num_queries(4):
+        client.get(reverse("badges:catalogue"), {"organiser": "acme", "page": 2, "playlists_page": 2})
+
+
+def test_the_catalogue_pages_through_playlists_keeping_the_search_and_the_other_page(client, org, organiser):
+    activity = publish_activity(org, organiser, title="Map reading")
+    for i in range(30):
+        playlist = make_playlist(org, organiser, [activity])
+        Playlist.objects.filter(pk=playlist.pk).update(title=f"Route {i:02}")
+    url = reverse("badges:catalogue")
+
+    first = client.get(url, {"q": "route"}).content.decode()
+    second = client.get(url, {"q": "route", "playlists_page": 2}).content.decode()
+
+    assert "Route 00" in first and "Route 23" in first and "Route 24" not in first
+    assert "Route 24" in second and "Route 29" in second and "Route 00" not in second
+    assert "?q=route&amp;playlists_page=2#playlists" in first
+    assert "Page 2 of 2" in second
+
+
+def test_the_date_search_applies_to_playlists_by_the_span_of_their_activities(org, organiser):
+    june = publish_activity(org, organiser, title="June day", start_date="2026-06-01", end_date="2026-06-02")
+    september = publish_activity(org, organiser, title="September day", start_date="2026-09-01")
+    make_playlist(org, organiser, [june, september])
+    import datetime
+
+    def playlists(**params):
+        return [(p.title, p.start_date, p.end_date) for p in selectors.catalogue(**params)[1]]
+
+    span = [("Outdoor leader", datetime.date(2026, 6, 1), datetime.date(2026, 9, 1))]
+    assert playlists(date_from=datetime.date(2026, 8, 1)) == span
+    assert playlists(date_from=datetime.date(2026, 9, 1), date_to=datetime.date(2026, 9, 1)) == span
+    assert playlists(date_to=datetime.date(2026, 6, 1)) == span
+    assert playlists(date_from=datetime.date(2026, 9, 2)) == []
+    assert playlists(date_to=datetime.date(2026, 5, 31)) == []
+
+
+def test_a_place_search_finds_a_playlist_and_still_counts_all_its_activities(client, org, organiser):
+    lyon = publish_activity(org, organiser, title="Lyon walk", place="Lyon")
+    paris = publish_activity(org, organiser, title="Paris walk", place="Paris")
+    make_playlist(org, organiser, [lyon, paris])
+
+    found = list(selectors.catalogue(place="lyon")[1])
+
+    assert [(p.title, p.n_activities) for p in found] == [("Outdoor leader", 2)]
+    page = client.get(reverse("badges:catalogue"), {"place": "lyon"}).content.decode()
+    assert "2 activities" in page
+
+
+def test_an_empty_search_says_nothing_matches_and_offers_to_clear_it(client, org, organiser):
+    publish_activity(org, organiser, title="Map reading")
+
+    page = client.get(reverse("badges:catalogue"), {"q": "underwater basket weaving"}).content.decode()
+
+    assert "No playlists match your search." in page and "No activities match your search." in page
+    assert "Clear the search" in page
 
 
 def test_the_organiser_tile_counts_published_activities_and_pending_evidence(

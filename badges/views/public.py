@@ -17,6 +17,23 @@ from badges.models import (
 )
 from organisations.models import Organisation
 
+CATALOGUE_PAGE = 24
+
+
+def _catalogue_pages(request, activity_qs, playlist_qs) -> dict:
+    """Activities and playlists paged separately; each pager keeps the search and the other list's page."""
+    activities = Paginator(activity_qs, CATALOGUE_PAGE).get_page(request.GET.get("page"))
+    playlists = Paginator(playlist_qs, CATALOGUE_PAGE).get_page(request.GET.get("playlists_page"))
+    search = {k: v for k, v in request.GET.items() if k not in ("page", "playlists_page") and v}
+    return {
+        "page": activities,
+        "playlists": playlists,
+        "activities_query": urlencode(
+            {**search, **({"playlists_page": playlists.number} if playlists.number > 1 else {})}
+        ),
+        "playlists_query": urlencode({**search, **({"page": activities.number} if activities.number > 1 else {})}),
+    }
+
 
 def catalogue(request):
     filters = {
@@ -27,12 +44,11 @@ def catalogue(request):
         "date_to": _date(request.GET.get("date_to")),
     }
     activity_qs, playlist_qs = selectors.catalogue(**filters)
-    page = Paginator(activity_qs, 24).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    searched = any(filters.values())
     return render(
         request,
         "badges/catalogue.html",
-        {"page": page, "playlists": list(playlist_qs[:24]), "filters": request.GET, "query_string": query},
+        {**_catalogue_pages(request, activity_qs, playlist_qs), "filters": request.GET, "searched": searched},
     )
 
 
@@ -62,9 +78,9 @@ def public_playlist(request, public_id):
 
 def organisation_page(request, org_slug):
     org = get_object_or_404(Organisation, slug=org_slug)
-    activity_list, playlist_list = selectors.catalogue(organisation=org)
+    activity_qs, playlist_qs = selectors.catalogue(organisation=org)
     return render(
-        request, "badges/organisation.html", {"org": org, "activities": activity_list, "playlists": playlist_list}
+        request, "badges/organisation.html", {"org": org, **_catalogue_pages(request, activity_qs, playlist_qs)}
     )
 
 
