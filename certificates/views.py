@@ -203,6 +203,8 @@ def individual(request, pk):
     individual = get_individual_for_member(request, pk)
     entries = list(individual.audit_entries.select_related("actor"))
     certificates = list(individual.certificates.all())
+    # The actions partial offers "Regenerate" rather than "Generate" when a current certificate exists.
+    individual.certificate = next((c for c in certificates if c.status == Certificate.Status.VALID), None)
     return render(
         request,
         "certificates/individual.html",

@@ -354,3 +354,14 @@ def test_a_resubmission_shows_the_earlier_comments_beside_the_fields(login, org,
     services.individual_submit(individual=individual, user=learner, data=full_data(tasks="Ran the café on Saturdays"))
     body = login(organiser).get(url("review", org, pk=individual.pk)).content.decode()
     assert "Earlier comment: Be specific" in body and "Overall fine" in body
+
+
+def test_the_individual_page_offers_to_regenerate_once_a_certificate_exists(login, org, organiser, learner):
+    individual = accepted(make_individual(make_project(org)), learner, organiser)
+    client = login(organiser)
+    assert "Generate certificate" in client.get(url("individual", org, pk=individual.pk)).content.decode()
+    certificate = services._generate(individual, organiser)
+    page = client.get(url("individual", org, pk=individual.pk)).content.decode()
+    assert "Regenerate certificate" in page and "Generate certificate<" not in page
+    services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Wrong dates")
+    assert "Generate certificate<" in client.get(url("individual", org, pk=individual.pk)).content.decode()
