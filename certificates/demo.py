@@ -7,6 +7,7 @@ from django.utils import timezone
 from certificates import content
 from certificates.models import ActivityType, AuditEntry, Certificate, Individual, Project
 from certificates.services import certificate_render, certificate_snapshot
+from organisations.demo import demo_user
 
 SELF_ASSESSMENT = {
     "competence_multilingual": "I spoke English every day with participants from six countries and learned basic "
@@ -34,6 +35,34 @@ def _data(first_name: str, surname: str, **extra) -> dict:
             **extra,
         }
     )
+
+
+# The steps that led to each state, written to the timeline as the services would have.
+HISTORY = {
+    Individual.Status.NOT_INVITED: [],
+    Individual.Status.EDITING: ["connect_sent", "connected", "edit_invited"],
+    Individual.Status.SUBMITTED: ["connect_sent", "connected", "edit_invited", "submitted"],
+    Individual.Status.CHANGES_REQUESTED: [
+        "connect_sent",
+        "connected",
+        "edit_invited",
+        "submitted",
+        "changes_requested",
+    ],
+    Individual.Status.ACCEPTED: ["connect_sent", "connected", "edit_invited", "submitted", "accepted"],
+}
+LEARNER_STEPS = {"connected", "submitted"}
+
+
+def _history(individual: Individual, organiser, comments: dict) -> None:
+    for action in HISTORY[individual.status]:
+        detail = {}
+        if action == "edit_invited":
+            detail = {"message": individual.edit_message}
+        elif action == "changes_requested":
+            detail = {"comment": comments.get("general", ""), "fields": comments.get("fields", {})}
+        actor = individual.user if action in LEARNER_STEPS else organiser
+        AuditEntry.objects.create(individual=individual, actor=actor, action=action, detail=detail)
 
 
 def build(context: dict) -> dict:
@@ -69,8 +98,23 @@ def build(context: dict) -> dict:
             learner,
             "FR",
         ),
-        ("jonas@demo.learnerpass.test", "Jonas", "Berg", Individual.Status.SUBMITTED, None, "DE"),
-        ("mila@demo.learnerpass.test", "Mila", "Novak", Individual.Status.CHANGES_REQUESTED, None, "HR"),
+        # Submitting and reading the organisers' comments take an account, so these two have one.
+        (
+            "jonas@demo.learnerpass.test",
+            "Jonas",
+            "Berg",
+            Individual.Status.SUBMITTED,
+            demo_user("jonas@demo.learnerpass.test"),
+            "DE",
+        ),
+        (
+            "mila@demo.learnerpass.test",
+            "Mila",
+            "Novak",
+            Individual.Status.CHANGES_REQUESTED,
+            demo_user("mila@demo.learnerpass.test"),
+            "HR",
+        ),
         (
             learner2.email if learner2 else "learner2@demo.learnerpass.test",
             "Tom",
@@ -118,6 +162,10 @@ def build(context: dict) -> dict:
         )
         if created:
             AuditEntry.objects.create(individual=individual, actor=organiser, action=AuditEntry.Action.CREATED)
+            _history(individual, organiser, individual.review_comments)
+        elif user and individual.user_id is None:
+            # Demo databases made before these people had accounts get them connected now.
+            Individual.objects.filter(pk=individual.pk).update(user=user, connected_at=now)
         individuals[status] = individual
     accepted = individuals[Individual.Status.ACCEPTED]
     certificate = Certificate.objects.filter(individual=accepted).first()

@@ -19,6 +19,26 @@ def test_demo_data_has_every_state_and_a_rendered_certificate_and_runs_twice():
     assert set(Individual.objects.values_list("status", flat=True)) == set(Individual.Status.values)
     certificate = Certificate.objects.get()
     assert certificate.pdf and certificate.individual.user == context["learner2"]
+    # Whoever submitted, or was asked for changes, has an account to do it with.
+    for individual in Individual.objects.exclude(status=Individual.Status.NOT_INVITED):
+        assert individual.user_id, individual
+
+
+def test_the_demo_timeline_tells_how_each_individual_reached_their_state():
+    from certificates import demo
+    from organisations import demo as organisations_demo
+
+    demo.build(organisations_demo.build({}))
+    actions = {
+        individual.status: list(individual.audit_entries.order_by("id").values_list("action", flat=True))
+        for individual in Individual.objects.all()
+    }
+    assert actions["not_invited"] == ["created"]
+    assert actions["submitted"] == ["created", "connect_sent", "connected", "edit_invited", "submitted"]
+    assert actions["changes_requested"][-1] == "changes_requested"
+    assert actions["accepted"][-2:] == ["accepted", "certificate_generated"]
+    jonas = Individual.objects.get(status="submitted")
+    assert jonas.audit_entries.get(action="submitted").actor == jonas.user
 
 
 @pytest.mark.parametrize("model", [Project, Individual, IndividualInvitation, AuditEntry, Certificate])
