@@ -57,6 +57,23 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     ]
 
 
+def playlist_badges_earned_with(assertion: Assertion) -> list[Assertion]:
+    """The holder's live playlist badges whose playlist includes this assertion's activity."""
+    badge = assertion.badge
+    if badge.activity_id is None or assertion.recipient_id is None:
+        return []
+    return list(
+        Assertion.objects.filter(
+            recipient_id=assertion.recipient_id,
+            revoked_at__isnull=True,
+            badge__organisation_id=badge.organisation_id,
+            badge__playlist__items__activity_id=badge.activity_id,
+        )
+        .select_related("badge")
+        .distinct()
+    )
+
+
 def badge_holders(badge: BadgeClass):
     return badge.assertions.select_related("recipient").order_by("-issued_on", "-id")
 
@@ -77,12 +94,15 @@ def learner_dashboard(user) -> dict:
         .order_by("-started_at")
         if q.badge_id not in held_badges
     ]
+    # A revoked activity badge never counts as done; it shows as left, to be earned again.
     held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
     held_playlist_badges = {a.badge_id for a in live if a.badge.activity_id is None}
+    revoked_playlist_badges = {a.badge_id for a in assertions if a.is_revoked and a.badge.activity_id is None}
     items = list(
-        PlaylistItem.objects.filter(
-            playlist__status=PublishStatus.PUBLISHED,
-            playlist__items__activity_id__in=held_activities or [0],
+        PlaylistItem.objects.filter(playlist__status=PublishStatus.PUBLISHED)
+        .filter(
+            Q(playlist__items__activity_id__in=held_activities or [0])
+            | Q(playlist__badge__in=(held_playlist_badges | revoked_playlist_badges) or [0])
         )
         .select_related("playlist__organisation", "playlist__badge", "activity")
         .distinct()
@@ -100,7 +120,9 @@ def learner_dashboard(user) -> dict:
         entry["required"] = playlist.required_count(total)
         entry["total"] = total
         badge = getattr(playlist, "badge", None)
+        # A playlist badge once earned stays earned, even if an activity badge behind it is revoked later.
         entry["completed"] = badge is not None and badge.pk in held_playlist_badges
+        entry["revoked"] = badge is not None and not entry["completed"] and badge.pk in revoked_playlist_badges
         entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
     reviews = peer_queue(user).count()
     return {

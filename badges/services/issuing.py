@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,15 +168,24 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
 
 
 def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
-    """Issue the badge of every published playlist this activity badge completes for the learner."""
+    """Issue the badge of every published playlist this activity badge completes for the learner.
+
+    Only live (unrevoked) activity badges count. A playlist badge the organisers revoked from this
+    person is not issued again automatically: their decision stands until they issue it by hand.
+    """
     if badge.activity_id is None:
         return
     from django.contrib.auth import get_user_model
 
+    revoked_playlist_badges = Assertion.objects.filter(
+        badge_id=OuterRef("badge"), recipient_id=user_id, revoked_at__isnull=False
+    )
     playlists = list(
         Playlist.objects.filter(
             items__activity_id=badge.activity_id, status=PublishStatus.PUBLISHED, badge__isnull=False
-        ).select_related("badge", "badge__organisation")
+        )
+        .exclude(Exists(revoked_playlist_badges))
+        .select_related("badge", "badge__organisation")
     )
     user = None
     for playlist in playlists:

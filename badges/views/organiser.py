@@ -410,6 +410,16 @@ def assertion_revoke(request, public_id):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Badge of %(email)s revoked.") % {"email": assertion.recipient_email})
+        kept = selectors.playlist_badges_earned_with(assertion)
+        if kept:
+            messages.info(
+                request,
+                _(
+                    "They keep the playlist badge %(badges)s earned with it. Revoke it from that badge's page "
+                    "if it should go too."
+                )
+                % {"badges": ", ".join(f"“{a.badge.name}”" for a in kept)},
+            )
     return badge_redirect(request, assertion.badge)
 
 
