@@ -109,6 +109,10 @@ ROLE_WORDS = {
 }
 IMPORT_COLUMNS = ["first_name", "surname", "email", "country", "role"]
 REQUIRED_COLUMNS = ["first_name", "surname", "email", "country"]
+IMPORT_EXAMPLE_ROWS = [
+    ["Ana", "Costa", "ana.costa@example.org", "PT", "participant"],
+    ["Jonas", "Berg", "jonas.berg@example.org", "Germany", "team_member"],
+]
 
 
 def individuals_validate(*, project: Project, upload) -> tuple[list[dict], list[dict]]:

@@ -13,6 +13,11 @@ urlpatterns = [
     path(ORG + "projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path(ORG + "projects/<int:pk>/individuals/new/", views.individual_add, name="individual_add"),
     path(ORG + "projects/<int:pk>/individuals/import/", views.individuals_import, name="individuals_import"),
+    path(
+        ORG + "projects/<int:pk>/individuals/import/template.csv",
+        views.individuals_import_template,
+        name="individuals_import_template",
+    ),
     path(ORG + "projects/<int:pk>/certificates/generate/", views.project_generate, name="project_generate"),
     path(ORG + "projects/<int:pk>/certificates/progress/", views.certificate_progress, name="progress"),
     path(ORG + "projects/<int:pk>/certificates.zip", views.project_zip, name="project_zip"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from certificates import selectors, services
 from certificates.archive import stream_zip
@@ -29,6 +30,7 @@ from certificates.selectors import (
     get_individual_for_member,
     get_project_for_member,
 )
+from learnerpass.lib.csvexport import csv_response
 from organisations.access import org_member_required
 from organisations.models import Role
 from outbox.selectors import latest_emails_for
@@ -193,9 +195,19 @@ def individuals_import(request, pk):
         if not errors:
             # The checked rows wait in the session for the organiser's confirmation.
             request.session[session_key] = rows
+    preview = [
+        {**row, "country_name": countries.name(row["country"]), "role_label": Individual.Role(row["role"]).label}
+        for row in rows
+    ]
     return render(
-        request, "certificates/import.html", {"project": project, "form": form, "errors": errors, "preview": rows}
+        request, "certificates/import.html", {"project": project, "form": form, "errors": errors, "preview": preview}
     )
+
+
+@org_member_required(ORGANISER)
+def individuals_import_template(request, pk):
+    project = get_project_for_member(request, pk)
+    return csv_response(f"individuals-{project.pk}-template.csv", services.IMPORT_COLUMNS, services.IMPORT_EXAMPLE_ROWS)
 
 
 @org_member_required(ORGANISER)

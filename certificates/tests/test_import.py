@@ -31,7 +31,10 @@ def test_a_clean_csv_is_previewed_then_imports_everyone(login, org, organiser):
     ).encode()
     client = login(organiser)
     response = upload(client, org, project, csv)
-    assert response.status_code == 200 and "3 people are ready to import" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "3 people are ready to import" in page
+    # The preview says what will be stored in words the organiser reads, not codes.
+    assert "Germany" in page and "Team member" in page
     assert not Individual.objects.exists()
     response = confirm(client, org, project)
     assert response.status_code == 302
@@ -145,3 +148,17 @@ def test_people_added_between_check_and_confirmation_are_reported(login, org, or
     )
     assert "added meanwhile" in response.content.decode()
     assert Individual.objects.count() == 1
+
+
+def test_the_template_download_is_a_file_the_import_accepts(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    page = client.get(reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}))
+    template_url = reverse("certificates:individuals_import_template", kwargs={"org_slug": org.slug, "pk": project.pk})
+    assert template_url in page.content.decode()
+    response = client.get(template_url)
+    assert response["Content-Type"].startswith("text/csv")
+    content = b"".join(response.streaming_content)
+    assert content.decode("utf-8-sig").splitlines()[0] == "first_name,surname,email,country,role"
+    response = upload(client, org, project, content, name="template.csv")
+    assert "2 people are ready to import" in response.content.decode()

@@ -13,6 +13,7 @@ PROJECT_URLS = {
     "project_edit": "get",
     "individual_add": "get",
     "individuals_import": "get",
+    "individuals_import_template": "get",
     "project_generate": "post",
     "progress": "get",
     "project_zip": "get",
