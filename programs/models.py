@@ -119,7 +119,9 @@ class ImportBatch(models.Model):
     notices = models.JSONField(default=list, blank=True)
     # [{"program": "...", "run": "...", "count": n}, ...]
     totals = models.JSONField(default=list, blank=True)
+    # Valid rows to send, and the invitations (one per learner, program and expiry) they make.
     invitation_count = models.PositiveIntegerField(default=0)
+    planned_count = models.PositiveIntegerField(default=0)
     sent_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -305,6 +305,11 @@ class _Validator:
             result.append({"program": program.code, "program_name": program.name, "run": run.code, "count": count})
         return sorted(result, key=lambda item: (item["program"].lower(), item["run"].lower()))
 
+    def invitations(self, valid: list[list]) -> int:
+        """How many invitations (and emails) Send will make: batch_send groups rows the same way."""
+        runs = self.runs_by_id
+        return len({(row[1], runs[row[3]].program_id, row[4]) for row in valid})
+
 
 def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = False) -> ImportBatch:
     """Validate every row; store errors (nothing sendable) or the valid rows and a preview.
@@ -341,6 +346,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
         batch.status = ImportBatch.Status.VALID
         batch.totals = validator.totals(valid)
         batch.invitation_count = len(valid)
+        batch.planned_count = validator.invitations(valid)
     with transaction.atomic():
         if valid and not errors:
             ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})

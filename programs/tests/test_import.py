@@ -68,6 +68,8 @@ def test_a_clean_file_gives_a_preview_and_send_creates_invitations_and_one_email
     ]
     page = manager_client.get(batch_url(org, batch)).content.decode()
     assert "Send invitations" in page and "two@example.test" in page
+    # Three rows make two invitations: the preview says so, so "2 invitations sent" surprises nobody.
+    assert "3 rows to invite" in page and "Send makes 2 invitations, one email per learner and program" in page
     assert not Invitation.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
