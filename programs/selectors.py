@@ -1,8 +1,8 @@
 from collections import OrderedDict
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,27 @@ def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program
     if program_ids is not None:
         programs = programs.filter(pk__in=program_ids)
     return programs.order_by("name")
+
+
+def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:
+    """The program's runs with enrolled and pending counts; one query (subqueries, so no join fans out)."""
+    enrolled = (
+        Enrolment.objects.filter(run=OuterRef("pk")).order_by().values("run").annotate(n=Count("id")).values("n")
+    )
+    pending = (
+        InvitationRun.objects.filter(
+            run=OuterRef("pk"),
+            invitation__status=Invitation.Status.PENDING,
+            invitation__valid_until__gt=timezone.now(),
+        )
+        .order_by()
+        .values("run")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return program.runs.annotate(
+        enrolled_count=Coalesce(Subquery(enrolled), 0), pending_count=Coalesce(Subquery(pending), 0)
+    ).order_by("starts_on", "code")
 
 
 def _status_q(status: str) -> Q:

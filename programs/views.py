@@ -58,7 +58,7 @@ def program_create(request):
 @program_manager_required
 def program_detail(request, program_id):
     program = get_program_for_manager(request, program_id)
-    runs = program.runs.all()
+    runs = selectors.runs_with_counts(program)
     admins = program.learner_admins.select_related("user")
     is_admin = request.membership.role == Role.ADMIN
     return render(

@@ -152,3 +152,26 @@ def test_the_billing_page_runs_the_same_queries_for_any_number_of_months(
             # session, user, membership, months, navigation's memberships
             with django_assert_num_queries(5):
                 client.get(url)
+
+
+def test_the_program_page_counts_enrolled_and_pending_per_run_in_constant_queries(
+    login, org, learning_manager, program, run, run2, linked_learner, django_assert_num_queries
+):
+    from programs.tests.conftest import make_run
+
+    make_invitations(program, [run, run2], 3)
+    expired, _ = invite(program, [run], ext="S-OLD", email="old@example.test")
+    Invitation.objects.filter(pk=expired.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
+    services.enrolment_create_direct(program=program, runs=[run], external_learner_id="S-LINKED", created_by=None)
+    client = login(learning_manager)
+    url = reverse("programs:program", kwargs={"org_slug": org.slug, "program_id": program.pk})
+    response = client.get(url)
+    counts = {r.code: (r.enrolled_count, r.pending_count) for r in response.context["runs"]}
+    assert counts == {"2026-SPRING": (1, 3), "2026-AUTUMN": (0, 3)}
+    # session, user, membership, program, runs with both counts, learner admins, navigation's memberships
+    with django_assert_num_queries(7):
+        client.get(url)
+    for code in ("R1", "R2", "R3"):
+        make_run(program, code)
+    with django_assert_num_queries(7):
+        client.get(url)
