@@ -62,9 +62,7 @@ def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program
 
 def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:
     """The program's runs with enrolled and pending counts; one query (subqueries, so no join fans out)."""
-    enrolled = (
-        Enrolment.objects.filter(run=OuterRef("pk")).order_by().values("run").annotate(n=Count("id")).values("n")
-    )
+    enrolled = Enrolment.objects.filter(run=OuterRef("pk")).order_by().values("run").annotate(n=Count("id")).values("n")
     pending = (
         InvitationRun.objects.filter(
             run=OuterRef("pk"),
