@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -177,10 +179,19 @@ def individuals_import(request, pk):
     project = get_project_for_member(request, pk)
     session_key = f"certificates_import_{project.pk}"
     if request.method == "POST" and request.POST.get("confirm"):
-        rows = request.session.pop(session_key, None)
-        if not rows:
-            messages.error(request, _("Nothing to import: upload the file again."))
+        checked = request.session.get(session_key) or {}
+        if checked.get("id") != request.POST["confirm"]:
+            # Another tab checked a newer file since this preview: importing that one would surprise.
+            messages.error(
+                request,
+                _(
+                    "Nothing to import: this preview was replaced by a newer upload or already imported. Check the file again."
+                )
+                if checked
+                else _("Nothing to import: upload the file again."),
+            )
             return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)
+        rows = request.session.pop(session_key)["rows"]
         try:
             created = services.individuals_import(project=project, rows=rows, created_by=request.user)
         except services.CertificatesError as exc:
@@ -189,18 +200,21 @@ def individuals_import(request, pk):
         messages.success(request, _("%(n)s individuals imported.") % {"n": len(created)})
         return _project_redirect(project)
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors, rows = [], []
+    errors, rows, upload_id = [], [], ""
     if request.method == "POST" and form.is_valid():
         rows, errors = services.individuals_validate(project=project, upload=form.cleaned_data["file"])
         if not errors:
-            # The checked rows wait in the session for the organiser's confirmation.
-            request.session[session_key] = rows
+            # The checked rows wait in the session for the organiser's confirmation of this very preview.
+            upload_id = secrets.token_urlsafe(12)
+            request.session[session_key] = {"id": upload_id, "rows": rows}
     preview = [
         {**row, "country_name": countries.name(row["country"]), "role_label": Individual.Role(row["role"]).label}
         for row in rows
     ]
     return render(
-        request, "certificates/import.html", {"project": project, "form": form, "errors": errors, "preview": preview}
+        request,
+        "certificates/import.html",
+        {"project": project, "form": form, "errors": errors, "preview": preview, "upload_id": upload_id},
     )
 
 

@@ -15,9 +15,13 @@ def upload(client, org, project, content: bytes, name="people.csv"):
     )
 
 
-def confirm(client, org, project):
+def confirm(client, org, project, upload_id=None):
+    """Press Import on the latest preview (its id comes with the page, as the form would send it)."""
+    if upload_id is None:
+        upload_id = (client.session.get(f"certificates_import_{project.pk}") or {}).get("id", "x")
     return client.post(
-        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}), {"confirm": "1"}
+        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}),
+        {"confirm": upload_id},
     )
 
 
@@ -141,12 +145,8 @@ def test_people_added_between_check_and_confirmation_are_reported(login, org, or
     client = login(organiser)
     upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
     make_individual(project, "lea@example.test")
-    response = client.post(
-        reverse("certificates:individuals_import", kwargs={"org_slug": org.slug, "pk": project.pk}),
-        {"confirm": "1"},
-        follow=True,
-    )
-    assert "added meanwhile" in response.content.decode()
+    response = confirm(client, org, project)
+    assert "added meanwhile" in client.get(response["Location"]).content.decode()
     assert Individual.objects.count() == 1
 
 
@@ -162,3 +162,18 @@ def test_the_template_download_is_a_file_the_import_accepts(login, org, organise
     assert content.decode("utf-8-sig").splitlines()[0] == "first_name,surname,email,country,role"
     response = upload(client, org, project, content, name="template.csv")
     assert "2 people are ready to import" in response.content.decode()
+
+
+def test_importing_from_an_older_preview_imports_nothing_after_a_newer_upload(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    first = upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
+    old_preview = first.context["upload_id"]
+    assert f'value="{old_preview}"' in first.content.decode()
+    upload(client, org, project, b"first_name,surname,email,country\nAna,Costa,ana@example.test,PT\n")
+    response = confirm(client, org, project, upload_id=old_preview)
+    assert response.status_code == 302
+    assert not Individual.objects.exists()
+    assert "replaced by a newer upload" in client.get(response["Location"]).content.decode()
+    confirm(client, org, project)
+    assert list(Individual.objects.values_list("email", flat=True)) == ["ana@example.test"]
