@@ -39,7 +39,10 @@ class PlaylistForm(forms.ModelForm):
         queryset=Activity.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label=_("Activities (published ones, in the order ticked below)"),
+        label=_("Activities"),
+        help_text=_(
+            "Only published activities can be added. New ones go to the end; change the order on the playlist's page."
+        ),
     )
 
     class Meta:
@@ -57,8 +60,16 @@ class PlaylistForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("rule") == Playlist.Rule.AT_LEAST and not data.get("min_count"):
-            self.add_error("min_count", _("Say how many activities complete the playlist."))
+        if data.get("rule") == Playlist.Rule.AT_LEAST:
+            chosen = len(data.get("activities") or [])
+            if not data.get("min_count"):
+                self.add_error("min_count", _("Say how many activities complete the playlist."))
+            elif chosen and data["min_count"] > chosen:
+                self.add_error(
+                    "min_count",
+                    _("N is larger than the %(n)s activities chosen: nobody could complete the playlist.")
+                    % {"n": chosen},
+                )
         return data
 
 

@@ -1,6 +1,6 @@
 """Reads of the badges app: organiser lists, queues, the learner dashboard and the catalogue."""
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from badges.models import (
@@ -160,7 +160,9 @@ def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=No
         activities = activities.filter(Q(end_date__gte=date_from) | Q(end_date__isnull=True, start_date__gte=date_from))
     if date_to:
         activities = activities.filter(start_date__lte=date_to)
-    activities = activities.select_related("organisation", "badge").order_by("start_date", "title", "id")
+    activities = activities.select_related("organisation", "badge").order_by(
+        F("start_date").asc(nulls_last=True), "title", "id"
+    )
     playlists = playlists.select_related("organisation", "badge").annotate(
         n_activities=Count("items", distinct=True),
         start_date=Min("items__activity__start_date"),

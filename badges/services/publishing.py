@@ -108,9 +108,14 @@ def _set_playlist_items(playlist: Playlist, activity_ids: list[int]) -> None:
             organisation_id=playlist.organisation_id, status=PublishStatus.PUBLISHED, pk__in=activity_ids
         ).values_list("pk", flat=True)
     )
-    ordered = [pk for pk in dict.fromkeys(activity_ids) if pk in allowed]
-    if len(ordered) != len(dict.fromkeys(activity_ids)):
+    chosen = [pk for pk in dict.fromkeys(activity_ids) if pk in allowed]
+    if len(chosen) != len(dict.fromkeys(activity_ids)):
         raise BadgesError(_("A playlist can only hold published activities of this organisation."))
+    # Keep the order the organiser arranged; activities added now go to the end.
+    current = list(
+        PlaylistItem.objects.filter(playlist=playlist).order_by("position", "id").values_list("activity_id", flat=True)
+    )
+    ordered = [pk for pk in current if pk in chosen] + [pk for pk in chosen if pk not in current]
     PlaylistItem.objects.filter(playlist=playlist).delete()
     PlaylistItem.objects.bulk_create(
         [PlaylistItem(playlist=playlist, activity_id=pk, position=i) for i, pk in enumerate(ordered)]
@@ -253,9 +258,20 @@ def badge_link_update(
         actor=user,
         action=BadgeEvent.Action.LINK_CHANGED,
         badge=badge,
-        detail=f"on={enabled} expires={expires_at} max={max_claims} new_code={new_code}",
+        detail=_link_summary(link, new_code=new_code),
     )
     return link
+
+
+def _link_summary(link: BadgeLink, *, new_code: bool) -> str:
+    parts = [_("link on") if link.enabled else _("link off")]
+    if link.expires_at:
+        parts.append(_("expires %(when)s UTC") % {"when": link.expires_at.strftime("%Y-%m-%d %H:%M")})
+    if link.max_claims is not None:
+        parts.append(_("at most %(n)s claims") % {"n": link.max_claims})
+    if new_code:
+        parts.append(_("new link (the old one and its QR code stopped working)"))
+    return ", ".join(str(p) for p in parts)
 
 
 @transaction.atomic

@@ -202,7 +202,9 @@ def playlist_unpublish(request, pk):
     except services.BadgesError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Unpublished."))
+        messages.success(
+            request, _("Unpublished: it has left the catalogue and completing it no longer earns its badge.")
+        )
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 

@@ -1,6 +1,7 @@
 """Public pages: the catalogue, organisations' pages and the Open Badges documents."""
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from badges.models import (
     Playlist,
     PublishStatus,
 )
+from badges.views.common import badge_of
 from organisations.models import Organisation
 
 CATALOGUE_PAGE = 24
@@ -65,7 +67,10 @@ def public_activity(request, public_id):
         Activity.objects.select_related("organisation", "badge"), public_id=public_id, status=PublishStatus.PUBLISHED
     )
     playlists = activity.playlists.filter(status=PublishStatus.PUBLISHED)
-    return render(request, "badges/public_activity.html", {"activity": activity, "playlists": playlists})
+    held = None
+    if request.user.is_authenticated and badge_of(activity) is not None:
+        held = Assertion.objects.filter(badge=activity.badge, recipient=request.user, revoked_at__isnull=True).first()
+    return render(request, "badges/public_activity.html", {"activity": activity, "playlists": playlists, "held": held})
 
 
 def public_playlist(request, public_id):
@@ -73,7 +78,27 @@ def public_playlist(request, public_id):
         Playlist.objects.select_related("organisation", "badge"), public_id=public_id, status=PublishStatus.PUBLISHED
     )
     items = list(playlist.items.select_related("activity__badge"))
-    return render(request, "badges/public_playlist.html", {"playlist": playlist, "items": items})
+    held_activities: set[int] = set()
+    held_playlist = None
+    if request.user.is_authenticated:
+        live = list(
+            Assertion.objects.filter(recipient=request.user, revoked_at__isnull=True)
+            .filter(Q(badge__activity__in=[i.activity_id for i in items]) | Q(badge__playlist=playlist))
+            .select_related("badge")
+        )
+        held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
+        held_playlist = next((a for a in live if a.badge.playlist_id == playlist.pk), None)
+    return render(
+        request,
+        "badges/public_playlist.html",
+        {
+            "playlist": playlist,
+            "items": items,
+            "held_activities": held_activities,
+            "held_playlist": held_playlist,
+            "done_count": len(held_activities),
+        },
+    )
 
 
 def organisation_page(request, org_slug):

@@ -1,0 +1,99 @@
+"""What organisers and learners tripped over on the badges pages, fixed and kept fixed."""
+
+from django.urls import reverse
+
+from badges import selectors, services
+from badges.models import Assertion, BadgeEvent, Playlist
+from badges.tests.conftest import add_task, enable_link, publish_activity
+from badges.tests.test_activities_and_playlists import claim, make_playlist
+
+
+def test_editing_a_playlist_keeps_the_order_the_organiser_arranged(login, org, organiser):
+    a, b, c = (publish_activity(org, organiser, title=t) for t in ("Alpha", "Bravo", "Charlie"))
+    playlist = make_playlist(org, organiser, [a, b])
+    services.playlist_item_move(playlist=playlist, item_id=playlist.items.get(activity=b).pk, up=True, user=organiser)
+
+    login(organiser).post(
+        reverse("badges:playlist_edit", kwargs={"org_slug": org.slug, "pk": playlist.pk}),
+        {"title": "Renamed", "description": "d", "rule": "all", "min_count": 1, "activities": [a.pk, b.pk, c.pk]},
+    )
+
+    assert list(playlist.items.values_list("activity__title", flat=True)) == ["Bravo", "Alpha", "Charlie"]
+
+
+def test_at_least_n_cannot_ask_for_more_activities_than_the_playlist_has(login, org, organiser):
+    a, b = publish_activity(org, organiser, title="Alpha"), publish_activity(org, organiser, title="Bravo")
+
+    response = login(organiser).post(
+        reverse("badges:playlist_create", kwargs={"org_slug": org.slug}),
+        {"title": "Pathway", "rule": "at_least", "min_count": 3, "activities": [a.pk, b.pk]},
+    )
+
+    assert "N is larger than the 2 activities chosen" in response.content.decode()
+    assert not Playlist.objects.exists()
+
+
+def test_the_badge_history_describes_link_changes_in_words(badge, organiser):
+    services.badge_link_update(badge=badge, user=organiser, enabled=True, expires_at=None, max_claims=5, new_code=True)
+
+    event = BadgeEvent.objects.filter(action=BadgeEvent.Action.LINK_CHANGED).first()
+    assert event.detail == "link on, at most 5 claims, new link (the old one and its QR code stopped working)"
+
+
+def test_a_signed_in_learner_sees_on_a_public_playlist_which_badges_they_hold(login, org, organiser, learner):
+    first, second = publish_activity(org, organiser, title="Day 1"), publish_activity(org, organiser, title="Day 2")
+    playlist = make_playlist(org, organiser, [first, second])
+    claim(first, organiser, learner)
+    client = login(learner)
+
+    page = client.get(playlist.get_public_url()).content.decode()
+    assert "You hold the badges of 1 of these 2 activities." in page
+    assert page.count("Badge held") == 1
+    claim(second, organiser, learner)
+    assert "You completed this playlist and hold its badge." in client.get(playlist.get_public_url()).content.decode()
+    assert "You hold this badge." in client.get(first.get_public_url()).content.decode()
+
+
+def test_a_visitor_sees_the_public_playlist_without_progress(client, org, organiser):
+    playlist = make_playlist(org, organiser, [publish_activity(org, organiser, title="Day 1")])
+
+    page = client.get(playlist.get_public_url()).content.decode()
+
+    assert "Day 1" in page and "You hold" not in page and "Badge held" not in page
+
+
+def test_the_dashboard_says_why_a_badge_was_revoked_and_offers_no_download(login, badge, organiser, learner):
+    services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+    assertion = Assertion.objects.get()
+    services.assertion_revoke(assertion=assertion, reason="Attendance not confirmed", user=organiser)
+
+    page = login(learner).get(reverse("me")).content.decode()
+
+    assert "Attendance not confirmed" in page
+    assert f"/ob/assertions/{assertion.public_id}/image?download=1" not in page
+
+
+def test_undated_activities_come_after_dated_ones_in_the_catalogue(org, organiser):
+    publish_activity(org, organiser, title="Any time")
+    publish_activity(org, organiser, title="Summer", start_date="2026-06-01")
+
+    activities, _playlists = selectors.catalogue()
+
+    assert [a.title for a in activities] == ["Summer", "Any time"]
+
+
+def test_the_quest_page_explains_how_the_badge_is_earned(login, badge, organiser, learner):
+    add_task(badge, organiser)
+    services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+
+    page = login(learner).get(reverse("badges:quest", kwargs={"public_id": badge.public_id})).content.decode()
+
+    assert "You get the badge when every task is approved" in page
+
+
+def test_a_one_day_activity_shows_its_date_once(client, org, organiser):
+    activity = publish_activity(org, organiser, title="One day", start_date="2026-06-01", end_date="2026-06-01")
+
+    page = client.get(activity.get_public_url()).content.decode()
+
+    assert "2026-06-01" in page and "2026-06-01 – 2026-06-01" not in page
