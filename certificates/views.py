@@ -449,6 +449,8 @@ def _link(request, token: str, kind: str):
         request.session["account_verified_email"] = individual.email
         context["auth_query"] = urlencode({"next": request.path, "email": individual.email})
         return render(request, "certificates/link.html", context)
+    # An organiser checking the link, or a shared computer, would otherwise connect the wrong account.
+    context["other_account"] = (request.user.email or "").strip().lower() != individual.email.lower()
     if request.method == "POST":
         try:
             individual = services.invitation_use(token=token, user=request.user)

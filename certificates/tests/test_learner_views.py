@@ -306,3 +306,19 @@ def test_a_replaced_link_shows_a_clear_error_page(client, organiser, individual)
     services.individual_send_connect(individual=individual, sent_by=organiser)
     response = client.get(reverse("certificates:connect", kwargs={"token": raw}))
     assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
+
+
+def test_an_account_with_another_email_is_warned_before_connecting(login, organiser, individual):
+    raw = fresh_link(individual, organiser)
+    page = login(organiser).get(reverse("certificates:connect", kwargs={"token": raw})).content.decode()
+    assert "sent to learner@example.test, but you are signed in as organiser@acme.test" in page
+    assert reverse("account_logout") in page
+    individual.refresh_from_db()
+    assert individual.user is None
+
+
+def test_the_invited_account_sees_no_warning_on_the_link(login, organiser, learner, individual):
+    services.individual_send_connect(individual=individual, sent_by=organiser)
+    raw = fresh_link(individual, organiser, kind="edit")
+    page = login(learner).get(reverse("certificates:edit_link", kwargs={"token": raw})).content.decode()
+    assert "Connect and start writing" in page and "but you are signed in as" not in page
