@@ -6,12 +6,15 @@ from django.urls import reverse
 from conftest import make_member
 from organisations.models import Role
 from programs.models import ImportBatch, ProgramLearnerAdmin
+from programs.tests.conftest import make_run
 from programs.tests.helpers import invite
 
 ROLES = ["anonymous", "outsider", "organiser", "program_admin", "learning_manager", "org_admin"]
 MANAGERS = {"program_admin": 200, "learning_manager": 200, "org_admin": 200}
 ALL_PROGRAMS = {"program_admin": 403, "learning_manager": 200, "org_admin": 200}
 ADMIN_POST = {"program_admin": 403, "learning_manager": 403, "org_admin": 302}
+MANAGERS_POST = {"program_admin": 302, "learning_manager": 302, "org_admin": 302}
+ALL_PROGRAMS_POST = {"program_admin": 403, "learning_manager": 302, "org_admin": 302}
 
 # (url name, extra kwargs, method, expected status per role where it differs from the default)
 CASES = [
@@ -36,6 +39,16 @@ CASES = [
     ("invite", {"program_id": "other_program"}, "get", ALL_PROGRAMS),
     ("enrol", {"program_id": "program"}, "get", MANAGERS),
     ("invitation_detail", {"program_id": "program", "invitation_id": "invitation"}, "get", MANAGERS),
+    ("invitation_detail", {"program_id": "other_program", "invitation_id": "other_invitation"}, "get", ALL_PROGRAMS),
+    ("invitation_resend", {"program_id": "program", "invitation_id": "invitation"}, "post", MANAGERS_POST),
+    ("invitation_cancel", {"program_id": "program", "invitation_id": "invitation"}, "post", MANAGERS_POST),
+    (
+        "invitation_cancel",
+        {"program_id": "other_program", "invitation_id": "other_invitation"},
+        "post",
+        ALL_PROGRAMS_POST,
+    ),
+    ("import_batch_send", {"batch_id": "batch"}, "post", MANAGERS_POST),
     ("learner_admin_grant", {"program_id": "program"}, "post", ADMIN_POST),
     ("learner_admin_revoke", {"program_id": "other_program", "role_id": "role"}, "post", ADMIN_POST),
 ]
@@ -44,6 +57,7 @@ CASES = [
 @pytest.fixture
 def objects(org, org_admin, organiser, learning_manager, outsider, program_admin, program, run, other_program):
     invitation, _ = invite(program, [run])
+    other_invitation, _ = invite(other_program, [make_run(other_program)], ext="S2", email="second@example.test")
     colleague = make_member(org, "colleague@acme.test", Role.ORGANISER)
     role = ProgramLearnerAdmin.objects.create(program=other_program, user=colleague)
     batch = ImportBatch.objects.create(organisation=org, uploaded_by=program_admin, file_name="x.csv", status="invalid")
@@ -52,6 +66,7 @@ def objects(org, org_admin, organiser, learning_manager, outsider, program_admin
         "other_program": other_program.pk,
         "run": run.pk,
         "invitation": invitation.pk,
+        "other_invitation": other_invitation.pk,
         "role": role.pk,
         "batch": batch.pk,
         "users": {
