@@ -1,6 +1,6 @@
 """Reads of the badges app: organiser lists, queues, the learner dashboard and the catalogue."""
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from badges.models import (
@@ -78,6 +78,27 @@ def badge_holders(badge: BadgeClass):
     return badge.assertions.select_related("recipient").order_by("-issued_on", "-id")
 
 
+def _add_task_counts(quests: list[Quest], user) -> None:
+    """Where the learner stands on each quest: tasks approved, waiting, sent back (one query, none without quests)."""
+    if not quests:
+        return
+    mine = EvidenceSubmission.objects.filter(task=OuterRef("pk"), learner=user).values("status")[:1]
+    rows = (
+        Task.objects.filter(badge_id__in=[q.badge_id for q in quests])
+        .exclude(evidence_kind=Task.Evidence.NONE)
+        .annotate(my_status=Subquery(mine))
+        .values_list("badge_id", "my_status")
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for badge_id, status in rows:
+        entry = counts.setdefault(badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
+        entry["total"] += 1
+        if status:
+            entry[status] += 1
+    for quest in quests:
+        quest.task_counts = counts.get(quest.badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
+
+
 def learner_dashboard(user) -> dict:
     """The learner's badges, quests and playlist progress, in a constant number of queries."""
     assertions = list(
@@ -95,6 +116,7 @@ def learner_dashboard(user) -> dict:
         if q.badge_id not in held_badges
     ]
     # A revoked activity badge never counts as done; it shows as left, to be earned again.
+    _add_task_counts(quests, user)
     held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
     held_playlist_badges = {a.badge_id for a in live if a.badge.activity_id is None}
     revoked_playlist_badges = {a.badge_id for a in assertions if a.is_revoked and a.badge.activity_id is None}

@@ -97,3 +97,38 @@ def test_a_one_day_activity_shows_its_date_once(client, org, organiser):
     page = client.get(activity.get_public_url()).content.decode()
 
     assert "2026-06-01" in page and "2026-06-01 – 2026-06-01" not in page
+
+
+def test_the_dashboard_shows_where_the_learner_stands_on_a_badge_in_progress(login, badge, organiser, learner):
+    from badges.models import Task
+
+    plan, report = add_task(badge, organiser, title="Plan"), add_task(badge, organiser, title="Report")
+    add_task(badge, organiser, title="Just turn up", evidence=Task.Evidence.NONE)
+    self_check = add_task(badge, organiser, title="Self check", approval=Task.Approval.SELF)
+    services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+    services.evidence_submit(task=self_check, learner=learner, text="Checked")
+    services.evidence_submit(task=plan, learner=learner, text="My plan")
+    sent_back = services.evidence_submit(task=report, learner=learner, text="Short")
+    services.evidence_review(submission=sent_back, reviewer=organiser, approve=False, comment="More", as_organiser=True)
+
+    page = login(learner).get(reverse("me")).content.decode()
+
+    assert "1 of 3 tasks approved · 1 waiting for review" in page and "1 sent back to you" in page
+
+
+def test_the_dashboard_with_quests_still_runs_a_constant_number_of_queries(
+    org, organiser, learner, django_assert_num_queries
+):
+    def start_badges(n, offset):
+        for i in range(n):
+            badge = publish_activity(org, organiser, title=f"Quest {offset + i}").badge
+            add_task(badge, organiser)
+            services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+
+    start_badges(1, 0)
+    # 1. assertions  2. quests  3. tasks with the learner's status  4. playlist items  5. peer reviews count
+    with django_assert_num_queries(5):
+        selectors.learner_dashboard(learner)
+    start_badges(4, 100)
+    with django_assert_num_queries(5):
+        assert len(selectors.learner_dashboard(learner)["quests"]) == 5
