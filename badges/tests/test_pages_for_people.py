@@ -132,3 +132,28 @@ def test_the_dashboard_with_quests_still_runs_a_constant_number_of_queries(
     start_badges(4, 100)
     with django_assert_num_queries(5):
         assert len(selectors.learner_dashboard(learner)["quests"]) == 5
+
+
+def test_a_task_with_evidence_offers_no_delete_button(login, org, badge, organiser, learner):
+    task = add_task(badge, organiser, title="Write it up")
+    services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+    url = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+    delete_url = reverse(
+        "badges:task_delete", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "pk": task.pk}
+    )
+    client = login(organiser)
+    assert delete_url in client.get(url).content.decode()
+
+    services.evidence_submit(task=task, learner=learner, text="Done")
+
+    page = client.get(url).content.decode()
+    assert delete_url not in page and "1 submission, kept" in page
+
+
+def test_a_playlist_badge_page_says_completing_the_playlist_earns_it(login, org, organiser):
+    playlist = make_playlist(org, organiser, [publish_activity(org, organiser, title="Day 1")])
+    url = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": playlist.badge.public_id})
+
+    page = login(organiser).get(url).content.decode()
+
+    assert "automatically when they complete the playlist" in page

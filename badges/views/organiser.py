@@ -252,7 +252,7 @@ def badge_detail(request, public_id):
         holder.email_status = emails.get(holder.pk)
     pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
     pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
-    tasks = list(badge.tasks.all())
+    tasks = list(badge.tasks.annotate(n_submissions=Count("submissions")))
     claim_url = absolute_url("badges:claim", code=link.code)
     return render(
         request,
