@@ -36,12 +36,25 @@ class ProjectForm(forms.ModelForm):
             "end_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {
+            "activity_type": _(
+                "The activity type decides what learners describe: training activities for training courses and "
+                "youth exchanges; tasks for volunteering, solidarity projects and youth participation activities; "
+                "both for other activities. Team members always describe their tasks."
+            ),
+            "language": _("The language of the certificate and of the emails to learners."),
+            "representative_name": _("Signs the certificate for the organisation."),
+            "mentor_name": _("Optional: signs the certificate beside the representative."),
+        }
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The project cannot end before it starts."))
+        # A role without a name would silently vanish from the certificate.
+        if (cleaned.get("mentor_role") or "").strip() and not (cleaned.get("mentor_name") or "").strip():
+            self.add_error("mentor_name", _("Give the mentor's name too, or leave the role empty."))
         return cleaned
 
 

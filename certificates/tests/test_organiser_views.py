@@ -53,6 +53,18 @@ def test_a_project_cannot_end_before_it_starts(login, org, organiser):
     assert not Project.objects.exists()
 
 
+def test_a_mentor_role_without_a_name_is_refused_rather_than_dropped_from_the_certificate(login, org, organiser):
+    response = login(organiser).post(url("project_create", org), {**PROJECT_POST, "mentor_role": "Mentor"})
+    assert response.status_code == 200
+    assert "Give the mentor&#x27;s name too" in response.content.decode()
+    assert not Project.objects.exists()
+
+
+def test_the_project_form_explains_the_activity_type_beside_it(login, org, organiser):
+    page = login(organiser).get(url("project_create", org)).content.decode()
+    assert 'id="id_activity_type_helptext"' in page and "Team members always describe their tasks" in page
+
+
 def test_an_organiser_edits_a_project(login, org, organiser):
     project = make_project(org)
     login(organiser).post(url("project_edit", org, pk=project.pk), {**PROJECT_POST, "title": "Renamed"})
