@@ -1,5 +1,5 @@
 """Issue 5's story: an organiser publishes an activity and turns its link on; a learner follows it,
-submits evidence, the organiser approves, and the learner's badge is on /me/ and verifies publicly."""
+submits evidence, the organiser is emailed and approves, and the learner's badge is on /me/ and verifies publicly."""
 
 import pytest
 from playwright.sync_api import expect
@@ -59,9 +59,10 @@ def test_an_organiser_publishes_a_badge_and_a_learner_earns_it_with_evidence(pag
     expect(page.get_by_text("Waiting for review")).to_be_visible()
     sign_out(page, live_url)
 
-    # The organiser approves it from the queue.
+    # The organiser is emailed that evidence waits, follows the email to the queue and approves it.
+    (queue_url,) = [link for link in email_links("organiser@river.test") if "/o/river/evidence/" in link]
     sign_in(page, live_url, "organiser@river.test", PASSWORD)
-    page.goto(f"{live_url}/o/river/evidence/")
+    page.goto(queue_url)
     expect(page.get_by_text("I stopped the bleeding and called for help.")).to_be_visible()
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_text("Evidence approved.")).to_be_visible()
