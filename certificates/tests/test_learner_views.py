@@ -260,6 +260,10 @@ def test_the_dashboard_lists_projects_waiting_work_and_certificates(
     assert "Write your certificate: Waiting project" in body
     assert edit_url(waiting) in body
     assert reverse("certificates:learner_download", kwargs={"code": certificate.code}) in body
+    # The learner can pass the public verification page on to an employer.
+    assert reverse("certificates:verify", kwargs={"code": certificate.code}) in body
+    page = login(learner).get(edit_url(done)).content.decode()
+    assert reverse("certificates:verify", kwargs={"code": certificate.code}) in page
 
 
 def test_the_dashboard_has_an_honest_empty_state(login, learner):
