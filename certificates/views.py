@@ -242,6 +242,9 @@ def individual(request, pk):
             "groups": selectors.data_groups(individual.accepted_data, individual.parts),
             "entries": entries,
             "certificates": certificates,
+            "rendering": any(
+                c.status == Certificate.Status.VALID and not c.pdf and not c.render_error for c in certificates
+            ),
         },
     )
 

@@ -377,3 +377,15 @@ def test_the_individual_page_offers_to_regenerate_once_a_certificate_exists(logi
     assert "Regenerate certificate" in page and "Generate certificate<" not in page
     services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Wrong dates")
     assert "Generate certificate<" in client.get(url("individual", org, pk=individual.pk)).content.decode()
+
+
+def test_the_individual_page_polls_while_a_certificate_renders(login, org, organiser, learner):
+    individual = accepted(make_individual(make_project(org)), learner, organiser)
+    certificate = services._generate(individual, organiser)  # queued, not rendered yet
+    client = login(organiser)
+    page = client.get(url("individual", org, pk=individual.pk)).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "Rendering" in page
+    services.certificate_render(certificate_id=certificate.pk)
+    page = client.get(url("individual", org, pk=individual.pk)).content.decode()
+    assert 'hx-trigger="every 2s"' not in page
+    assert url("certificate_download", org, pk=certificate.pk) in page
