@@ -86,6 +86,12 @@ class BadgeForm(forms.ModelForm):
         fields = ["name", "description", "criteria"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4}), "criteria": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.image:
+            # Nothing uploaded: the generated image is already in use.
+            del self.fields["remove_image"]
+
 
 class LinkForm(forms.ModelForm):
     new_code = forms.BooleanField(

@@ -157,3 +157,15 @@ def test_a_playlist_badge_page_says_completing_the_playlist_earns_it(login, org,
     page = login(organiser).get(url).content.decode()
 
     assert "automatically when they complete the playlist" in page
+
+
+def test_the_badge_form_offers_the_generated_image_only_after_an_upload(login, org, badge, organiser):
+    from django.core.files.base import ContentFile
+
+    url = reverse("badges:badge_edit", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+    client = login(organiser)
+    assert "Use the generated image instead" not in client.get(url).content.decode()
+
+    badge.image.save("mine.svg", ContentFile(b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
+
+    assert "Use the generated image instead" in client.get(url).content.decode()
