@@ -141,8 +141,8 @@ def individuals_validate(*, project: Project, upload) -> tuple[list[dict], list[
     rows, errors = [], []
     for number, cells in table.rows:
 
-        def error(column: str, message: str, number=number):
-            errors.append({"row": number, "column": column, "message": message})
+        def error(column: str, message: str, number=number, cells=cells):
+            errors.append({"row": number, "column": column, "value": cells.get(column, ""), "message": message})
 
         first_name, surname = cells.get("first_name", ""), cells.get("surname", "")
         if not first_name:

@@ -18,6 +18,11 @@ urlpatterns = [
         views.individuals_import_template,
         name="individuals_import_template",
     ),
+    path(
+        ORG + "projects/<int:pk>/individuals/import/errors.csv",
+        views.individuals_import_errors,
+        name="individuals_import_errors",
+    ),
     path(ORG + "projects/<int:pk>/certificates/generate/", views.project_generate, name="project_generate"),
     path(ORG + "projects/<int:pk>/certificates/progress/", views.certificate_progress, name="progress"),
     path(ORG + "projects/<int:pk>/certificates.zip", views.project_zip, name="project_zip"),

@@ -208,6 +208,8 @@ def individuals_import(request, pk):
             # The checked rows wait in the session for the organiser's confirmation of this very preview.
             upload_id = secrets.token_urlsafe(12)
             request.session[session_key] = {"id": upload_id, "rows": rows}
+        # The errors of the latest check, for the download to fix them in the spreadsheet.
+        request.session[f"{session_key}_errors"] = errors
     preview = [
         {**row, "country_name": countries.name(row["country"]), "role_label": Individual.Role(row["role"]).label}
         for row in rows
@@ -223,6 +225,18 @@ def individuals_import(request, pk):
 def individuals_import_template(request, pk):
     project = get_project_for_member(request, pk)
     return csv_response(f"individuals-{project.pk}-template.csv", services.IMPORT_COLUMNS, services.IMPORT_EXAMPLE_ROWS)
+
+
+@org_member_required(ORGANISER)
+def individuals_import_errors(request, pk):
+    """The errors of the file checked last, as CSV (row, column, value, problem)."""
+    project = get_project_for_member(request, pk)
+    errors = request.session.get(f"certificates_import_{project.pk}_errors") or []
+    return csv_response(
+        f"individuals-{project.pk}-errors.csv",
+        ["row", "column", "value", "problem"],
+        ([e["row"] or "", e["column"] or "", e.get("value", ""), e["message"]] for e in errors),
+    )
 
 
 @org_member_required(ORGANISER)

@@ -177,3 +177,24 @@ def test_importing_from_an_older_preview_imports_nothing_after_a_newer_upload(lo
     assert "replaced by a newer upload" in client.get(response["Location"]).content.decode()
     confirm(client, org, project)
     assert list(Individual.objects.values_list("email", flat=True)) == ["ana@example.test"]
+
+
+def test_the_errors_download_lists_row_column_value_and_problem_with_formulas_neutralised(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    page = upload(
+        client, org, project, b"first_name,surname,email,country\nLea,Berg,bad,Atlantis\nAna,Costa,=cmd(),PT\n"
+    )
+    errors_url = reverse("certificates:individuals_import_errors", kwargs={"org_slug": org.slug, "pk": project.pk})
+    assert errors_url in page.content.decode()
+    content = b"".join(client.get(errors_url).streaming_content).decode("utf-8-sig")
+    lines = content.splitlines()
+    assert lines[0] == "row,column,value,problem"
+    assert "2,email,bad,“bad” is not a valid email address." in lines
+    assert any(line.startswith("2,country,Atlantis,") for line in lines)
+    assert any(line.startswith("3,email,'=cmd(),") for line in lines)
+    # A clean file afterwards leaves nothing to download.
+    upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
+    assert b"".join(client.get(errors_url).streaming_content).decode("utf-8-sig").splitlines() == [
+        "row,column,value,problem"
+    ]

@@ -14,6 +14,7 @@ PROJECT_URLS = {
     "individual_add": "get",
     "individuals_import": "get",
     "individuals_import_template": "get",
+    "individuals_import_errors": "get",
     "project_generate": "post",
     "progress": "get",
     "project_zip": "get",
