@@ -169,3 +169,12 @@ def test_the_badge_form_offers_the_generated_image_only_after_an_upload(login, o
     badge.image.save("mine.svg", ContentFile(b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
 
     assert "Use the generated image instead" in client.get(url).content.decode()
+
+
+def test_editing_a_published_activity_points_to_its_badges_own_text(login, org, activity, organiser):
+    url = reverse("badges:activity_edit", kwargs={"org_slug": org.slug, "pk": activity.pk})
+
+    page = login(organiser).get(url).content.decode()
+
+    assert "keeps its own name, description and criteria" in page
+    assert reverse("badges:badge_edit", kwargs={"org_slug": org.slug, "public_id": activity.badge.public_id}) in page
