@@ -133,7 +133,10 @@ def evidence_submit(request, public_id, task_pk):
             if submission.status == EvidenceSubmission.Status.APPROVED:
                 messages.success(request, _("Evidence submitted and approved."))
             else:
-                messages.success(request, _("Evidence submitted. You will see here when it is reviewed."))
+                messages.success(
+                    request,
+                    _("Evidence submitted. We will email you when it is reviewed; its status is shown here too."),
+                )
     else:
         errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         messages.error(request, _("Your evidence was not submitted: %(errors)s") % {"errors": errors})
