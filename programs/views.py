@@ -237,7 +237,13 @@ def run_invitations_csv(request, program_id, run_id):
 @program_manager_required
 def invite(request, program_id):
     program = get_program_for_manager(request, program_id)
-    form = InviteForm(request.POST or None, program=program)
+    # "Invite again" from an expired or canceled invitation fills the form in (GET only; nothing is sent).
+    initial = {
+        "external_learner_id": request.GET.get("external_learner_id", "")[:100],
+        "email": request.GET.get("email", "")[:254],
+        "runs": [value for value in request.GET.getlist("runs") if value.isdigit()],
+    }
+    form = InviteForm(request.POST or None, program=program, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -107,3 +109,35 @@ def test_the_invitations_tab_says_when_a_link_has_expired_but_the_invitation_has
     url = reverse("programs:run_invitations", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": run.pk})
     page = login(learning_manager).get(url).content.decode()
     assert "link expired: resend" in page and "Copy link" not in page
+
+
+def test_an_expired_invitation_offers_to_invite_again_with_the_form_filled_in(
+    login, org, learning_manager, program, run, run2
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation, _ = invite(program, [run, run2], ext="S-OLD", email="late@example.test")
+    Invitation.objects.filter(pk=invitation.pk).update(valid_until=timezone.now() - timedelta(seconds=1))
+    client = login(learning_manager)
+    tab = reverse("programs:run_invitations", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": run.pk})
+    page = client.get(tab).content.decode()
+    invite_url = reverse("programs:invite", kwargs={"org_slug": org.slug, "program_id": program.pk})
+    href = re.search(r'href="(' + re.escape(invite_url) + r'\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "Invite again" in page
+    form = client.get(href).context["form"]
+    assert form.initial["external_learner_id"] == "S-OLD" and form.initial["email"] == "late@example.test"
+    assert sorted(form.initial["runs"]) == sorted([str(run.pk), str(run2.pk)])
+    assert Invitation.objects.count() == 1  # opening the form sends nothing
+
+
+def test_a_pending_invitation_is_not_offered_to_invite_again(login, org, learning_manager, program, run):
+    invitation, _ = invite(program, [run])
+    page = login(learning_manager).get(
+        reverse(
+            "programs:invitation_detail",
+            kwargs={"org_slug": org.slug, "program_id": program.pk, "invitation_id": invitation.pk},
+        )
+    )
+    assert "Invite again" not in page.content.decode()
