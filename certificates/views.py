@@ -170,6 +170,8 @@ def individual_add(request, pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("%(name)s was added.") % {"name": individual.full_name})
+            if request.POST.get("another"):
+                return redirect("certificates:individual_add", org_slug=request.org.slug, pk=project.pk)
             return _project_redirect(project)
     return render(request, "certificates/individual_add.html", {"project": project, "form": form})
 

@@ -83,6 +83,23 @@ def test_an_organiser_adds_an_individual(login, org, organiser):
     assert individual.country.code == "FR" and individual.status == "not_invited"
 
 
+def test_add_and_add_another_comes_back_to_an_empty_form(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    post = {
+        "first_name": "Lea",
+        "surname": "Martin",
+        "email": "lea@example.test",
+        "country": "FR",
+        "role": "participant",
+    }
+    response = client.post(url("individual_add", org, pk=project.pk), {**post, "another": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == url("individual_add", org, pk=project.pk)
+    page = response.content.decode()
+    assert "Lea Martin was added." in page and 'value="lea@example.test"' not in page
+    assert Individual.objects.count() == 1
+
+
 def test_adding_an_individual_needs_a_real_country(login, org, organiser):
     project = make_project(org)
     response = login(organiser).post(
