@@ -32,7 +32,7 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_label("Surname").fill("Martin")
     page.get_by_label("Email").fill(LEARNER)
     page.get_by_label("Country of residence").select_option("FR")
-    page.get_by_role("button", name="Add").click()
+    page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text("Lea Martin was added.")).to_be_visible()
     page.get_by_role("button", name="Connect learner Lea Martin").click()
     expect(page.get_by_text(f"Connect invitation sent to {LEARNER}")).to_be_visible()
