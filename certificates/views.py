@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, JsonResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -152,7 +153,9 @@ def project_zip(request, pk):
         raise Http404("No certificates rendered yet.")
 
     response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="certificates-{project.pk}.zip"'
+    # A name the organiser recognises among their downloads; slugify keeps it ASCII and header-safe.
+    name = slugify(project.title)[:60] or str(project.pk)
+    response["Content-Disposition"] = f'attachment; filename="certificates-{name}.zip"'
     return response
 
 

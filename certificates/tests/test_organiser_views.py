@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils.text import slugify
 
 from certificates import services
 from certificates.models import Certificate, Individual, Project
@@ -323,6 +324,7 @@ def test_generate_one_then_all_with_progress_and_zip(
     progress = client.get(url("progress", org, pk=project.pk)).content.decode()
     assert "2 certificates are ready" in progress and "hx-trigger" not in progress
     response = client.get(url("project_zip", org, pk=project.pk))
+    assert response["Content-Disposition"] == f'attachment; filename="certificates-{slugify(project.title)}.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
     assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
