@@ -28,6 +28,11 @@ def link_expiry(valid_until: datetime, now: datetime) -> datetime:
     return min(valid_until, now + LINK_LIFETIME)
 
 
+def run_line(run) -> str:
+    """How a run reads in the invitation email: code, name and dates, so the learner knows when it is."""
+    return f"{run.label} ({run.starts_on:%Y-%m-%d} – {run.ends_on:%Y-%m-%d})"
+
+
 def _fmt_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

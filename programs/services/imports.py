@@ -34,6 +34,7 @@ from programs.services.common import (
     invitation_email,
     link_expiry,
     normalise_email,
+    run_line,
 )
 
 CSV_COLUMNS = ["external_learner_id", "email", "program_code", "program_run_code", "expiry_time"]
@@ -487,6 +488,7 @@ def batch_send(*, batch_id: int) -> int:
         (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
     )
     url_for = LinkMaker()
+    lines = {run_id: run_line(run) for run_id, run in runs.items()}
     emails = []
     for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
         emails.append(
@@ -495,7 +497,7 @@ def batch_send(*, batch_id: int) -> int:
                 raw=raw,
                 organisation=organisation,
                 program=programs[invitation.program_id],
-                run_labels=[runs[run_id].label for run_id in run_ids],
+                run_labels=[lines[run_id] for run_id in run_ids],
                 url_for=url_for,
             )
         )

@@ -17,7 +17,14 @@ from programs.models import (
     Program,
     ProgramRun,
 )
-from programs.services.common import LinkMaker, ProgramsError, invitation_email, link_expiry, normalise_email
+from programs.services.common import (
+    LinkMaker,
+    ProgramsError,
+    invitation_email,
+    link_expiry,
+    normalise_email,
+    run_line,
+)
 
 
 def _pending_runs_for(*, organisation: Organisation, external_learner_id: str, runs) -> list[ProgramRun]:
@@ -143,7 +150,7 @@ def invitation_create(
         raw=raw,
         organisation=organisation,
         program=program,
-        run_labels=[run.label for run in runs],
+        run_labels=[run_line(run) for run in runs],
         url_for=LinkMaker(),
     )
     emails_queue([email_row])
@@ -171,7 +178,7 @@ def invitation_resend(*, invitation: Invitation, user) -> Invitation:
         raw=raw,
         organisation=invitation.organisation,
         program=invitation.program,
-        run_labels=[r.label for r in runs],
+        run_labels=[run_line(r) for r in runs],
         url_for=LinkMaker(),
     )
     emails_queue([email_row])

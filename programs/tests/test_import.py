@@ -80,6 +80,11 @@ def test_a_clean_file_gives_a_preview_and_send_creates_invitations_and_one_email
     assert {r.code for r in s1.runs.all()} == {"2026-SPRING", "2026-AUTUMN"}
     assert s1.batch == batch and s1.created_by == learning_manager
     assert Email.objects.filter(kind="program_invitation").count() == 2
+    s1_email = Email.objects.get(ref_type="programs.invitation", ref_id=s1.pk)
+    assert sorted(s1_email.context["runs"]) == [
+        "2026-AUTUMN (2026-03-01 – 2026-06-30)",
+        "2026-SPRING (2026-03-01 – 2026-06-30)",
+    ]
     assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
 
 

@@ -42,6 +42,8 @@ def test_learning_manager_invites_a_learner_and_sees_the_link_to_copy(login, org
     assert "Data literacy" in subject
     assert email.context["url"] in text and email.context["url"] in html
     assert "2026-SPRING" in text and "2026-AUTUMN" in html
+    # The learner reads when each run takes place.
+    assert "2026-SPRING (2026-03-01 – 2026-06-30)" in text and "(2026-03-01 – 2026-06-30)" in html
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert email.context["url"] in page.content.decode()
