@@ -351,25 +351,45 @@ def individual_invite(request, pk):
     return _individual_redirect(individual)
 
 
-@org_member_required(ORGANISER)
-def review(request, pk):
-    individual = get_individual_for_member(request, pk)
+def _render_review(request, individual, *, typed: dict | None = None, status: int = 200):
+    typed = typed or {}
+    rows = selectors.review_rows(individual) if individual.status == Individual.Status.SUBMITTED else []
+    for row in rows:
+        row["typed"] = typed.get("fields", {}).get(row["field"].key, "")
     return render(
         request,
         "certificates/review.html",
         {
             "individual": individual,
             "project": individual.project,
-            "rows": selectors.review_rows(individual) if individual.status == Individual.Status.SUBMITTED else [],
+            "rows": rows,
+            "typed_comment": typed.get("general", ""),
             "form": RequestChangesForm(),
         },
+        status=status,
     )
+
+
+@org_member_required(ORGANISER)
+def review(request, pk):
+    return _render_review(request, get_individual_for_member(request, pk))
 
 
 @require_POST
 @org_member_required(ORGANISER)
 def accept(request, pk):
     individual = get_individual_for_member(request, pk)
+    # Accept sits in the same form as the comments: pressing it after typing some must not throw them away.
+    typed = {
+        "general": request.POST.get("comment", "").strip(),
+        "fields": {k: v for k, v in RequestChangesForm().field_comments(request.POST).items() if v.strip()},
+    }
+    if individual.status == Individual.Status.SUBMITTED and (typed["general"] or typed["fields"]):
+        messages.error(
+            request,
+            _("You wrote comments for the learner. Send them with Request changes, or clear them to accept."),
+        )
+        return _render_review(request, individual, typed=typed, status=400)
     try:
         services.individual_accept(individual=individual, accepted_by=request.user)
     except services.CertificatesError as exc:

@@ -267,6 +267,27 @@ def test_accept_from_the_review_page(login, org, organiser, learner):
     assert individual.status == "accepted"
 
 
+def test_accept_with_comments_typed_keeps_them_and_accepts_nothing(login, org, organiser, learner):
+    individual = submitted(make_individual(make_project(org)), learner, organiser)
+    response = login(organiser).post(
+        url("accept", org, pk=individual.pk),
+        {"comment": "Add an example", "comment_competence_personal": "Which tools?", "comment_surname": "  "},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "You wrote comments for the learner" in page
+    assert ">Add an example</textarea>" in page and ">Which tools?</textarea>" in page
+    individual.refresh_from_db()
+    assert individual.status == "submitted"
+
+
+def test_the_review_page_has_accept_and_request_changes_in_one_form(login, org, organiser, learner):
+    individual = submitted(make_individual(make_project(org)), learner, organiser)
+    page = login(organiser).get(url("review", org, pk=individual.pk)).content.decode()
+    form = page[page.index('id="request-changes"') : page.index("</form>", page.index('id="request-changes"'))]
+    assert f'formaction="{url("accept", org, pk=individual.pk)}"' in form and "Request changes" in form
+
+
 def test_accepting_twice_says_it_is_not_a_submission(login, org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
     response = login(organiser).post(url("accept", org, pk=individual.pk), follow=True)
