@@ -175,3 +175,17 @@ def test_the_program_page_counts_enrolled_and_pending_per_run_in_constant_querie
         make_run(program, code)
     with django_assert_num_queries(7):
         client.get(url)
+
+
+def test_an_open_run_page_invites_to_that_run_and_a_closed_one_says_why_it_cannot(
+    login, org, learning_manager, program, run, closed_run
+):
+    client = login(learning_manager)
+    invite_url = reverse("programs:invite", kwargs={"org_slug": org.slug, "program_id": program.pk})
+    page = client.get(run_url("run", org, run)).content.decode()
+    assert f'href="{invite_url}?runs={run.pk}"' in page
+    form = client.get(f"{invite_url}?runs={run.pk}").context["form"]
+    assert form.initial["runs"] == [str(run.pk)]
+    page = client.get(run_url("run_invitations", org, closed_run)).content.decode()
+    assert invite_url not in page and "This run is closed" in page
+    assert run_url("run_edit", org, closed_run) in page
