@@ -124,7 +124,11 @@ def test_an_expired_invitation_offers_to_invite_again_with_the_form_filled_in(
     tab = reverse("programs:run_invitations", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": run.pk})
     page = client.get(tab).content.decode()
     invite_url = reverse("programs:invite", kwargs={"org_slug": org.slug, "program_id": program.pk})
-    href = re.search(r'href="(' + re.escape(invite_url) + r'\?external_learner_id=[^"]+)"', page).group(1).replace("&amp;", "&")
+    href = (
+        re.search(r'href="(' + re.escape(invite_url) + r'\?external_learner_id=[^"]+)"', page)
+        .group(1)
+        .replace("&amp;", "&")
+    )
     assert "Invite again" in page
     form = client.get(href).context["form"]
     assert form.initial["external_learner_id"] == "S-OLD" and form.initial["email"] == "late@example.test"
