@@ -144,6 +144,20 @@ class Individual(models.Model):
     def parts(self) -> tuple[str, ...]:
         return self.project.parts_for(self.role)
 
+    @property
+    def learner_status_label(self) -> str:
+        """The status in the learner's words: "Not invited" means nothing to someone already connected."""
+        return str(LEARNER_STATUS_LABELS.get(self.status, self.get_status_display()))
+
+
+LEARNER_STATUS_LABELS = {
+    Individual.Status.NOT_INVITED: _("Not open for writing yet"),
+    Individual.Status.EDITING: _("Writing"),
+    Individual.Status.SUBMITTED: _("Submitted, waiting for review"),
+    Individual.Status.CHANGES_REQUESTED: _("Changes requested"),
+    Individual.Status.ACCEPTED: _("Accepted"),
+}
+
 
 class IndividualInvitation(LinkToken):
     """An emailed link: connect the account, or connect (if needed) and edit."""

@@ -326,3 +326,13 @@ def test_the_invited_account_sees_no_warning_on_the_link(login, organiser, learn
     raw = fresh_link(individual, organiser, kind="edit")
     page = login(learner).get(reverse("certificates:edit_link", kwargs={"token": raw})).content.decode()
     assert "Connect and start writing" in page and "but you are signed in as" not in page
+
+
+def test_the_learner_reads_their_status_in_their_own_words(login, org, organiser, learner):
+    waiting = make_individual(make_project(org, title="Not yet open"))
+    Individual.objects.filter(pk=waiting.pk).update(user=learner)
+    writing = editing(make_individual(make_project(org, title="Being written")), learner, organiser)
+    client = login(learner)
+    body = client.get(reverse("me")).content.decode()
+    assert "Not open for writing yet" in body and "Not invited" not in body
+    assert ">Writing</span>" in client.get(edit_url(writing)).content.decode()
