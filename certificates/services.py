@@ -227,13 +227,24 @@ def individual_update(*, individual: Individual, updated_by, details: dict, data
         raise CertificatesError(_("%(email)s is already in this project.") % {"email": email})
     before = content.clean_data(individual.accepted_data)
     after = content.clean_data(data)
+    old_email = individual.email
     for name, value in details.items():
         setattr(individual, name, value.strip() if isinstance(value, str) else value)
     individual.email = email
     individual.accepted_data = after
+    detail = {}
+    if email != old_email.lower():
+        # Links already emailed went to the old (perhaps mistyped) address: whoever holds them must not
+        # connect to this person's certificate. Someone not connected yet needs a fresh connect invitation.
+        IndividualInvitation.objects.filter(individual=individual, status=IndividualInvitation.Status.PENDING).update(
+            status=IndividualInvitation.Status.CANCELED
+        )
+        if not individual.user_id:
+            individual.connect_sent_at = None
+        detail = {"email": email, "previous_email": old_email}
     individual.save()
     changed = [key for key in content.FIELD_KEYS if before[key] != after[key]]
-    _audit(individual, updated_by, AuditEntry.Action.UPDATED, fields=changed)
+    _audit(individual, updated_by, AuditEntry.Action.UPDATED, fields=changed, **detail)
     return individual
 
 

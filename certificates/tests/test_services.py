@@ -1,6 +1,7 @@
 """The individual's state machine: every transition and every refused one."""
 
 import pytest
+from django.template.loader import render_to_string
 
 from certificates import services
 from certificates.models import AuditEntry, Certificate, Individual, IndividualInvitation
@@ -277,6 +278,28 @@ def test_the_organiser_edits_accepted_data_when_the_learner_does_not_hold_it(org
     assert individual.accepted_data["first_name"] == "Léa"
     assert individual.country.code == "BE"
     assert AuditEntry.objects.filter(individual=individual, action="updated").get().detail == {"fields": ["first_name"]}
+
+
+def test_correcting_the_email_kills_the_links_sent_to_the_old_address(organiser, learner, individual):
+    services.individual_send_connect(individual=individual, sent_by=organiser)
+    link = IndividualInvitation.objects.get(individual=individual)
+    raw = link.issue_token()
+    link.save()
+    details = {"first_name": "Lea", "surname": "Martin", "email": "Lea.Real@example.test", "country": "FR"}
+    individual = services.individual_update(
+        individual=individual, updated_by=organiser, details={**details, "role": "participant"}, data={}
+    )
+    link.refresh_from_db()
+    assert link.status == IndividualInvitation.Status.CANCELED
+    # Not connected yet: the organiser sends a fresh connect invitation to the right address first.
+    assert individual.connect_sent_at is None and individual.email == "lea.real@example.test"
+    with pytest.raises(CertificatesError, match="replaced by a newer one"):
+        services.invitation_use(token=raw, user=learner)
+    entry = AuditEntry.objects.filter(individual=individual, action="updated").get()
+    assert entry.detail["previous_email"] == "learner@example.test"
+    assert entry.detail["email"] == "lea.real@example.test"
+    timeline = render_to_string("certificates/_timeline.html", {"entries": [entry]})
+    assert "Email learner@example.test → lea.real@example.test; links sent earlier no longer work." in timeline
 
 
 def test_an_accepted_individual_can_be_invited_to_edit_again(organiser, learner, individual):
