@@ -195,6 +195,7 @@ class AuditEntry(models.Model):
         UPDATED = "updated", _("Edited by the organiser")
         CONNECT_SENT = "connect_sent", _("Connect invitation sent")
         CONNECTED = "connected", _("Account connected")
+        DISCONNECTED = "disconnected", _("Account disconnected")
         EDIT_INVITED = "edit_invited", _("Invited to edit")
         EDITING = "editing", _("Started editing")
         SUBMITTED = "submitted", _("Submitted")

@@ -388,6 +388,41 @@ def invitation_use(*, token: str, user) -> Individual:
     return individual
 
 
+@transaction.atomic
+def individual_disconnect(*, individual: Individual, disconnected_by) -> Individual:
+    """Undo a connection made by the wrong account (a mistyped address, someone else's computer).
+
+    What that account wrote and did not get accepted is dropped, pending links die and the individual
+    goes back to the last accepted state, so the right person starts from a fresh connect invitation.
+    """
+    individual = _lock(individual)
+    if not individual.user_id:
+        raise CertificatesError(_("No account is connected."))
+    account = individual.user.email
+    IndividualInvitation.objects.filter(individual=individual, status=IndividualInvitation.Status.PENDING).update(
+        status=IndividualInvitation.Status.CANCELED
+    )
+    previous = individual.status
+    if individual.status != Status.ACCEPTED:
+        individual.status = Status.ACCEPTED if individual.accepted_at else Status.NOT_INVITED
+    individual.user = None
+    individual.connected_at = individual.connect_sent_at = None
+    individual.draft_data, individual.submitted_data, individual.review_comments = {}, {}, {}
+    individual.save(
+        update_fields=[
+            "status",
+            "user",
+            "connected_at",
+            "connect_sent_at",
+            "draft_data",
+            "submitted_data",
+            "review_comments",
+        ]
+    )
+    _audit(individual, disconnected_by, AuditEntry.Action.DISCONNECTED, email=account, previous=previous)
+    return individual
+
+
 # The learner's side of the state machine ---------------------------------------------------------
 
 

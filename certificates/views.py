@@ -325,6 +325,22 @@ def individual_connect(request, pk):
     return _individual_redirect(individual)
 
 
+@require_POST
+@org_member_required(ORGANISER)
+def individual_disconnect(request, pk):
+    individual = get_individual_for_member(request, pk)
+    try:
+        services.individual_disconnect(individual=individual, disconnected_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The account was disconnected. Check the email address, then send a new connect invitation."),
+        )
+    return _individual_redirect(individual)
+
+
 def _safe_next(request) -> bool:
     target = request.POST.get("next", "")
     return target.startswith(f"/o/{request.org.slug}/") and "//" not in target

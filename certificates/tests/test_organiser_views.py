@@ -429,3 +429,17 @@ def test_the_individual_page_polls_while_a_certificate_renders(login, org, organ
     page = client.get(url("individual", org, pk=individual.pk)).content.decode()
     assert 'hx-trigger="every 2s"' not in page
     assert url("certificate_download", org, pk=certificate.pk) in page
+
+
+def test_the_individual_page_names_the_connected_account_and_can_disconnect_it(login, org, organiser, learner):
+    individual = editing(make_individual(make_project(org)), learner, organiser)
+    client = login(organiser)
+    page = client.get(url("individual", org, pk=individual.pk)).content.decode()
+    assert "Account: learner@example.test" in page
+    assert url("individual_disconnect", org, pk=individual.pk) in page
+    response = client.post(url("individual_disconnect", org, pk=individual.pk), follow=True)
+    assert "The account was disconnected" in response.content.decode()
+    individual.refresh_from_db()
+    assert individual.user is None
+    response = client.post(url("individual_disconnect", org, pk=individual.pk), follow=True)
+    assert "No account is connected." in response.content.decode()

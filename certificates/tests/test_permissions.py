@@ -24,6 +24,7 @@ INDIVIDUAL_URLS = {
     "individual_edit": "get",
     "individual_connect": "post",
     "individual_invite": "post",
+    "individual_disconnect": "post",
     "review": "get",
     "accept": "post",
     "request_changes": "post",

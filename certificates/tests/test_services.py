@@ -417,3 +417,24 @@ def test_a_certificate_superseded_before_its_turn_is_not_rendered(organiser, lea
     assert services.certificate_render(certificate_id=first.pk) is False
     first.refresh_from_db()
     assert not first.pdf
+
+
+def test_disconnecting_a_wrong_account_drops_its_writing_and_its_links(organiser, learner, individual):
+    individual = editing(individual, learner, organiser)
+    services.individual_save_draft(individual=individual, user=learner, data=full_data(first_name="Stranger"))
+    individual = services.individual_disconnect(individual=individual, disconnected_by=organiser)
+    assert individual.user is None and individual.status == Individual.Status.NOT_INVITED
+    assert individual.draft_data == {} and individual.connect_sent_at is None
+    assert not IndividualInvitation.objects.filter(individual=individual, status="pending").exists()
+    entry = AuditEntry.objects.filter(individual=individual, action="disconnected").get()
+    assert entry.detail == {"email": learner.email, "previous": "editing"} and entry.actor == organiser
+    with pytest.raises(CertificatesError, match="No account is connected"):
+        services.individual_disconnect(individual=individual, disconnected_by=organiser)
+
+
+def test_disconnecting_keeps_what_was_accepted(organiser, learner, individual):
+    individual = accepted(individual, learner, organiser)
+    individual = services.individual_disconnect(individual=individual, disconnected_by=organiser)
+    assert individual.status == Individual.Status.ACCEPTED and individual.user is None
+    assert individual.accepted_data["competence_personal"]
+    assert not Individual.objects.filter(user=learner).exists()
