@@ -99,6 +99,10 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_role("button", name="Generate certificates for all accepted").click()
     expect(page.get_by_text("1 certificate is ready.")).to_be_visible()
     expect(page.get_by_role("link", name="Download all PDFs (ZIP)")).to_be_visible()
+    # On a phone the individuals table scrolls inside its box; the page itself does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
     sign_out(page, live_url)
 
     # The learner downloads the PDF and its code verifies.

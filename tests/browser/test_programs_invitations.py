@@ -62,6 +62,10 @@ def test_organiser_bulk_invites_learner_accepts_and_a_canceled_link_shows_an_err
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel invitation of S002").click()
     expect(page.get_by_text("The invitation to second@example.test was canceled.")).to_be_visible()
+    # On a phone the table scrolls inside its box; the page itself does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
     sign_out(page, live_url)
 
     # The learner follows the emailed link, signs in and accepts.
