@@ -134,11 +134,16 @@ def billing_by_month(organisation) -> list[dict]:
     )
 
 
-def is_linked(invitation: Invitation) -> bool:
-    """Whether the invited learner ID already belongs to an account in the organisation."""
-    return LearnerLink.objects.filter(
-        organisation_id=invitation.organisation_id, external_learner_id=invitation.external_learner_id
-    ).exists()
+def linked_account(invitation: Invitation) -> str:
+    """The email of the account the invited learner ID belongs to in the organisation ('' if none); one query."""
+    return (
+        LearnerLink.objects.filter(
+            organisation_id=invitation.organisation_id, external_learner_id=invitation.external_learner_id
+        )
+        .values_list("user__email", flat=True)
+        .first()
+        or ""
+    )
 
 
 def batch_preview(batch: ImportBatch, *, page_number, per_page: int) -> tuple[Page, list[dict]]:

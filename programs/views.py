@@ -271,7 +271,7 @@ def invite(request, program_id):
 def invitation_detail(request, program_id, invitation_id):
     invitation = get_invitation_for_manager(request, program_id, invitation_id)
     selectors.with_email_status([invitation])
-    linked = selectors.is_linked(invitation)
+    linked = selectors.linked_account(invitation)
     return render(
         request,
         "programs/invitation_detail.html",

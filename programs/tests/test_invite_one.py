@@ -47,7 +47,7 @@ def test_learning_manager_invites_a_learner_and_sees_the_link_to_copy(login, org
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert email.context["url"] in page.content.decode()
-    assert b"Acceptance link" in page.content
+    assert b"Acceptance link" in page.content and b"no account yet" in page.content
 
 
 def test_the_link_lasts_four_weeks_at_most(learning_manager, program, run):
@@ -71,6 +71,8 @@ def test_the_page_hides_the_link_when_the_learner_id_is_linked_already(
     response = post_invite(client, org, program, [run], external_learner_id="S-LINKED", email=linked_learner.email)
     page = client.get(response["Location"])
     assert b"Acceptance link" not in page.content
+    # The organiser sees which account the ID belongs to, and so notices a wrong one.
+    assert page.context["linked"] == linked_learner.email and linked_learner.email in page.content.decode()
     assert Email.objects.filter(to=linked_learner.email).count() == 1
 
 
