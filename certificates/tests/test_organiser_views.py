@@ -118,6 +118,8 @@ def test_the_projects_page_lists_projects_with_review_counts(login, org, organis
     body = response.content.decode()
     assert "Bridges Youth Exchange" in body and "Hidden elsewhere" not in body
     assert response.context["page"].object_list[0].awaiting_review == 1
+    # The count leads straight to the submissions waiting in that project.
+    assert f'href="{url("project", org, pk=project.pk)}?status=submitted"' in body
 
 
 def _fill(project, n):
