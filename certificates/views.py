@@ -379,6 +379,7 @@ def _render_review(request, individual, *, typed: dict | None = None, status: in
             "individual": individual,
             "project": individual.project,
             "rows": rows,
+            "any_changed": any(row["changed"] for row in rows),
             "typed_comment": typed.get("general", ""),
             "form": RequestChangesForm(),
         },

@@ -445,3 +445,16 @@ def test_the_individual_page_names_the_connected_account_and_can_disconnect_it(l
     assert individual.user is None
     response = client.post(url("individual_disconnect", org, pk=individual.pk), follow=True)
     assert "No account is connected." in response.content.decode()
+
+
+def test_the_review_says_when_nothing_changed(login, org, organiser, learner):
+    individual = accepted(make_individual(make_project(org)), learner, organiser)
+    services.individual_invite_to_edit(individual=individual, invited_by=organiser)
+    individual.refresh_from_db()
+    services.individual_submit(individual=individual, user=learner, data=individual.accepted_data)
+    client = login(organiser)
+    assert (
+        "Nothing changed since the accepted data." in client.get(url("review", org, pk=individual.pk)).content.decode()
+    )
+    other = submitted(make_individual(make_project(org), "other@example.test"), learner, organiser)
+    assert "Nothing changed" not in client.get(url("review", org, pk=other.pk)).content.decode()
