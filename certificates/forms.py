@@ -11,6 +11,10 @@ from certificates import content
 from certificates.models import Individual, Project
 
 
+def country_choices():
+    return [("", "---------"), *countries]
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -62,7 +66,8 @@ class IndividualForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     surname = forms.CharField(label=_("Surname"), max_length=100)
     email = forms.EmailField(label=_("Email"))
-    country = LazyTypedChoiceField(label=_("Country of residence"), choices=[("", "---------"), *countries])
+    # A callable, so the names follow the language of each request.
+    country = LazyTypedChoiceField(label=_("Country of residence"), choices=country_choices)
     role = forms.ChoiceField(label=_("Role"), choices=Individual.Role.choices, initial=Individual.Role.PARTICIPANT)
 
 

@@ -34,6 +34,7 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.http import client_ip
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required
 from organisations.models import Role
@@ -643,12 +644,8 @@ def learner_download(request, code):
 VERIFY_LIMIT = 30  # lookups per IP and minute
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request) -> bool:
-    key = f"certificates:verify:{_client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
+    key = f"certificates:verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
     cache.add(key, 0, timeout=90)
     try:
         count = cache.incr(key)

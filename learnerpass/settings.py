@@ -28,6 +28,9 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_FORWARDED_FOR);
+# empty: REMOTE_ADDR. Used by rate limits (see learnerpass/lib/http.py).
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

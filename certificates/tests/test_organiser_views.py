@@ -458,3 +458,13 @@ def test_the_review_says_when_nothing_changed(login, org, organiser, learner):
     )
     other = submitted(make_individual(make_project(org), "other@example.test"), learner, organiser)
     assert "Nothing changed" not in client.get(url("review", org, pk=other.pk)).content.decode()
+
+
+def test_the_country_list_follows_the_language_of_the_request():
+    from django.utils import translation
+
+    from certificates.forms import IndividualForm
+
+    with translation.override("fr"):
+        choices = dict(IndividualForm().fields["country"].choices)
+    assert choices["DE"] == "Allemagne"

@@ -73,3 +73,16 @@ def test_lookups_are_rate_limited_per_address(client, certificate):
     assert verify(client, certificate.code, data={"format": "json"}).status_code == 429
     # Another address is not affected.
     assert verify(client, certificate.code, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_reports(client, settings, org, organiser, learner):
+    from learnerpass.lib.http import client_ip
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+
+    class Request:
+        META = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}
+
+    assert client_ip(Request) == "198.51.100.7"
+    settings.CLIENT_IP_HEADER = ""
+    assert client_ip(Request) == "10.0.0.1"

@@ -8,10 +8,12 @@ document.addEventListener("click", function (event) {
     setTimeout(function () { button.textContent = label; }, 1500);
   });
 });
-// Ask once before a destructive form is submitted: <form data-confirm="...">.
+// Ask once before a destructive action: <form data-confirm="..."> or <button data-confirm="...">.
 document.addEventListener("submit", function (event) {
   const form = event.target;
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  const button = event.submitter;
+  const question = (button && button.dataset.confirm) || form.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
   // Stop double submissions: disable the buttons after the first submit.
   if (!event.defaultPrevented && form.method.toLowerCase() === "post" && !form.hasAttribute("hx-post")) {
     setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
