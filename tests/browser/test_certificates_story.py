@@ -60,8 +60,16 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     expect(page.get_by_label("Personal, social and learning to learn")).to_have_value("I learned to plan my week.")
+    questions = []
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_text("Submitted. The organisers will review it")).to_be_visible()
+    assert questions and questions[0].startswith("Submit to the organisers now?")
     sign_out(page, live_url)
 
     # The organiser asks for a change on one field.
@@ -83,6 +91,7 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_label("Personal, social and learning to learn").fill(
         "I learned to plan my week, for example by keeping a shared calendar for the café."
     )
+    page.once("dialog", lambda dialog: dialog.accept())  # "Submit to the organisers now?"
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_text("Submitted. The organisers will review it")).to_be_visible()
     sign_out(page, live_url)
