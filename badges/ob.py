@@ -8,10 +8,10 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.html import strip_tags
 
 from badges.models import Assertion, BadgeClass
+from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -23,28 +23,24 @@ def recipient_identity(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
 
 
-def _url(name: str, **kwargs) -> str:
-    return settings.SITE_URL + reverse(name, kwargs=kwargs)
-
-
 def issuer_url(org: Organisation) -> str:
-    return _url("badges:issuer", org_slug=org.slug)
+    return absolute_url("badges:issuer", org_slug=org.slug)
 
 
 def badge_url(badge: BadgeClass) -> str:
-    return _url("badges:badge_class", public_id=badge.public_id)
+    return absolute_url("badges:badge_class", public_id=badge.public_id)
 
 
 def badge_image_url(badge: BadgeClass) -> str:
-    return _url("badges:badge_image", public_id=badge.public_id)
+    return absolute_url("badges:badge_image", public_id=badge.public_id)
 
 
 def assertion_url(assertion: Assertion) -> str:
-    return _url("badges:assertion", public_id=assertion.public_id)
+    return absolute_url("badges:assertion", public_id=assertion.public_id)
 
 
 def assertion_image_url(assertion: Assertion) -> str:
-    return _url("badges:assertion_image", public_id=assertion.public_id)
+    return absolute_url("badges:assertion_image", public_id=assertion.public_id)
 
 
 def _iso(value) -> str:
@@ -63,7 +59,7 @@ def issuer_document(org: Organisation) -> dict:
         "type": "Issuer",
         "id": issuer_url(org),
         "name": org.name,
-        "url": org.website or _url("badges:organisation", org_slug=org.slug),
+        "url": org.website or absolute_url("badges:organisation", org_slug=org.slug),
         "email": org.contact_email or _fallback_email(),
     }
     if org.description:
@@ -74,7 +70,7 @@ def issuer_document(org: Organisation) -> dict:
 
 
 def badge_class_document(badge: BadgeClass) -> dict:
-    criteria = {"id": _url("badges:badge_class", public_id=badge.public_id) + "#criteria"}
+    criteria = {"id": absolute_url("badges:badge_class", public_id=badge.public_id) + "#criteria"}
     if badge.criteria.strip():
         criteria["narrative"] = badge.criteria
     return {
