@@ -207,6 +207,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"certificates.tasks.*": {"queue": "pdf"}}
 CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-emails": {
+        "task": "outbox.tasks.requeue_stale_emails",
+        "schedule": 5 * 60,
+    },
     "expire-invitations": {
         "task": "programs.tasks.expire_invitations",
         "schedule": 15 * 60,

@@ -109,6 +109,23 @@ def email_retry(*, email: Email) -> Email:
     return email
 
 
+def emails_requeue_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Queue send tasks again for emails nobody is sending: their task was lost (a broker
+    restart) or their worker died mid-batch and its claim ran out. Returns how many."""
+    now = timezone.now()
+    ids = list(
+        Email.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            status=Email.Status.QUEUED,
+            created_at__lt=now - older_than,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:50_000]
+    )
+    _send_after_commit(ids)
+    return len(ids)
+
+
 def _send_after_commit(ids: list[int]) -> None:
     from outbox.tasks import send_emails
 

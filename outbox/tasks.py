@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from outbox.services import TransientSendError, emails_send
+from outbox.services import TransientSendError, emails_requeue_stale, emails_send
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -13,3 +13,8 @@ def send_emails(self, ids: list[int]) -> int:
             return 0
         # 30 s, 60 s, 120 s, … capped at 10 minutes
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from None
+
+
+@shared_task
+def requeue_stale_emails() -> int:
+    return emails_requeue_stale()

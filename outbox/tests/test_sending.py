@@ -179,3 +179,35 @@ def test_an_email_is_rendered_in_its_own_language():
     email.refresh_from_db()
     subject, text, html = render_email(email)
     assert "Ana" in subject and html.startswith("<!doctype html>")
+
+
+def _age(email, minutes):
+    from django.utils import timezone
+
+    Email.objects.filter(pk=email.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=minutes))
+
+
+def test_emails_whose_task_was_lost_are_sent_by_the_sweeper(django_capture_on_commit_callbacks):
+    from outbox.tasks import requeue_stale_emails
+
+    lost = queue(to="lost@example.test")  # its task never ran (no on-commit callbacks executed)
+    _age(lost, 10)
+    fresh = queue(to="fresh@example.test")  # its task may still be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_emails.apply().get() == 1
+    assert [m.to for m in mail.outbox] == [["lost@example.test"]]
+    fresh.refresh_from_db()
+    assert fresh.status == Email.Status.QUEUED
+
+
+def test_the_sweeper_leaves_emails_another_worker_is_sending(django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from outbox.services import emails_requeue_stale
+
+    email = queue()
+    _age(email, 10)
+    Email.objects.filter(pk=email.pk).update(claimed_until=timezone.now() + timezone.timedelta(minutes=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert emails_requeue_stale() == 0
+    assert mail.outbox == []
