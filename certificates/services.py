@@ -248,6 +248,34 @@ def individual_update(*, individual: Individual, updated_by, details: dict, data
     return individual
 
 
+@transaction.atomic
+def individual_delete(*, individual: Individual, deleted_by) -> None:
+    """Remove someone added by mistake, while nobody has connected and nothing was written or certified.
+
+    The links already emailed are deleted with the individual, so they stop working.
+    """
+    individual = _lock(individual)
+    if individual.user_id:
+        raise CertificatesError(_("An account is connected: disconnect it first, then delete."))
+    if individual.status != Status.NOT_INVITED:
+        raise CertificatesError(
+            _("%(name)s was already invited to write; only someone nobody has written for can be deleted.")
+            % {"name": individual.full_name}
+        )
+    if Certificate.objects.filter(individual=individual).exists():
+        raise CertificatesError(
+            _("A certificate was issued to %(name)s; revoke it instead.") % {"name": individual.full_name}
+        )
+    # The individual's audit trail goes with it, so the deletion itself is logged.
+    log.info(
+        "certificates: individual %s of project %s deleted by user %s",
+        individual.pk,
+        individual.project_id,
+        getattr(deleted_by, "pk", None),
+    )
+    individual.delete()
+
+
 # Links ------------------------------------------------------------------------------------------
 
 

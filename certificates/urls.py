@@ -31,6 +31,7 @@ urlpatterns = [
     path(ORG + "individuals/<int:pk>/connect/", views.individual_connect, name="individual_connect"),
     path(ORG + "individuals/<int:pk>/invite/", views.individual_invite, name="individual_invite"),
     path(ORG + "individuals/<int:pk>/disconnect/", views.individual_disconnect, name="individual_disconnect"),
+    path(ORG + "individuals/<int:pk>/delete/", views.individual_delete, name="individual_delete"),
     path(ORG + "individuals/<int:pk>/review/", views.review, name="review"),
     path(ORG + "individuals/<int:pk>/accept/", views.accept, name="accept"),
     path(ORG + "individuals/<int:pk>/request-changes/", views.request_changes, name="request_changes"),

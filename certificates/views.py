@@ -342,6 +342,19 @@ def individual_disconnect(request, pk):
     return _individual_redirect(individual)
 
 
+@require_POST
+@org_member_required(ORGANISER)
+def individual_delete(request, pk):
+    individual = get_individual_for_member(request, pk)
+    try:
+        services.individual_delete(individual=individual, deleted_by=request.user)
+    except services.CertificatesError as exc:
+        messages.error(request, str(exc))
+        return _individual_redirect(individual)
+    messages.success(request, _("%(name)s was deleted from the project.") % {"name": individual.full_name})
+    return _project_redirect(individual.project)
+
+
 def _safe_next(request) -> bool:
     target = request.POST.get("next", "")
     return target.startswith(f"/o/{request.org.slug}/") and "//" not in target

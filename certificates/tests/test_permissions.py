@@ -25,6 +25,7 @@ INDIVIDUAL_URLS = {
     "individual_connect": "post",
     "individual_invite": "post",
     "individual_disconnect": "post",
+    "individual_delete": "post",
     "review": "get",
     "accept": "post",
     "request_changes": "post",
