@@ -2,6 +2,9 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
+
 from badges.models import Assertion, EvidenceSubmission
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
@@ -9,6 +12,9 @@ from outbox.services import build_email, email_queue, emails_queue
 
 # A digest of escalated reviews names this many; the queue page has the rest.
 DIGEST_SHOWN = 20
+# Evidence for peer review is announced to this many peers: enough for one of them to answer soon,
+# few enough that a popular badge does not mail everyone who holds it at every submission.
+PEERS_TOLD = 5
 
 
 def organiser_emails(organisation_id: int, *, exclude: Iterable[str] = ()) -> list[str]:
@@ -52,6 +58,57 @@ def evidence_waiting(*, submission: EvidenceSubmission) -> None:
                 ref=submission,
             )
             for address in organiser_emails(organisation.pk, exclude=[learner.email])
+        ]
+    )
+
+
+def peer_emails(*, badge_id: int, submitter_id: int, limit: int = PEERS_TOLD) -> list[str]:
+    """Up to `limit` addresses of the learners who could review (they hold the badge or have a quest on it),
+    the most recently active first, each once and never the submitter's."""
+    users = (
+        get_user_model()
+        .objects.filter(
+            Q(badge_quests__badge_id=badge_id)
+            | Q(badge_assertions__badge_id=badge_id, badge_assertions__revoked_at__isnull=True),
+            is_active=True,
+        )
+        .exclude(pk=submitter_id)
+        .exclude(email="")
+        .order_by(F("last_login").desc(nulls_last=True), "-date_joined", "-pk")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    found: dict[str, None] = {}
+    # A few extra rows in case two accounts share an address.
+    for email in users[: limit * 2]:
+        found.setdefault(email.strip().lower(), None)
+        if len(found) == limit:
+            break
+    return list(found)
+
+
+def evidence_waiting_for_peers(*, submission: EvidenceSubmission) -> None:
+    """Tell a handful of peers that evidence waits for their review (peer-reviewed tasks)."""
+    task, learner = submission.task, submission.learner
+    badge = task.badge
+    context = {
+        "learner": _learner_name(learner),
+        "badge": badge.name,
+        "task": task.title,
+        "organisation": badge.organisation.name,
+        "url": absolute_url("badges:reviews"),
+    }
+    emails_queue(
+        [
+            build_email(
+                to=address,
+                template="badges/peer_review_waiting",
+                context=context,
+                kind="badge_peer_review_waiting",
+                ref=submission,
+            )
+            for address in peer_emails(badge_id=badge.pk, submitter_id=learner.pk)
+            if address != learner.email.lower()
         ]
     )
 

@@ -114,6 +114,8 @@ def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=
         _maybe_complete(quest=quest, actor=None)
     elif task.approval == Task.Approval.ORGANISER:
         emails.evidence_waiting(submission=submission)
+    elif task.approval == Task.Approval.PEER:
+        emails.evidence_waiting_for_peers(submission=submission)
     return submission
 
 

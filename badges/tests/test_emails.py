@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from badges import services
-from badges.models import EvidenceSubmission, Task
+from badges.models import Assertion, EvidenceSubmission, Task
+from badges.services.issuing import assertion_issue
 from badges.tests.conftest import add_task, enable_link, publish_activity
 from conftest import make_member, make_user
 from organisations.models import Role
@@ -233,3 +234,112 @@ def test_a_second_organiser_role_holder_with_the_same_address_gets_one_email(org
     services.evidence_submit(task=task, learner=learner, text="x")
 
     assert Email.objects.filter(kind="badge_evidence_waiting").count() == 1
+
+
+def hold(badge, user, organiser):
+    return assertion_issue(badge=badge, user=user, source=Assertion.Source.EMAIL, issued_by=organiser)[0]
+
+
+def peer_emails():
+    return Email.objects.filter(kind="badge_peer_review_waiting")
+
+
+def test_evidence_for_peer_review_emails_the_peers_but_not_the_submitter_nor_other_people(
+    badge, organiser, org_admin, learner, other_learner, outsider, start
+):
+    task = add_task(badge, organiser, approval=Task.Approval.PEER, title="Peer task")
+    holder = make_user("holder@example.test")
+    hold(badge, holder, organiser)
+    revoked = make_user("revoked@example.test")
+    services.assertion_revoke(assertion=hold(badge, revoked, organiser), user=organiser, reason="Issued by mistake")
+    start(learner)
+    start(other_learner)
+
+    submission = services.evidence_submit(task=task, learner=learner, text="Please review me")
+
+    emails = peer_emails().order_by("to")
+    assert [e.to for e in emails] == [holder.email, other_learner.email]
+    assert all((e.ref_type, e.ref_id) == ("badges.evidencesubmission", submission.pk) for e in emails)
+    subject, text, html = bodies(emails[1])
+    assert subject == "A peer review waits for you: Forest first aid – Peer task"
+    for body in (text, html):
+        assert learner.email in body and "Peer task" in body and "/badges/reviews/" in body
+    assert not Email.objects.filter(kind="badge_evidence_waiting").exists()
+
+
+def test_a_peer_who_holds_the_badge_and_has_a_quest_is_emailed_once_per_submission(
+    badge, organiser, learner, other_learner, start
+):
+    task = add_task(badge, organiser, approval=Task.Approval.PEER)
+    start(learner)
+    start(other_learner)
+    hold(badge, other_learner, organiser)
+
+    submission = services.evidence_submit(task=task, learner=learner, text="First try")
+    with pytest.raises(services.BadgesError, match="waiting for review"):
+        services.evidence_submit(task=task, learner=learner, text="Impatient second try")
+    assert list(peer_emails().values_list("to", flat=True)) == [other_learner.email]
+
+    services.evidence_review(submission=submission, reviewer=other_learner, approve=False, comment="Say more.")
+    services.evidence_submit(task=task, learner=learner, text="Second try, with more")
+
+    assert peer_emails().filter(to=other_learner.email).count() == 2
+
+
+def test_only_the_five_most_recently_active_peers_are_emailed(badge, organiser, learner, start):
+    task = add_task(badge, organiser, approval=Task.Approval.PEER)
+    start(learner)
+    now = timezone.now()
+    peers = []
+    for n in range(7):
+        peer = make_user(f"peer{n}@example.test")
+        start(peer)
+        peer.last_login = now - timedelta(days=n)
+        peer.save(update_fields=["last_login"])
+        peers.append(peer)
+    never_signed_in = make_user("never@example.test")
+    start(never_signed_in)
+
+    services.evidence_submit(task=task, learner=learner, text="Please review me")
+
+    assert sorted(peer_emails().values_list("to", flat=True)) == sorted(p.email for p in peers[:5])
+
+
+def test_organiser_reviewed_and_self_approved_evidence_does_not_email_the_peers(
+    badge, organiser, learner, other_learner, start
+):
+    by_organiser = add_task(badge, organiser, title="Organiser")
+    self_approved = add_task(badge, organiser, approval=Task.Approval.SELF, title="Self")
+    start(learner)
+    start(other_learner)
+
+    services.evidence_submit(task=by_organiser, learner=learner, text="For the organisers")
+    services.evidence_submit(task=self_approved, learner=learner, text="For me")
+
+    assert not peer_emails().exists()
+
+
+def test_evidence_nobody_else_can_review_emails_no_peer(badge, organiser, learner, start):
+    task = add_task(badge, organiser, approval=Task.Approval.PEER)
+    start(learner)
+
+    services.evidence_submit(task=task, learner=learner, text="Alone")
+
+    assert not peer_emails().exists()
+
+
+def test_the_peers_emails_are_queued_with_the_submission_and_sent_after_commit(
+    badge, organiser, learner, other_learner, start, django_capture_on_commit_callbacks
+):
+    task = add_task(badge, organiser, approval=Task.Approval.PEER)
+    start(learner)
+    start(other_learner)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.evidence_submit(task=task, learner=learner, text="Lost")
+        raise RuntimeError("the request failed after the service call")
+    assert not peer_emails().exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_submit(task=task, learner=learner, text="Kept")
+    assert peer_emails().get().status == Email.Status.SENT
