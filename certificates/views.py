@@ -35,6 +35,7 @@ from certificates.selectors import (
 )
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.http import client_ip
+from learnerpass.lib.links import link_visitor
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required
 from organisations.models import Role
@@ -517,14 +518,14 @@ def _link(request, token: str, kind: str):
     if problem:
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
     individual = invitation.individual
-    context = {"invitation": invitation, "individual": individual, "project": individual.project}
+    context = {
+        "invitation": invitation,
+        "individual": individual,
+        "project": individual.project,
+        **link_visitor(request, individual.email),
+    }
     if not request.user.is_authenticated:
-        # Following the link proves the address, so signing up with it needs no second confirmation.
-        request.session["account_verified_email"] = individual.email
-        context["auth_query"] = urlencode({"next": request.path, "email": individual.email})
         return render(request, "certificates/link.html", context)
-    # An organiser checking the link, or a shared computer, would otherwise connect the wrong account.
-    context["other_account"] = (request.user.email or "").strip().lower() != individual.email.lower()
     if request.method == "POST":
         try:
             individual = services.invitation_use(token=token, user=request.user)

@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learnerpass.lib.links import link_visitor
 from organisations import services
 from organisations.access import org_member_required
 from organisations.forms import MemberInviteForm, OrganisationForm, OrganisationProfileForm, RoleForm
@@ -158,11 +158,9 @@ def invitation(request, token):
     problem = services.member_invitation_problem(invitation)
     if problem:
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
+    context = {"invitation": invitation, **link_visitor(request, invitation.email)}
     if not request.user.is_authenticated:
-        # Following the link proves the address, so signing up with it needs no second confirmation.
-        request.session["account_verified_email"] = invitation.email
-        query = urlencode({"next": request.path, "email": invitation.email})
-        return render(request, "organisations/invitation.html", {"invitation": invitation, "auth_query": query})
+        return render(request, "organisations/invitation.html", context)
     if request.method == "POST":
         try:
             membership = services.member_invitation_accept(token=token, user=request.user)
@@ -171,4 +169,4 @@ def invitation(request, token):
             return redirect("home")
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organisation.name})
         return redirect(membership.organisation)
-    return render(request, "organisations/invitation.html", {"invitation": invitation})
+    return render(request, "organisations/invitation.html", context)

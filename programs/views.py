@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.links import link_visitor
 from organisations.access import org_member_required
 from organisations.models import Role
 from programs import selectors, services
@@ -357,14 +358,9 @@ def invitation(request, token):
     problem = services.invitation_problem(invitation)
     if problem:
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if invitation else 404)
-    context = {"invitation": invitation, "runs": invitation.runs.all()}
+    context = {"invitation": invitation, "runs": invitation.runs.all(), **link_visitor(request, invitation.email)}
     if not request.user.is_authenticated:
-        # Following the link proves the address, so signing up with it needs no second confirmation.
-        request.session["account_verified_email"] = invitation.email
-        context["auth_query"] = urlencode({"next": request.path, "email": invitation.email})
         return render(request, "programs/invitation.html", context)
-    # An organiser checking a copied link, or a shared computer, would otherwise enrol the wrong account.
-    context["other_account"] = services.normalise_email(request.user.email) != invitation.email
     if request.method == "POST":
         try:
             services.invitation_accept(token=token, user=request.user)

@@ -25,6 +25,7 @@ from badges.models import (
     Task,
 )
 from badges.views.common import PAGE_SIZE, review_submission
+from learnerpass.lib.links import link_visitor
 from organisations.models import Membership
 
 # --- learners -------------------------------------------------------------------------------------------------------
@@ -85,11 +86,8 @@ def accept(request, token):
             request, _("The badge “%(badge)s” is now in your account.") % {"badge": assertion_row.badge.name}
         )
         return redirect("me")
-    if not request.user.is_authenticated:
-        # Following the link proves the address, so signing up with it needs no second confirmation.
-        request.session["account_verified_email"] = assertion_row.recipient_email
-    auth_query = urlencode({"next": request.path, "email": assertion_row.recipient_email})
-    return render(request, "badges/accept.html", {"assertion": assertion_row, "auth_query": auth_query})
+    context = {"assertion": assertion_row, **link_visitor(request, assertion_row.recipient_email)}
+    return render(request, "badges/accept.html", context)
 
 
 def _quest_for_learner(request, public_id) -> Quest:

@@ -198,3 +198,18 @@ def test_admin_updates_the_organisation_profile(login, org, org_admin):
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.name == "Acme Learning Ltd"
+
+
+def test_a_signed_in_visitor_with_another_address_is_warned_before_joining(client, org, org_admin, learner):
+    invitation, raw = _raw_token(org, org_admin)  # sent to new@example.test
+    client.force_login(learner)
+    body = client.get(reverse("organisations:invitation", kwargs={"token": raw})).content.decode()
+    assert "This link was sent to new@example.test, but you are signed in as learner@example.test." in body
+    assert "Accepting makes the account you are signed in with a member." in body
+
+
+def test_the_invited_person_signed_in_sees_no_warning(client, org, org_admin, learner):
+    invitation, raw = _raw_token(org, org_admin, email=learner.email)
+    client.force_login(learner)
+    body = client.get(reverse("organisations:invitation", kwargs={"token": raw})).content.decode()
+    assert "but you are signed in as" not in body and "Accept and join" in body
