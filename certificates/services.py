@@ -11,6 +11,7 @@ from django_countries import countries
 
 from certificates import content
 from certificates.models import AuditEntry, Certificate, Individual, IndividualInvitation, Project
+from learnerpass.lib.actions import UserError
 from learnerpass.lib.tabular import TableError, read_table
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
@@ -23,7 +24,7 @@ MAX_IMPORT_ROWS = 2000
 Status = Individual.Status
 
 
-class CertificatesError(Exception):
+class CertificatesError(UserError):
     """A refused action; the message is shown to the user."""
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.actions import UserError
 from learnerpass.lib.urls import absolute_url
 from organisations.models import MemberInvitation, Membership, Organisation, Role
 from outbox.services import email_queue
@@ -12,7 +13,7 @@ from outbox.services import email_queue
 INVITATION_LIFETIME = timedelta(days=14)
 
 
-class OrganisationsError(Exception):
+class OrganisationsError(UserError):
     """A refused action; the message is shown to the user."""
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learnerpass.lib.actions import perform
 from learnerpass.lib.links import link_visitor
 from organisations import services
 from organisations.access import org_member_required
@@ -74,17 +75,14 @@ def members(request):
 def member_invite(request):
     form = MemberInviteForm(request.POST)
     if form.is_valid():
-        try:
-            services.member_invite(
-                organisation=request.org,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                invited_by=request.user,
-            )
-        except services.OrganisationsError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+        data = form.cleaned_data
+        perform(
+            request,
+            lambda: services.member_invite(
+                organisation=request.org, email=data["email"], role=data["role"], invited_by=request.user
+            ),
+            _("Invitation sent to %(email)s.") % {"email": data["email"]},
+        )
     else:
         messages.error(request, _("Enter a valid email address and a role."))
     return redirect("organisations:members", org_slug=request.org.slug)
@@ -106,12 +104,11 @@ def member_role(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
     else:
-        try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
-        except services.OrganisationsError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Role of %(email)s changed.") % {"email": membership.user.email})
+        perform(
+            request,
+            lambda: services.membership_change_role(membership=membership, role=form.cleaned_data["role"]),
+            _("Role of %(email)s changed.") % {"email": membership.user.email},
+        )
     return redirect("organisations:members", org_slug=request.org.slug)
 
 
@@ -119,36 +116,35 @@ def member_role(request, pk):
 @org_member_required(Role.ADMIN)
 def member_remove(request, pk):
     membership = _membership(request, pk)
-    try:
-        services.membership_remove(membership=membership)
-    except services.OrganisationsError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
+    perform(
+        request,
+        lambda: services.membership_remove(membership=membership),
+        _("%(email)s was removed.") % {"email": membership.user.email},
+    )
     return redirect("organisations:members", org_slug=request.org.slug)
 
 
 @require_POST
 @org_member_required(Role.ADMIN)
 def invitation_resend(request, pk):
-    try:
-        invitation = services.member_invitation_resend(invitation=_invitation(request, pk))
-    except services.OrganisationsError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("A fresh link was sent to %(email)s.") % {"email": invitation.email})
+    invitation = _invitation(request, pk)
+    perform(
+        request,
+        lambda: services.member_invitation_resend(invitation=invitation),
+        _("A fresh link was sent to %(email)s.") % {"email": invitation.email},
+    )
     return redirect("organisations:members", org_slug=request.org.slug)
 
 
 @require_POST
 @org_member_required(Role.ADMIN)
 def invitation_cancel(request, pk):
-    try:
-        invitation = services.member_invitation_cancel(invitation=_invitation(request, pk))
-    except services.OrganisationsError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The invitation to %(email)s was canceled.") % {"email": invitation.email})
+    invitation = _invitation(request, pk)
+    perform(
+        request,
+        lambda: services.member_invitation_cancel(invitation=invitation),
+        _("The invitation to %(email)s was canceled.") % {"email": invitation.email},
+    )
     return redirect("organisations:members", org_slug=request.org.slug)
 
 

@@ -11,9 +11,10 @@ from badges.models import (
     BadgeEvent,
     Task,
 )
+from learnerpass.lib.actions import UserError
 
 
-class BadgesError(Exception):
+class BadgesError(UserError):
     """A refused action; the message is shown to the user."""
 
 

@@ -86,3 +86,21 @@ def test_the_mailbox_shows_the_html_version_escaped_inside_its_sandboxed_frame(c
     assert 'srcdoc="&lt;!doctype html&gt;' in frame
     assert "&lt;meta charset=&quot;utf-8&quot;&gt;" in frame
     assert "<body" not in frame  # nothing of the email leaks into the mailbox page itself
+
+
+def test_perform_shows_a_refusal_and_returns_nothing(rf):
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from learnerpass.lib.actions import UserError, perform
+
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+
+    def refuse():
+        raise UserError("Not in this state.")
+
+    assert perform(request, refuse, "never shown") is None
+    assert perform(request, lambda: 42, lambda result: f"Done {result}.") == 42
+    assert [str(m) for m in get_messages(request)] == ["Not in this state.", "Done 42."]

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 
+from learnerpass.lib.actions import UserError
 from organisations.models import Organisation
 from outbox.services import build_email
 from programs.models import (
@@ -16,7 +17,7 @@ LINK_LIFETIME = timedelta(weeks=4)
 DEFAULT_VALIDITY = timedelta(weeks=4)
 
 
-class ProgramsError(Exception):
+class ProgramsError(UserError):
     """A refused action; the message is shown to the user."""
 
 
