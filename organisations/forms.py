@@ -19,6 +19,10 @@ class OrganisationProfileForm(forms.ModelForm):
         logo = self.cleaned_data.get("logo")
         if logo and getattr(logo, "size", 0) > 2 * 1024 * 1024:
             raise forms.ValidationError(_("The logo must be 2 MB or smaller."))
+        # A new upload carries the image Pillow opened; certificates and badges need one of these.
+        image = getattr(logo, "image", None)
+        if image is not None and image.format not in {"PNG", "JPEG", "WEBP"}:
+            raise forms.ValidationError(_("Upload the logo as PNG, JPEG or WebP."))
         return logo
 
 

@@ -40,6 +40,17 @@ def organisation_create(
     return org
 
 
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, data: dict) -> Organisation:
+    """Save the profile (also the Open Badges issuer profile and the logo on certificates)."""
+    for name, value in data.items():
+        # The field's own save_form_data knows what a form's "unchanged" and "cleared" file values mean.
+        Organisation._meta.get_field(name).save_form_data(organisation, value)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
 def _send_member_invitation(invitation: MemberInvitation, raw_token: str) -> None:
     email_queue(
         to=invitation.email,

@@ -37,7 +37,7 @@ def home(request):
 def settings_view(request):
     form = OrganisationProfileForm(request.POST or None, request.FILES or None, instance=request.org)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.organisation_update(organisation=request.org, data=form.cleaned_data)
         messages.success(request, _("Organisation profile saved."))
         return redirect("organisations:settings", org_slug=request.org.slug)
     return render(request, "organisations/settings.html", {"form": form})

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,3 +214,62 @@ def test_the_invited_person_signed_in_sees_no_warning(client, org, org_admin, le
     client.force_login(learner)
     body = client.get(reverse("organisations:invitation", kwargs={"token": raw})).content.decode()
     assert "but you are signed in as" not in body and "Accept and join" in body
+
+
+def _png(size=(4, 4), fmt="PNG"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "navy").save(buffer, format=fmt)
+    return SimpleUploadedFile(f"logo.{fmt.lower()}", buffer.getvalue())
+
+
+def _profile(**extra):
+    return {"name": "Acme Learning", "contact_email": "x@acme.test", "website": "", "description": "", **extra}
+
+
+def test_admin_uploads_a_png_logo(login, org, org_admin):
+    response = login(org_admin).post(url("settings", org), _profile(logo=_png()))
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.logo.name.endswith(".png")
+
+
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (lambda: _png(fmt="BMP"), "Upload the logo as PNG, JPEG or WebP."),
+        (lambda: SimpleUploadedFile("logo.png", b"not an image"), "Upload a valid image"),
+    ],
+)
+def test_a_logo_that_is_not_a_usable_image_is_refused_and_nothing_changes(login, org, org_admin, upload, message):
+    response = login(org_admin).post(url("settings", org), _profile(name="Changed", logo=upload()))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    org.refresh_from_db()
+    assert org.name == "Acme Learning" and not org.logo
+
+
+def test_an_oversize_logo_is_refused_and_nothing_changes(login, org, org_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    padded = SimpleUploadedFile("logo.png", _png().read() + b"\0" * (2 * 1024 * 1024))
+    response = login(org_admin).post(url("settings", org), _profile(name="Changed", logo=padded))
+    assert "The logo must be 2 MB or smaller." in response.content.decode()
+    org.refresh_from_db()
+    assert org.name == "Acme Learning" and not org.logo
+
+
+def test_an_empty_organisation_name_is_refused(login, learner):
+    response = login(learner).post(reverse("organisations:create"), {"name": ""})
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=learner).exists()
+
+
+def test_an_expired_pending_invitation_is_marked_for_resending(login, org, org_admin):
+    invitation = invite(org, org_admin)
+    MemberInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "expired: resend" in login(org_admin).get(url("members", org)).content.decode()

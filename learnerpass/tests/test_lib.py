@@ -1,0 +1,76 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from learnerpass import syscheck
+from learnerpass.lib.csvexport import neutralise
+from learnerpass.lib.tabular import TableError, read_table
+from learnerpass.lib.tokens import hash_token, new_token
+
+
+def upload(data: bytes, name="file.csv"):
+    return SimpleUploadedFile(name, data)
+
+
+def test_a_csv_with_bom_semicolons_crlf_and_spaced_headers_is_read():
+    table = read_table(upload("\ufeffFirst Name ; Email\r\n Ana ; ANA@example.test \r\n\r\n".encode()))
+    assert table.header == ["first_name", "email"]
+    assert table.rows == [(2, {"first_name": "Ana", "email": "ANA@example.test"})]
+
+
+def test_an_xlsx_is_read_with_dates_as_text():
+    import datetime
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["email", "expiry_time"])
+    workbook.active.append(["a@example.test", datetime.datetime(2027, 1, 2, 3, 4, 5)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table(upload(buffer.getvalue(), "x.xlsx"))
+    assert table.rows == [(2, {"email": "a@example.test", "expiry_time": "2027-01-02 03:04:05"})]
+
+
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"", "a.csv", "The file is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "a.csv", "This is not a CSV or XLSX table"),
+        ("émail,name\n".encode("latin-1"), "a.csv", "The file is not UTF-8 text"),
+        (b"just one column\nx\n", "a.csv", "the first row must name the columns"),
+        (b"PK\x03\x04 broken", "a.xlsx", "could not be opened"),
+    ],
+)
+def test_what_is_not_a_table_is_refused_with_a_clear_message(data, name, message):
+    with pytest.raises(TableError, match=message):
+        read_table(upload(data, name))
+
+
+def test_a_file_over_the_limit_is_refused():
+    with pytest.raises(TableError, match="too large"):
+        read_table(upload(b"a,b\n" + b"1,2\n" * 100), max_bytes=50)
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
+def test_formula_cells_are_neutralised(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+def test_plain_cells_stay_as_they_are():
+    assert neutralise("Ana") == "Ana" and neutralise(None) == "" and neutralise(12) == "12"
+
+
+def test_tokens_are_long_random_and_stored_as_their_hash():
+    raw, digest = new_token()
+    assert len(raw) >= 43 and digest == hash_token(raw) and raw not in digest
+    assert new_token()[0] != raw
+
+
+def test_a_missing_chromium_is_named_with_the_package_to_install(monkeypatch):
+    monkeypatch.setattr(syscheck, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(syscheck.shutil, "which", lambda name: None)
+    found = syscheck.problems(browser=True)
+    assert any("apt-get install chromium" in problem for problem in found)
+    assert syscheck.problems(browser=False) == []
