@@ -57,49 +57,58 @@ def _create_badge_for(*, organisation: Organisation, name: str, description: str
     return badge
 
 
+def _publish(source: Activity | Playlist, *, user, criteria: str) -> None:
+    """Publish a locked activity or playlist; the first publication creates its badge class from its text."""
+    kind = source._meta.model_name
+    source.status = PublishStatus.PUBLISHED
+    source.published_at = timezone.now()
+    source.save(update_fields=["status", "published_at"])
+    badge = BadgeClass.objects.filter(**{kind: source}).first() or _create_badge_for(
+        organisation=source.organisation,
+        name=source.title,
+        description=source.description,
+        criteria=criteria,
+        **{kind: source},
+    )
+    audit(
+        organisation_id=source.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.PUBLISHED,
+        badge=badge,
+        detail=f"{kind} {source.title}",
+    )
+
+
+def _unpublish(source: Activity | Playlist, *, user, refusal: str) -> None:
+    # The badge class stays: its holders keep their badges, and publishing again reuses it.
+    kind = source._meta.model_name
+    source = type(source).objects.select_for_update().get(pk=source.pk)
+    if source.status != PublishStatus.PUBLISHED:
+        raise BadgesError(refusal)
+    source.status = PublishStatus.UNPUBLISHED
+    source.save(update_fields=["status"])
+    audit(
+        organisation_id=source.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.UNPUBLISHED,
+        badge=BadgeClass.objects.filter(**{kind: source}).first(),
+        detail=f"{kind} {source.title}",
+    )
+
+
 @transaction.atomic
 def activity_publish(*, activity: Activity, user) -> Activity:
     """Publish; the first publication creates the activity's badge class from its text."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     if activity.status == PublishStatus.PUBLISHED:
         raise BadgesError(_("This activity is already published."))
-    activity.status = PublishStatus.PUBLISHED
-    activity.published_at = timezone.now()
-    activity.save(update_fields=["status", "published_at"])
-    badge = BadgeClass.objects.filter(activity=activity).first()
-    if badge is None:
-        badge = _create_badge_for(
-            organisation=activity.organisation,
-            name=activity.title,
-            description=activity.description,
-            criteria=activity.criteria,
-            activity=activity,
-        )
-    audit(
-        organisation_id=activity.organisation_id,
-        actor=user,
-        action=BadgeEvent.Action.PUBLISHED,
-        badge=badge,
-        detail=f"activity {activity.title}",
-    )
+    _publish(activity, user=user, criteria=activity.criteria)
     return activity
 
 
 @transaction.atomic
-def activity_unpublish(*, activity: Activity, user) -> Activity:
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    if activity.status != PublishStatus.PUBLISHED:
-        raise BadgesError(_("This activity is not published."))
-    activity.status = PublishStatus.UNPUBLISHED
-    activity.save(update_fields=["status"])
-    audit(
-        organisation_id=activity.organisation_id,
-        actor=user,
-        action=BadgeEvent.Action.UNPUBLISHED,
-        badge=BadgeClass.objects.filter(activity=activity).first(),
-        detail=f"activity {activity.title}",
-    )
-    return activity
+def activity_unpublish(*, activity: Activity, user) -> None:
+    _unpublish(activity, user=user, refusal=_("This activity is not published."))
 
 
 def _set_playlist_items(playlist: Playlist, activity_ids: list[int]) -> None:
@@ -168,25 +177,8 @@ def playlist_publish(*, playlist: Playlist, user) -> Playlist:
         raise BadgesError(_("This playlist is already published."))
     if not playlist.items.exists():
         raise BadgesError(_("Add at least one published activity before publishing the playlist."))
-    playlist.status = PublishStatus.PUBLISHED
-    playlist.published_at = timezone.now()
-    playlist.save(update_fields=["status", "published_at"])
-    badge = BadgeClass.objects.filter(playlist=playlist).first()
-    if badge is None:
-        badge = _create_badge_for(
-            organisation=playlist.organisation,
-            name=playlist.title,
-            description=playlist.description,
-            criteria=_("Earn the badges of the playlist's activities (%(rule)s).") % {"rule": _rule_text(playlist)},
-            playlist=playlist,
-        )
-    audit(
-        organisation_id=playlist.organisation_id,
-        actor=user,
-        action=BadgeEvent.Action.PUBLISHED,
-        badge=badge,
-        detail=f"playlist {playlist.title}",
-    )
+    criteria = _("Earn the badges of the playlist's activities (%(rule)s).") % {"rule": _rule_text(playlist)}
+    _publish(playlist, user=user, criteria=criteria)
     return playlist
 
 
@@ -197,20 +189,8 @@ def _rule_text(playlist: Playlist) -> str:
 
 
 @transaction.atomic
-def playlist_unpublish(*, playlist: Playlist, user) -> Playlist:
-    playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
-    if playlist.status != PublishStatus.PUBLISHED:
-        raise BadgesError(_("This playlist is not published."))
-    playlist.status = PublishStatus.UNPUBLISHED
-    playlist.save(update_fields=["status"])
-    audit(
-        organisation_id=playlist.organisation_id,
-        actor=user,
-        action=BadgeEvent.Action.UNPUBLISHED,
-        badge=BadgeClass.objects.filter(playlist=playlist).first(),
-        detail=f"playlist {playlist.title}",
-    )
-    return playlist
+def playlist_unpublish(*, playlist: Playlist, user) -> None:
+    _unpublish(playlist, user=user, refusal=_("This playlist is not published."))
 
 
 @transaction.atomic
