@@ -13,6 +13,7 @@ from badges.models import (
     BadgeClass,
     Playlist,
 )
+from learnerpass.lib.actions import perform
 from organisations.models import Role
 
 MANAGE = (Role.ORGANISER,)
@@ -66,15 +67,14 @@ def review_submission(request, submission, *, as_organiser: bool) -> None:
         messages.error(request, _("Choose approve or reject."))
         return
     approve = form.cleaned_data["decision"] == "approve"
-    try:
-        services.evidence_review(
+    perform(
+        request,
+        lambda: services.evidence_review(
             submission=submission,
             reviewer=request.user,
             approve=approve,
             comment=form.cleaned_data["comment"],
             as_organiser=as_organiser,
-        )
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Evidence approved.") if approve else _("Evidence sent back with your comment."))
+        ),
+        _("Evidence approved.") if approve else _("Evidence sent back with your comment."),
+    )

@@ -25,6 +25,7 @@ from badges.models import (
     Task,
 )
 from badges.views.common import PAGE_SIZE, review_submission
+from learnerpass.lib.actions import perform
 from learnerpass.lib.links import link_visitor
 from organisations.models import Membership
 
@@ -51,10 +52,8 @@ def claim(request, code):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
-        try:
-            result = services.badge_link_claim(code=code, user=request.user)
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
+        result = perform(request, lambda: services.badge_link_claim(code=code, user=request.user))
+        if result is None:
             return redirect("badges:claim", code=code)
         if result.assertion is not None:
             if result.created:
@@ -77,13 +76,10 @@ def accept(request, token):
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if claim_row else 404)
     assertion_row = claim_row.assertion
     if request.method == "POST" and request.user.is_authenticated:
-        try:
-            services.assertion_claim_accept(token=token, user=request.user)
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-            return redirect("me")
-        messages.success(
-            request, _("The badge “%(badge)s” is now in your account.") % {"badge": assertion_row.badge.name}
+        perform(
+            request,
+            lambda: services.assertion_claim_accept(token=token, user=request.user),
+            _("The badge “%(badge)s” is now in your account.") % {"badge": assertion_row.badge.name},
         )
         return redirect("me")
     context = {"assertion": assertion_row, **link_visitor(request, assertion_row.recipient_email)}
@@ -117,24 +113,21 @@ def evidence_submit(request, public_id, task_pk):
     task = get_object_or_404(Task, pk=task_pk, badge=quest_row.badge)
     form = EvidenceForm(request.POST, request.FILES, task=task)
     if form.is_valid():
-        try:
-            submission = services.evidence_submit(
+        perform(
+            request,
+            lambda: services.evidence_submit(
                 task=task,
                 learner=request.user,
                 text=form.cleaned_data.get("text", ""),
                 url=form.cleaned_data.get("url", ""),
                 file=form.cleaned_data.get("file"),
-            )
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-        else:
-            if submission.status == EvidenceSubmission.Status.APPROVED:
-                messages.success(request, _("Evidence submitted and approved."))
-            else:
-                messages.success(
-                    request,
-                    _("Evidence submitted. We will email you when it is reviewed; its status is shown here too."),
-                )
+            ),
+            lambda submission: (
+                _("Evidence submitted and approved.")
+                if submission.status == EvidenceSubmission.Status.APPROVED
+                else _("Evidence submitted. We will email you when it is reviewed; its status is shown here too.")
+            ),
+        )
     else:
         errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         messages.error(request, _("Your evidence was not submitted: %(errors)s") % {"errors": errors})

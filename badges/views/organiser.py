@@ -41,6 +41,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
+from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required
@@ -104,12 +105,11 @@ def activity_edit(request, pk):
 @org_member_required(*MANAGE)
 def activity_publish(request, pk):
     activity = get_activity_for_member(request, pk)
-    try:
-        services.activity_publish(activity=activity, user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Published. Its badge is ready: issue it from the Badges tab."))
+    perform(
+        request,
+        lambda: services.activity_publish(activity=activity, user=request.user),
+        _("Published. Its badge is ready: issue it from the Badges tab."),
+    )
     return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
 
 
@@ -117,12 +117,11 @@ def activity_publish(request, pk):
 @org_member_required(*MANAGE)
 def activity_unpublish(request, pk):
     activity = get_activity_for_member(request, pk)
-    try:
-        services.activity_unpublish(activity=activity, user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Unpublished: it has left the catalogue and its link no longer works."))
+    perform(
+        request,
+        lambda: services.activity_unpublish(activity=activity, user=request.user),
+        _("Unpublished: it has left the catalogue and its link no longer works."),
+    )
     return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
 
 
@@ -137,17 +136,17 @@ def _ordered_ids(request, form) -> list[int]:
 def playlist_create(request):
     form = PlaylistForm(request.POST or None, organisation=request.org)
     if request.method == "POST" and form.is_valid():
-        try:
-            playlist = services.playlist_create(
+        playlist = perform(
+            request,
+            lambda: services.playlist_create(
                 organisation=request.org,
                 user=request.user,
                 data=form.cleaned_data,
                 activity_ids=_ordered_ids(request, form),
-            )
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Playlist created."))
+            ),
+            _("Playlist created."),
+        )
+        if playlist:
             return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
     return render(request, "badges/playlist_form.html", {"form": form})
 
@@ -168,14 +167,14 @@ def playlist_edit(request, pk):
     playlist = get_playlist_for_member(request, pk)
     form = PlaylistForm(request.POST or None, instance=playlist, organisation=request.org)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.playlist_update(
+        saved = perform(
+            request,
+            lambda: services.playlist_update(
                 playlist=playlist, user=request.user, data=form.cleaned_data, activity_ids=_ordered_ids(request, form)
-            )
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Playlist saved."))
+            ),
+            _("Playlist saved."),
+        )
+        if saved:
             return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
     return render(request, "badges/playlist_form.html", {"form": form, "playlist": playlist})
 
@@ -184,12 +183,11 @@ def playlist_edit(request, pk):
 @org_member_required(*MANAGE)
 def playlist_publish(request, pk):
     playlist = get_playlist_for_member(request, pk)
-    try:
-        services.playlist_publish(playlist=playlist, user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Published. Completing it now earns its badge."))
+    perform(
+        request,
+        lambda: services.playlist_publish(playlist=playlist, user=request.user),
+        _("Published. Completing it now earns its badge."),
+    )
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 
@@ -197,14 +195,11 @@ def playlist_publish(request, pk):
 @org_member_required(*MANAGE)
 def playlist_unpublish(request, pk):
     playlist = get_playlist_for_member(request, pk)
-    try:
-        services.playlist_unpublish(playlist=playlist, user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("Unpublished: it has left the catalogue and completing it no longer earns its badge.")
-        )
+    perform(
+        request,
+        lambda: services.playlist_unpublish(playlist=playlist, user=request.user),
+        _("Unpublished: it has left the catalogue and completing it no longer earns its badge."),
+    )
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 
@@ -214,10 +209,12 @@ def playlist_move(request, pk, item_pk, direction):
     if direction not in ("up", "down"):
         raise Http404
     playlist = get_playlist_for_member(request, pk)
-    try:
-        services.playlist_item_move(playlist=playlist, item_id=item_pk, up=direction == "up", user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
+    perform(
+        request,
+        lambda: services.playlist_item_move(
+            playlist=playlist, item_id=item_pk, up=direction == "up", user=request.user
+        ),
+    )
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 
@@ -227,11 +224,11 @@ def playlist_invite(request, pk):
     playlist = get_playlist_for_member(request, pk)
     form = InviteForm(request.POST)
     if form.is_valid():
-        try:
-            report = services.playlist_invite(playlist=playlist, text=form.cleaned_data["emails"], user=request.user)
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-        else:
+        report = perform(
+            request,
+            lambda: services.playlist_invite(playlist=playlist, text=form.cleaned_data["emails"], user=request.user),
+        )
+        if report:
             report_messages(request, report, _("%(n)s invitations sent."))
     else:
         messages.error(request, _("Enter at least one valid email address."))
@@ -307,13 +304,13 @@ def badge_issue(request, public_id):
     badge = get_badge_for_member(request, public_id)
     form = IssueEmailsForm(request.POST)
     if form.is_valid():
-        try:
-            report = services.badge_issue_to_emails(
+        report = perform(
+            request,
+            lambda: services.badge_issue_to_emails(
                 badge=badge, text=form.cleaned_data["emails"], issued_by=request.user
-            )
-        except services.BadgesError as exc:
-            messages.error(request, str(exc))
-        else:
+            ),
+        )
+        if report:
             report_messages(request, report, _("Badge issued to %(n)s people; each gets an email to claim it."))
     else:
         messages.error(request, _("Enter at least one valid email address."))
@@ -388,12 +385,7 @@ def task_create(request, public_id):
 def task_delete(request, public_id, pk):
     badge = get_badge_for_member(request, public_id)
     task = get_object_or_404(Task, pk=pk, badge=badge)
-    try:
-        services.task_delete(task=task, user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Task deleted."))
+    perform(request, lambda: services.task_delete(task=task, user=request.user), _("Task deleted."))
     return badge_redirect(request, badge)
 
 
@@ -404,14 +396,15 @@ def assertion_revoke(request, public_id):
         Assertion.objects.select_related("badge"), public_id=public_id, badge__organisation=request.org
     )
     form = RevokeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.BadgesError(_("Give a reason: it is published with the revocation."))
-        services.assertion_revoke(assertion=assertion, reason=form.cleaned_data["reason"], user=request.user)
-    except services.BadgesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Badge of %(email)s revoked.") % {"email": assertion.recipient_email})
+    if not form.is_valid():
+        messages.error(request, _("Give a reason: it is published with the revocation."))
+        return badge_redirect(request, assertion.badge)
+    revoked = perform(
+        request,
+        lambda: services.assertion_revoke(assertion=assertion, reason=form.cleaned_data["reason"], user=request.user),
+        _("Badge of %(email)s revoked.") % {"email": assertion.recipient_email},
+    )
+    if revoked:
         kept = selectors.playlist_badges_earned_with(assertion)
         if kept:
             messages.info(
