@@ -126,18 +126,10 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
 
 def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evidence=None) -> tuple[Assertion, bool]:
     """Issue once: the caller holds the badge row's lock; an existing live assertion is returned instead."""
-    email = user.email.strip().lower()
-    existing = (
-        Assertion.objects.filter(badge=badge, revoked_at__isnull=True)
-        .filter(Q(recipient=user) | Q(recipient_email=email))
-        .first()
-    )
+    existing = _held_by(badge=badge, user=user)
     if existing is not None:
-        if existing.recipient_id is None:
-            existing.recipient = user
-            existing.save(update_fields=["recipient"])
-            _check_playlists(user_id=user.pk, badge=badge)
         return existing, False
+    email = user.email.strip().lower()
     salt, identity = _new_recipient(email)
     try:
         with transaction.atomic():
@@ -165,6 +157,21 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
     emails.badge_earned(assertion=assertion)
     _check_playlists(user_id=user.pk, badge=badge)
     return assertion, True
+
+
+def _held_by(*, badge: BadgeClass, user) -> Assertion | None:
+    """The person's live assertion of this badge, by account or by address; one sent to their address
+    before they had an account is attached to it now, and may complete a playlist."""
+    held = (
+        Assertion.objects.filter(badge=badge, revoked_at__isnull=True)
+        .filter(Q(recipient=user) | Q(recipient_email=user.email.strip().lower()))
+        .first()
+    )
+    if held is not None and held.recipient_id is None:
+        held.recipient = user
+        held.save(update_fields=["recipient"])
+        _check_playlists(user_id=user.pk, badge=badge)
+    return held
 
 
 def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
@@ -278,16 +285,8 @@ def badge_link_claim(*, code: str, user) -> ClaimResult:
     if problem:
         raise BadgesError(problem)
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=link.badge_id)
-    email = user.email.strip().lower()
-    held = (
-        Assertion.objects.filter(badge=badge, revoked_at__isnull=True)
-        .filter(Q(recipient=user) | Q(recipient_email=email))
-        .first()
-    )
+    held = _held_by(badge=badge, user=user)
     if held is not None:
-        if held.recipient_id is None:
-            held.recipient = user
-            held.save(update_fields=["recipient"])
         return ClaimResult(assertion=held)
     needs_evidence = bool(required_tasks(badge))
     if needs_evidence:

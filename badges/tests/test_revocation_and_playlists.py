@@ -124,3 +124,15 @@ def test_revoking_a_badge_without_playlists_says_nothing_about_them(login, org, 
     )
 
     assert "playlist badge" not in response.content.decode()
+
+
+def test_a_badge_sent_by_email_and_then_claimed_by_link_completes_the_playlist(org, organiser, learner):
+    first, second = publish_activity(org, organiser, title="Day 1"), publish_activity(org, organiser, title="Day 2")
+    playlist = make_playlist(org, organiser, [first, second])
+    services.badge_issue_to_emails(badge=second.badge, text=learner.email, issued_by=organiser)
+    Assertion.objects.filter(badge=second.badge).update(recipient=None)  # as for an address not yet verified
+    claim(first, organiser, learner)
+
+    claim(second, organiser, learner)
+
+    assert Assertion.objects.filter(badge=playlist.badge, recipient=learner, revoked_at__isnull=True).exists()
