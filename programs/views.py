@@ -5,6 +5,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.links import link_visitor
 from organisations.access import org_member_required
@@ -25,7 +26,7 @@ from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
 PAGE_SIZE = 50
 
 
-def _program_url(program):
+def _program_redirect(program):
     return redirect("programs:program", org_slug=program.organisation.slug, program_id=program.pk)
 
 
@@ -46,13 +47,13 @@ def program_list(request):
 def program_create(request):
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            program = services.program_create(organisation=request.org, **form.cleaned_data)
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Program “%(name)s” created. Add its runs next.") % {"name": program.name})
-            return _program_url(program)
+        program = perform(
+            request,
+            lambda: services.program_create(organisation=request.org, **form.cleaned_data),
+            lambda program: _("Program “%(name)s” created. Add its runs next.") % {"name": program.name},
+        )
+        if program:
+            return _program_redirect(program)
     return render(request, "programs/program_form.html", {"form": form})
 
 
@@ -78,14 +79,12 @@ def program_detail(request, program_id):
 def program_edit(request, program_id):
     program = get_program_for_manager(request, program_id)
     form = ProgramForm(request.POST or None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.program_update(program=program, **form.cleaned_data)
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Program saved."))
-            return _program_url(program)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(request, lambda: services.program_update(program=program, **form.cleaned_data), _("Program saved."))
+    ):
+        return _program_redirect(program)
     return render(request, "programs/program_form.html", {"form": form, "program": program})
 
 
@@ -94,13 +93,13 @@ def run_create(request, program_id):
     program = get_program_for_manager(request, program_id)
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            run = services.run_create(program=program, **form.cleaned_data)
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Run %(code)s added.") % {"code": run.code})
-            return _program_url(program)
+        run = perform(
+            request,
+            lambda: services.run_create(program=program, **form.cleaned_data),
+            lambda run: _("Run %(code)s added.") % {"code": run.code},
+        )
+        if run:
+            return _program_redirect(program)
     return render(request, "programs/run_form.html", {"form": form, "program": program})
 
 
@@ -108,14 +107,12 @@ def run_create(request, program_id):
 def run_edit(request, program_id, run_id):
     run = get_run_for_manager(request, program_id, run_id)
     form = RunForm(request.POST or None, instance=run)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.run_update(run=run, **form.cleaned_data)
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Run saved."))
-            return _program_url(run.program)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(request, lambda: services.run_update(run=run, **form.cleaned_data), _("Run saved."))
+    ):
+        return _program_redirect(run.program)
     return render(request, "programs/run_form.html", {"form": form, "program": run.program, "run": run})
 
 
@@ -125,17 +122,15 @@ def learner_admin_grant(request, program_id):
     program = get_program_for_admin(request, program_id)
     form = GrantForm(request.POST, organisation=request.org)
     if form.is_valid():
-        try:
-            services.learner_admin_grant(program=program, user=form.cleaned_data["user"], granted_by=request.user)
-        except services.ProgramsError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, _("%(email)s now manages this program.") % {"email": form.cleaned_data["user"].email}
-            )
+        user = form.cleaned_data["user"]
+        perform(
+            request,
+            lambda: services.learner_admin_grant(program=program, user=user, granted_by=request.user),
+            _("%(email)s now manages this program.") % {"email": user.email},
+        )
     else:
         messages.error(request, _("Choose a member of the organisation."))
-    return _program_url(program)
+    return _program_redirect(program)
 
 
 @require_POST
@@ -145,7 +140,7 @@ def learner_admin_revoke(request, program_id, role_id):
     role = get_object_or_404(ProgramLearnerAdmin.objects.select_related("user"), pk=role_id, program=program)
     services.learner_admin_revoke(role=role)
     messages.success(request, _("%(email)s no longer manages this program.") % {"email": role.user.email})
-    return _program_url(program)
+    return _program_redirect(program)
 
 
 # Per run: enrolled learners and invitations ---------------------------------------------------------
@@ -246,19 +241,20 @@ def invite(request, program_id):
     }
     form = InviteForm(request.POST or None, program=program, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation = services.invitation_create(
+        data = form.cleaned_data
+        invitation = perform(
+            request,
+            lambda: services.invitation_create(
                 program=program,
-                runs=list(form.cleaned_data["runs"]),
-                external_learner_id=form.cleaned_data["external_learner_id"],
-                email=form.cleaned_data["email"],
-                valid_until=form.cleaned_data["valid_until"],
+                runs=list(data["runs"]),
+                external_learner_id=data["external_learner_id"],
+                email=data["email"],
+                valid_until=data["valid_until"],
                 created_by=request.user,
-            )
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            ),
+            lambda invitation: _("Invitation sent to %(email)s.") % {"email": invitation.email},
+        )
+        if invitation:
             return redirect(
                 "programs:invitation_detail",
                 org_slug=request.org.slug,
@@ -301,14 +297,11 @@ def _back_to(request, invitation):
 @program_manager_required
 def invitation_resend(request, program_id, invitation_id):
     invitation = get_invitation_for_manager(request, program_id, invitation_id)
-    try:
-        services.invitation_resend(invitation=invitation, user=request.user)
-    except services.ProgramsError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("A fresh link was sent to %(email)s; the old one no longer works.") % {"email": invitation.email}
-        )
+    perform(
+        request,
+        lambda: services.invitation_resend(invitation=invitation, user=request.user),
+        _("A fresh link was sent to %(email)s; the old one no longer works.") % {"email": invitation.email},
+    )
     return _back_to(request, invitation)
 
 
@@ -316,12 +309,11 @@ def invitation_resend(request, program_id, invitation_id):
 @program_manager_required
 def invitation_cancel(request, program_id, invitation_id):
     invitation = get_invitation_for_manager(request, program_id, invitation_id)
-    try:
-        services.invitation_cancel(invitation=invitation, user=request.user)
-    except services.ProgramsError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The invitation to %(email)s was canceled.") % {"email": invitation.email})
+    perform(
+        request,
+        lambda: services.invitation_cancel(invitation=invitation, user=request.user),
+        _("The invitation to %(email)s was canceled.") % {"email": invitation.email},
+    )
     return _back_to(request, invitation)
 
 
@@ -330,25 +322,22 @@ def enrol(request, program_id):
     program = get_program_for_manager(request, program_id)
     form = EnrolForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
-        try:
-            created = services.enrolment_create_direct(
+        data = form.cleaned_data
+        created = perform(
+            request,
+            lambda: services.enrolment_create_direct(
                 program=program,
-                runs=list(form.cleaned_data["runs"]),
-                external_learner_id=form.cleaned_data["external_learner_id"],
+                runs=list(data["runs"]),
+                external_learner_id=data["external_learner_id"],
                 created_by=request.user,
-            )
-        except services.ProgramsError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
+            ),
+            lambda created: (
                 _("Learner %(id)s enrolled on %(runs)s.")
-                % {
-                    "id": form.cleaned_data["external_learner_id"].strip(),
-                    "runs": ", ".join(e.run.code for e in created),
-                },
-            )
-            return _program_url(program)
+                % {"id": data["external_learner_id"].strip(), "runs": ", ".join(e.run.code for e in created)}
+            ),
+        )
+        if created:
+            return _program_redirect(program)
     return render(request, "programs/enrol.html", {"form": form, "program": program})
 
 
@@ -382,13 +371,13 @@ def invitation(request, token):
 def import_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            batch = services.batch_upload(
+        batch = perform(
+            request,
+            lambda: services.batch_upload(
                 organisation=request.org, uploaded_by=request.user, upload=form.cleaned_data["file"]
-            )
-        except services.ProgramsError as exc:
-            form.add_error("file", str(exc))
-        else:
+            ),
+        )
+        if batch:
             return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
     recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
     return render(request, "programs/import_upload.html", {"form": form, "recent": recent})
@@ -426,10 +415,7 @@ def import_batch_errors_csv(request, batch_id):
 @program_manager_required
 def import_batch_send(request, batch_id):
     batch = get_batch_for_member(request, batch_id)
-    try:
-        services.batch_send_start(batch=batch)
-    except services.ProgramsError as exc:
-        messages.error(request, str(exc))
+    perform(request, lambda: services.batch_send_start(batch=batch))
     # No message on success: the batch page says "N invitations sent" once done, here or by the task.
     return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
 
