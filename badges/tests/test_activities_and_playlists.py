@@ -393,3 +393,45 @@ def test_a_bad_date_in_the_catalogue_search_is_ignored(client, db):
     response = client.get(reverse("badges:catalogue"), {"date_from": "2026-13-45", "date_to": "soon"})
 
     assert response.status_code == 200
+
+
+def test_a_playlist_in_the_wrong_state_is_refused_and_publishing_again_keeps_its_badge(org, organiser, activity):
+    playlist = make_playlist(org, organiser, [activity])
+    with pytest.raises(services.BadgesError, match="already published"):
+        services.playlist_publish(playlist=playlist, user=organiser)
+    services.playlist_unpublish(playlist=playlist, user=organiser)
+    with pytest.raises(services.BadgesError, match="not published"):
+        services.playlist_unpublish(playlist=playlist, user=organiser)
+
+    services.playlist_publish(playlist=playlist, user=organiser)
+
+    assert BadgeClass.objects.filter(playlist=playlist).count() == 1
+    assert BadgeEvent.objects.filter(action=BadgeEvent.Action.UNPUBLISHED, badge=playlist.badge).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["activity", "playlist"])
+def test_the_publish_buttons_say_when_it_is_already_in_that_state(login, org, organiser, activity, kind):
+    target = activity if kind == "activity" else make_playlist(org, organiser, [activity])
+    client = login(organiser)
+    kwargs = {"org_slug": org.slug, "pk": target.pk}
+
+    published_twice = client.post(reverse(f"badges:{kind}_publish", kwargs=kwargs), follow=True)
+    unpublished = client.post(reverse(f"badges:{kind}_unpublish", kwargs=kwargs), follow=True)
+    unpublished_twice = client.post(reverse(f"badges:{kind}_unpublish", kwargs=kwargs), follow=True)
+
+    assert f"This {kind} is already published." in published_twice.content.decode()
+    assert "Unpublished:" in unpublished.content.decode()
+    assert f"This {kind} is not published." in unpublished_twice.content.decode()
+    target.refresh_from_db()
+    assert target.status == PublishStatus.UNPUBLISHED
+
+
+def test_an_empty_playlist_cannot_be_published_from_its_page(login, org, organiser, activity):
+    playlist = services.playlist_create(organisation=org, user=organiser, data={"title": "Empty"}, activity_ids=[])
+    url = reverse("badges:playlist_publish", kwargs={"org_slug": org.slug, "pk": playlist.pk})
+
+    response = login(organiser).post(url, follow=True)
+
+    assert "Add at least one published activity" in response.content.decode()
+    playlist.refresh_from_db()
+    assert playlist.status == PublishStatus.DRAFT and not BadgeClass.objects.filter(playlist=playlist).exists()

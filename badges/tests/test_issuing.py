@@ -158,3 +158,23 @@ def test_holders_download_as_csv_with_formulas_neutralised(login, org, organiser
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert "ana@example.test" in body and "'=HYPERLINK(1)" in body
+
+
+def test_revoking_from_the_badge_page_needs_a_reason_and_happens_once(login, org, organiser, badge):
+    services.badge_issue_to_emails(badge=badge, text="ana@example.test", issued_by=organiser)
+    assertion = Assertion.objects.get()
+    url = reverse("badges:assertion_revoke", kwargs={"org_slug": org.slug, "public_id": assertion.public_id})
+    client = login(organiser)
+
+    without_reason = client.post(url, {"reason": ""}, follow=True)
+    assertion.refresh_from_db()
+    assert "Give a reason" in without_reason.content.decode() and assertion.revoked_at is None
+
+    revoked = client.post(url, {"reason": "Wrong person"}, follow=True)
+    twice = client.post(url, {"reason": "Again"}, follow=True)
+
+    assert "Badge of ana@example.test revoked." in revoked.content.decode()
+    assert "This badge is already revoked." in twice.content.decode()
+    assertion.refresh_from_db()
+    assert assertion.revocation_reason == "Wrong person"
+    assert BadgeEvent.objects.filter(action=BadgeEvent.Action.REVOKED).count() == 1

@@ -178,3 +178,15 @@ def test_editing_a_published_activity_points_to_its_badges_own_text(login, org, 
 
     assert "keeps its own name, description and criteria" in page
     assert reverse("badges:badge_edit", kwargs={"org_slug": org.slug, "public_id": activity.badge.public_id}) in page
+
+
+def test_a_task_with_evidence_is_not_deleted_when_its_delete_is_posted_anyway(login, org, badge, organiser, learner):
+    task = add_task(badge, organiser, title="Write it up")
+    services.badge_link_claim(code=enable_link(badge, organiser).code, user=learner)
+    services.evidence_submit(task=task, learner=learner, text="Done")
+    url = reverse("badges:task_delete", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "pk": task.pk})
+
+    response = login(organiser).post(url, follow=True)
+
+    assert "it cannot be deleted" in response.content.decode()
+    assert badge.tasks.filter(pk=task.pk).exists()
