@@ -1,7 +1,6 @@
 from datetime import UTC
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,17 +96,6 @@ class UploadForm(forms.Form):
         help_text=_("Up to 20 MB. Columns: external_learner_id, email, program_code, program_run_code, expiry_time."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large; the limit is %(limit)s MB.")
-                % {"limit": settings.MAX_UPLOAD_BYTES // 1_048_576}
-            )
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
 
 
 class GrantForm(forms.Form):

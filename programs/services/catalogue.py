@@ -12,14 +12,16 @@ from programs.models import (
 from programs.services.common import ProgramsError
 
 
+def _code_taken(siblings, code: str, exclude_pk: int | None) -> bool:
+    """Codes are unique among siblings, compared case-insensitively (the database constraint uses Lower)."""
+    return siblings.filter(code__iexact=code).exclude(pk=exclude_pk).exists()
+
+
 def _check_program_code(*, organisation: Organisation, code: str, exclude_pk: int | None = None) -> str:
     code = code.strip()
     if not code:
         raise ProgramsError(_("Enter a code."))
-    clash = Program.objects.filter(organisation=organisation, code__iexact=code)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+    if _code_taken(Program.objects.filter(organisation=organisation), code, exclude_pk):
         raise ProgramsError(_("Another program of this organisation already has the code “%(code)s”.") % {"code": code})
     return code
 
@@ -48,10 +50,7 @@ def _check_run(*, program: Program, code: str, starts_on, ends_on, exclude_pk: i
         raise ProgramsError(_("Enter a code."))
     if ends_on < starts_on:
         raise ProgramsError(_("A run cannot end before it starts."))
-    clash = ProgramRun.objects.filter(program=program, code__iexact=code)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+    if _code_taken(ProgramRun.objects.filter(program=program), code, exclude_pk):
         raise ProgramsError(_("Another run of this program already has the code “%(code)s”.") % {"code": code})
     return code
 

@@ -145,16 +145,20 @@ def invitation_create(
     raw = invitation.issue_token()
     invitation.save()
     InvitationRun.objects.bulk_create([InvitationRun(invitation=invitation, run=run) for run in runs])
+    _queue_email(invitation, raw=raw, runs=runs)
+    return invitation
+
+
+def _queue_email(invitation: Invitation, *, raw: str, runs) -> None:
     email_row = invitation_email(
         invitation,
         raw=raw,
-        organisation=organisation,
-        program=program,
+        organisation=invitation.organisation,
+        program=invitation.program,
         run_labels=[run_line(run) for run in runs],
         url_for=LinkMaker(),
     )
     emails_queue([email_row])
-    return invitation
 
 
 def _lock_invitation(invitation: Invitation) -> Invitation:
@@ -172,16 +176,7 @@ def invitation_resend(*, invitation: Invitation, user) -> Invitation:
     invitation.expires_at = link_expiry(invitation.valid_until, now)
     invitation.resent_at, invitation.resent_by = now, user
     invitation.save(update_fields=["token_hash", "expires_at", "resent_at", "resent_by"])
-    runs = list(invitation.runs.all())
-    email_row = invitation_email(
-        invitation,
-        raw=raw,
-        organisation=invitation.organisation,
-        program=invitation.program,
-        run_labels=[run_line(r) for r in runs],
-        url_for=LinkMaker(),
-    )
-    emails_queue([email_row])
+    _queue_email(invitation, raw=raw, runs=invitation.runs.all())
     return invitation
 
 
@@ -204,7 +199,8 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
         return _("This invitation has already been used.")
     if invitation.status == Invitation.Status.CANCELED:
         return _("This invitation was canceled by the organisation.")
-    if invitation.effective_status == Invitation.Status.EXPIRED or invitation.is_expired:
+    # The link never outlives the invitation (expires_at <= valid_until), so this covers both.
+    if invitation.status == Invitation.Status.EXPIRED or invitation.is_expired:
         return _("This invitation link has expired. Ask the organisation for a new one.")
     return None
 
