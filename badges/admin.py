@@ -105,7 +105,7 @@ class AssertionClaimAdmin(admin.ModelAdmin):
     list_display = ["assertion", "expires_at", "used_at", "used_by"]
     list_filter = [("used_at", admin.EmptyFieldListFilter)]
     search_fields = ["assertion__recipient_email", "assertion__public_id"]
-    list_select_related = ["assertion", "used_by"]
+    list_select_related = ["assertion__badge", "used_by"]
     raw_id_fields = ["assertion", "used_by"]
     readonly_fields = ["token_hash"]
 
