@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from outbox.models import Email
 from programs import services
 from programs.models import Enrolment, Invitation, LearnerLink, Program, ProgramLearnerAdmin, ProgramRun
+from programs.selectors import latest_link
 
 PROGRAMS = [
     (
@@ -29,8 +29,7 @@ PROGRAMS = [
 
 
 def _token(invitation: Invitation) -> str:
-    email = Email.objects.filter(ref_type="programs.invitation", ref_id=invitation.pk).order_by("-id").first()
-    return email.context["url"].rstrip("/").rsplit("/", 1)[-1]
+    return latest_link(invitation).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _invite(program, run_codes, ext, email, manager) -> Invitation | None:

@@ -12,7 +12,7 @@ from programs.services.catalogue import (
     run_create,
     run_update,
 )
-from programs.services.common import DEFAULT_VALIDITY, LINK_LIFETIME, ProgramsError, link_expiry, normalise_email
+from programs.services.common import DEFAULT_VALIDITY, ProgramsError
 from programs.services.imports import (
     CSV_COLUMNS,
     batch_mark_failed,
@@ -22,7 +22,6 @@ from programs.services.imports import (
     batch_validate_stored,
     batch_validate_table,
     csv_template_rows,
-    parse_expiry,
 )
 from programs.services.invitations import (
     enrolment_create_direct,
@@ -37,7 +36,6 @@ from programs.services.invitations import (
 __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_VALIDITY",
-    "LINK_LIFETIME",
     "ProgramsError",
     "batch_mark_failed",
     "batch_send",
@@ -55,9 +53,6 @@ __all__ = [
     "invitations_expire",
     "learner_admin_grant",
     "learner_admin_revoke",
-    "link_expiry",
-    "normalise_email",
-    "parse_expiry",
     "program_create",
     "program_update",
     "run_create",

@@ -1,6 +1,6 @@
-from outbox.models import Email
 from programs import services
 from programs.models import Invitation
+from programs.selectors import latest_link
 from programs.tests.conftest import future
 
 
@@ -13,5 +13,4 @@ def invite(program, runs, *, ext="S001", email="new.learner@example.test", by=No
 
 
 def token_of(invitation: Invitation) -> str:
-    email = Email.objects.filter(ref_type="programs.invitation", ref_id=invitation.pk).order_by("-id").first()
-    return email.context["url"].rstrip("/").rsplit("/", 1)[-1]
+    return latest_link(invitation).rstrip("/").rsplit("/", 1)[-1]
