@@ -199,3 +199,12 @@ def test_signing_out_from_the_warning_returns_to_the_link(login, program, run, l
     _, token = invite(program, [run])
     response = login(learner).post(reverse("account_logout"), {"next": link(token)})
     assert response.status_code == 302 and response["Location"] == link(token)
+
+
+def test_a_signed_out_post_to_the_link_enrols_nothing(client, program, run):
+    invitation, token = invite(program, [run])
+    response = client.post(link(token))
+    assert response.status_code == 200 and b"Create an account" in response.content
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+    assert not Enrolment.objects.exists() and not LearnerLink.objects.exists()

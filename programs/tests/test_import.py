@@ -399,3 +399,12 @@ def test_the_upload_page_lists_recent_uploads_their_own_for_program_learner_admi
     assert "managers.csv" in page and "mine.csv" in page
     page = login(program_admin).get(url).content.decode()
     assert "mine.csv" in page and "managers.csv" not in page
+
+
+def test_a_file_with_errors_cannot_be_sent_and_the_page_says_why(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,NOPE,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    response = manager_client.post(batch_url(org, batch, "import_batch_send"), follow=True)
+    assert "not ready to send" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.INVALID and not Invitation.objects.exists()

@@ -118,3 +118,30 @@ def test_revoking_is_post_only(login, org, org_admin, organiser, program):
     response = login(org_admin).get(url("learner_admin_revoke", org, program_id=program.pk, role_id=role.pk))
     assert response.status_code == 405
     assert ProgramLearnerAdmin.objects.exists()
+
+
+def test_granting_the_role_twice_says_so_and_keeps_one_role(login, org, org_admin, organiser, program):
+    client = login(org_admin)
+    client.post(url("learner_admin_grant", org, program_id=program.pk), {"user": organiser.pk})
+    response = client.post(url("learner_admin_grant", org, program_id=program.pk), {"user": organiser.pk}, follow=True)
+    assert f"{organiser.email} already manages this program." in response.content.decode()
+    assert ProgramLearnerAdmin.objects.count() == 1
+
+
+def test_a_role_cannot_be_revoked_through_another_programs_url(
+    login, org, org_admin, organiser, program, other_program
+):
+    role = ProgramLearnerAdmin.objects.create(program=other_program, user=organiser)
+    response = login(org_admin).post(url("learner_admin_revoke", org, program_id=program.pk, role_id=role.pk))
+    assert response.status_code == 404
+    assert ProgramLearnerAdmin.objects.filter(pk=role.pk).exists()
+
+
+def test_a_refused_edit_shows_why_and_keeps_what_was_typed(login, org, learning_manager, program, other_program):
+    data = {"name": "Typed name", "code": "deg-eng", "kind": "degree", "description": ""}
+    response = login(learning_manager).post(url("program_edit", org, program_id=program.pk), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "already has the code" in page and 'value="Typed name"' in page
+    program.refresh_from_db()
+    assert program.name == "Data literacy"
