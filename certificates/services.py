@@ -250,10 +250,11 @@ def individual_update(*, individual: Individual, updated_by, details: dict, data
 
 
 @transaction.atomic
-def individual_delete(*, individual: Individual, deleted_by) -> None:
+def individual_delete(*, individual: Individual, deleted_by) -> Individual:
     """Remove someone added by mistake, while nobody has connected and nothing was written or certified.
 
-    The links already emailed are deleted with the individual, so they stop working.
+    The links already emailed are deleted with the individual, so they stop working. Returns the
+    deleted individual (without a pk), for the caller's message.
     """
     individual = _lock(individual)
     if individual.user_id:
@@ -275,6 +276,7 @@ def individual_delete(*, individual: Individual, deleted_by) -> None:
         getattr(deleted_by, "pk", None),
     )
     individual.delete()
+    return individual
 
 
 # Links ------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from certificates.selectors import (
     get_individual_for_member,
     get_project_for_member,
 )
+from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.http import client_ip
 from learnerpass.lib.links import link_visitor
@@ -66,12 +67,12 @@ def projects(request):
 def project_create(request):
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            project = services.project_create(organisation=request.org, created_by=request.user, **form.cleaned_data)
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Project “%(title)s” created.") % {"title": project.title})
+        project = perform(
+            request,
+            lambda: services.project_create(organisation=request.org, created_by=request.user, **form.cleaned_data),
+            lambda project: _("Project “%(title)s” created.") % {"title": project.title},
+        )
+        if project is not None:
             return _project_redirect(project)
     return render(request, "certificates/project_form.html", {"form": form})
 
@@ -81,12 +82,10 @@ def project_edit(request, pk):
     project = get_project_for_member(request, pk)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.project_update(project=project, **form.cleaned_data)
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Project saved."))
+        saved = perform(
+            request, lambda: services.project_update(project=project, **form.cleaned_data), _("Project saved.")
+        )
+        if saved is not None:
             return _project_redirect(project)
     return render(request, "certificates/project_form.html", {"form": form, "project": project})
 
@@ -137,12 +136,11 @@ def certificate_progress(request, pk):
 @org_member_required(ORGANISER)
 def project_generate(request, pk):
     project = get_project_for_member(request, pk)
-    try:
-        certificates = services.certificates_generate_for_project(project=project, generated_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(n)s certificates are being generated.") % {"n": len(certificates)})
+    perform(
+        request,
+        lambda: services.certificates_generate_for_project(project=project, generated_by=request.user),
+        lambda certificates: _("%(n)s certificates are being generated.") % {"n": len(certificates)},
+    )
     return _project_redirect(project)
 
 
@@ -169,12 +167,12 @@ def individual_add(request, pk):
     project = get_project_for_member(request, pk)
     form = IndividualForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            individual = services.individual_create(project=project, created_by=request.user, **form.cleaned_data)
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": individual.full_name})
+        individual = perform(
+            request,
+            lambda: services.individual_create(project=project, created_by=request.user, **form.cleaned_data),
+            lambda individual: _("%(name)s was added.") % {"name": individual.full_name},
+        )
+        if individual is not None:
             if request.POST.get("another"):
                 return redirect("certificates:individual_add", org_slug=request.org.slug, pk=project.pk)
             return _project_redirect(project)
@@ -200,12 +198,13 @@ def individuals_import(request, pk):
             )
             return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)
         rows = request.session.pop(session_key)["rows"]
-        try:
-            created = services.individuals_import(project=project, rows=rows, created_by=request.user)
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
+        created = perform(
+            request,
+            lambda: services.individuals_import(project=project, rows=rows, created_by=request.user),
+            lambda created: _("%(n)s individuals imported.") % {"n": len(created)},
+        )
+        if created is None:
             return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)
-        messages.success(request, _("%(n)s individuals imported.") % {"n": len(created)})
         return _project_redirect(project)
     form = ImportForm(request.POST or None, request.FILES or None)
     errors, rows, upload_id = [], [], ""
@@ -296,14 +295,14 @@ def individual_edit(request, pk):
         initial=CertificateDataForm.initial_from(individual.accepted_data),
     )
     if request.method == "POST" and details.is_valid() and data.is_valid():
-        try:
-            services.individual_update(
+        saved = perform(
+            request,
+            lambda: services.individual_update(
                 individual=individual, updated_by=request.user, details=details.cleaned_data, data=data.data_dict()
-            )
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Saved."))
+            ),
+            _("Saved."),
+        )
+        if saved is not None:
             return _individual_redirect(individual)
     return render(
         request,
@@ -316,12 +315,11 @@ def individual_edit(request, pk):
 @org_member_required(ORGANISER)
 def individual_connect(request, pk):
     individual = get_individual_for_member(request, pk)
-    try:
-        services.individual_send_connect(individual=individual, sent_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Connect invitation sent to %(email)s.") % {"email": individual.email})
+    perform(
+        request,
+        lambda: services.individual_send_connect(individual=individual, sent_by=request.user),
+        _("Connect invitation sent to %(email)s.") % {"email": individual.email},
+    )
     if _safe_next(request):
         return redirect(request.POST["next"])
     return _individual_redirect(individual)
@@ -331,15 +329,11 @@ def individual_connect(request, pk):
 @org_member_required(ORGANISER)
 def individual_disconnect(request, pk):
     individual = get_individual_for_member(request, pk)
-    try:
-        services.individual_disconnect(individual=individual, disconnected_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("The account was disconnected. Check the email address, then send a new connect invitation."),
-        )
+    perform(
+        request,
+        lambda: services.individual_disconnect(individual=individual, disconnected_by=request.user),
+        _("The account was disconnected. Check the email address, then send a new connect invitation."),
+    )
     return _individual_redirect(individual)
 
 
@@ -347,12 +341,13 @@ def individual_disconnect(request, pk):
 @org_member_required(ORGANISER)
 def individual_delete(request, pk):
     individual = get_individual_for_member(request, pk)
-    try:
-        services.individual_delete(individual=individual, deleted_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
+    deleted = perform(
+        request,
+        lambda: services.individual_delete(individual=individual, deleted_by=request.user),
+        _("%(name)s was deleted from the project.") % {"name": individual.full_name},
+    )
+    if deleted is None:
         return _individual_redirect(individual)
-    messages.success(request, _("%(name)s was deleted from the project.") % {"name": individual.full_name})
     return _project_redirect(individual.project)
 
 
@@ -367,14 +362,13 @@ def individual_invite(request, pk):
     individual = get_individual_for_member(request, pk)
     form = InviteToEditForm(request.POST)
     if form.is_valid():
-        try:
-            services.individual_invite_to_edit(
+        perform(
+            request,
+            lambda: services.individual_invite_to_edit(
                 individual=individual, invited_by=request.user, message=form.cleaned_data["message"]
-            )
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Invitation to edit sent to %(email)s.") % {"email": individual.email})
+            ),
+            _("Invitation to edit sent to %(email)s.") % {"email": individual.email},
+        )
     else:
         messages.error(request, _("The message is too long."))
     if _safe_next(request):
@@ -422,12 +416,11 @@ def accept(request, pk):
             _("You wrote comments for the learner. Send them with Request changes, or clear them to accept."),
         )
         return _render_review(request, individual, typed=typed, status=400)
-    try:
-        services.individual_accept(individual=individual, accepted_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Accepted. You can generate the certificate now."))
+    perform(
+        request,
+        lambda: services.individual_accept(individual=individual, accepted_by=request.user),
+        _("Accepted. You can generate the certificate now."),
+    )
     return _individual_redirect(individual)
 
 
@@ -439,17 +432,18 @@ def request_changes(request, pk):
     if not form.is_valid():
         messages.error(request, _("The comment is too long."))
         return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
-    try:
-        services.individual_request_changes(
+    requested = perform(
+        request,
+        lambda: services.individual_request_changes(
             individual=individual,
             requested_by=request.user,
             comment=form.cleaned_data["comment"],
             field_comments=form.field_comments(request.POST),
-        )
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
+        ),
+        _("Changes requested; %(name)s was told by email.") % {"name": individual.full_name},
+    )
+    if requested is None:
         return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
-    messages.success(request, _("Changes requested; %(name)s was told by email.") % {"name": individual.full_name})
     return _individual_redirect(individual)
 
 
@@ -457,12 +451,11 @@ def request_changes(request, pk):
 @org_member_required(ORGANISER)
 def individual_generate(request, pk):
     individual = get_individual_for_member(request, pk)
-    try:
-        certificate = services.certificate_generate(individual=individual, generated_by=request.user)
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Certificate %(code)s is being generated.") % {"code": certificate.code})
+    perform(
+        request,
+        lambda: services.certificate_generate(individual=individual, generated_by=request.user),
+        lambda certificate: _("Certificate %(code)s is being generated.") % {"code": certificate.code},
+    )
     return _individual_redirect(individual)
 
 
@@ -474,14 +467,13 @@ def certificate_revoke(request, pk):
     if not form.is_valid():
         messages.error(request, _("Give a reason: the verification page shows it."))
     else:
-        try:
-            services.certificate_revoke(
+        perform(
+            request,
+            lambda: services.certificate_revoke(
                 certificate=certificate, revoked_by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Certificate %(code)s revoked.") % {"code": certificate.code})
+            ),
+            _("Certificate %(code)s revoked.") % {"code": certificate.code},
+        )
     return _individual_redirect(certificate.individual)
 
 
@@ -527,10 +519,8 @@ def _link(request, token: str, kind: str):
     if not request.user.is_authenticated:
         return render(request, "certificates/link.html", context)
     if request.method == "POST":
-        try:
-            individual = services.invitation_use(token=token, user=request.user)
-        except services.CertificatesError as exc:
-            messages.error(request, str(exc))
+        individual = perform(request, lambda: services.invitation_use(token=token, user=request.user))
+        if individual is None:
             return redirect("me")
         if kind == IndividualInvitation.Kind.EDIT:
             return redirect("certificates:learner_edit", public_id=individual.public_id)
@@ -632,12 +622,11 @@ def learner_submit(request, public_id):
     if not form.check_complete():
         messages.error(request, _("Some things are missing before you can submit; see the marked fields."))
         return _render_edit(request, individual, form, status=400)
-    try:
-        services.individual_submit(individual=individual, user=request.user, data=form.data_dict())
-    except services.CertificatesError as exc:
-        messages.error(request, str(exc))
-        return redirect("certificates:learner_edit", public_id=public_id)
-    messages.success(request, _("Submitted. The organisers will review it; you get an email when they have."))
+    perform(
+        request,
+        lambda: services.individual_submit(individual=individual, user=request.user, data=form.data_dict()),
+        _("Submitted. The organisers will review it; you get an email when they have."),
+    )
     return redirect("certificates:learner_edit", public_id=public_id)
 
 
