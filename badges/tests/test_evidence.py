@@ -326,3 +326,33 @@ def test_reviewing_from_the_badge_page_returns_there_but_never_elsewhere(login, 
     services.evidence_submit(task=task, learner=learner, text="Done it better")
     back = client.post(url, {"decision": "approve", "next": badge_page})
     assert back["Location"] == badge_page
+
+
+@pytest.mark.parametrize(
+    "who, approval, status",
+    [
+        ("learner", Task.Approval.ORGANISER, 200),
+        ("learning_manager", Task.Approval.ORGANISER, 200),
+        ("peer", Task.Approval.PEER, 200),
+        ("peer", Task.Approval.ORGANISER, 403),
+        ("stranger", Task.Approval.PEER, 403),
+        ("outsider", Task.Approval.PEER, 403),
+    ],
+)
+def test_who_may_download_evidence_kept_private(
+    request, login, badge, organiser, learner, start, who, approval, status
+):
+    task = add_task(badge, organiser, evidence=Task.Evidence.FILE, approval=approval)
+    start(learner)
+    submission = services.evidence_submit(task=task, learner=learner, file=SimpleUploadedFile("r.pdf", b"%PDF-1.4 x"))
+    users = {"peer": "other_learner", "stranger": "other_learner"}
+    user = request.getfixturevalue(users.get(who, who))
+    if who == "peer":
+        start(user)
+    url = reverse("badges:evidence_file", kwargs={"public_id": submission.public_id})
+
+    response = login(user).get(url)
+
+    assert response.status_code == status
+    if status == 200:
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 x"

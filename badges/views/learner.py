@@ -152,27 +152,27 @@ def peer_review(request, public_id):
     return redirect("badges:reviews")
 
 
+def _may_download_evidence(user, submission: EvidenceSubmission) -> bool:
+    """The learner, the organisation's members and, for a peer-reviewed task, its peers; anyone once the
+    holder shows their evidence publicly."""
+    badge = submission.task.badge
+    if user.is_authenticated:
+        if submission.learner_id == user.pk:
+            return True
+        if Membership.objects.filter(organisation_id=badge.organisation_id, user=user).exists():
+            return True
+        if submission.task.approval == Task.Approval.PEER and services.is_peer(user=user, badge_id=badge.pk):
+            return True
+    return Assertion.objects.filter(
+        badge=badge, recipient_id=submission.learner_id, revoked_at__isnull=True, show_evidence=True
+    ).exists()
+
+
 def evidence_file(request, public_id):
     submission = get_object_or_404(
         EvidenceSubmission.objects.select_related("task__badge"), public_id=public_id, file__gt=""
     )
-    badge = submission.task.badge
-    user = request.user
-    signed_in = user.is_authenticated
-    allowed = (
-        (signed_in and submission.learner_id == user.pk)
-        or signed_in
-        and Membership.objects.filter(organisation_id=badge.organisation_id, user=user).exists()
-        or (
-            signed_in
-            and submission.task.approval == Task.Approval.PEER
-            and services.is_peer(user=user, badge_id=badge.pk)
-        )
-        or Assertion.objects.filter(
-            badge=badge, recipient_id=submission.learner_id, revoked_at__isnull=True, show_evidence=True
-        ).exists()
-    )
-    if not allowed:
+    if not _may_download_evidence(request.user, submission):
         raise PermissionDenied
     return FileResponse(
         submission.file.open("rb"), as_attachment=True, filename=submission.file.name.rsplit("/", 1)[-1]
