@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,7 +92,8 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
         return batch
     _sniff_table(upload)
     batch = ImportBatch(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
-    batch.upload.save(name, ContentFile(upload.read()), save=False)
+    # Stored chunk by chunk: reading a 20 MB upload into memory first would only double it.
+    batch.upload.save(name, upload, save=False)
     batch.save()
     from programs.tasks import validate_batch
 
