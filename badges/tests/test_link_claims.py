@@ -158,3 +158,11 @@ def test_a_holder_can_reopen_a_used_up_link(login, badge, organiser, learner):
     response = login(learner).get(claim_url(link))
 
     assert response.status_code == 200
+
+
+def test_a_badge_without_a_link_row_gets_one_on_its_page(login, org, organiser, badge):
+    BadgeLink.objects.filter(badge=badge).delete()  # as for a badge class added in the Django admin
+    url = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+
+    assert login(organiser).get(url).status_code == 200
+    assert BadgeLink.objects.get(badge=badge).enabled is False

@@ -11,6 +11,7 @@ from badges.forms import (
 from badges.models import (
     Activity,
     BadgeClass,
+    BadgeLink,
     Playlist,
 )
 from learnerpass.lib.actions import perform
@@ -33,6 +34,14 @@ def get_badge_for_member(request, public_id: str) -> BadgeClass:
     return get_object_or_404(
         BadgeClass.objects.select_related("activity", "playlist", "link"), public_id=public_id, organisation=request.org
     )
+
+
+def link_of(badge: BadgeClass) -> BadgeLink:
+    # Publishing creates every badge's link; a badge class added in the Django admin may have none yet.
+    try:
+        return badge.link
+    except BadgeLink.DoesNotExist:
+        return BadgeLink.objects.get_or_create(badge=badge)[0]
 
 
 def badge_redirect(request, badge):

@@ -23,7 +23,6 @@ from badges.forms import (
 from badges.models import (
     Activity,
     Assertion,
-    BadgeLink,
     EvidenceSubmission,
     Playlist,
     Quest,
@@ -38,6 +37,7 @@ from badges.views.common import (
     get_activity_for_member,
     get_badge_for_member,
     get_playlist_for_member,
+    link_of,
     report_messages,
     review_submission,
 )
@@ -241,7 +241,7 @@ def playlist_invite(request, pk):
 @org_member_required(*MANAGE)
 def badge_detail(request, public_id):
     badge = get_badge_for_member(request, public_id)
-    link = BadgeLink.objects.get_or_create(badge=badge)[0] if not hasattr(badge, "link") else badge.link
+    link = link_of(badge)
     page = Paginator(selectors.badge_holders(badge), PAGE_SIZE).get_page(request.GET.get("page"))
     holders = list(page.object_list)
     emails = latest_emails_for(holders)
@@ -321,7 +321,7 @@ def badge_issue(request, public_id):
 @org_member_required(*MANAGE)
 def badge_link(request, public_id):
     badge = get_badge_for_member(request, public_id)
-    form = LinkForm(request.POST, instance=BadgeLink.objects.get_or_create(badge=badge)[0])
+    form = LinkForm(request.POST, instance=link_of(badge))
     if form.is_valid():
         services.badge_link_update(
             badge=badge,
@@ -360,8 +360,7 @@ def badge_qr(request, public_id, kind):
     if kind not in ("png", "svg"):
         raise Http404
     badge = get_badge_for_member(request, public_id)
-    link = BadgeLink.objects.get_or_create(badge=badge)[0]
-    data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
+    data = images.qr_code(absolute_url("badges:claim", code=link_of(badge).code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
     return response
