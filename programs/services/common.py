@@ -2,10 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.urls import reverse
-
 from learnerpass.lib.actions import UserError
+from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email
 from programs.models import (
@@ -43,7 +41,7 @@ class LinkMaker:
 
     def __init__(self):
         placeholder = "TOKEN-PLACEHOLDER"
-        self.template = settings.SITE_URL + reverse("programs:invitation", kwargs={"token": placeholder})
+        self.template = absolute_url("programs:invitation", token=placeholder)
         self.placeholder = placeholder
 
     def __call__(self, raw: str) -> str:
