@@ -232,10 +232,6 @@ class CertificateDataForm(forms.Form):
             )
         return not self.errors
 
-    @classmethod
-    def initial_from(cls, data: dict) -> dict:
-        return content.clean_data(data)
-
     def groups(self) -> list[dict]:
         """Bound fields in the sections the page shows, with the organiser's comment beside each."""
 

@@ -265,10 +265,6 @@ class Certificate(models.Model):
         return self.code
 
     @property
-    def is_rendered(self) -> bool:
-        return bool(self.pdf)
-
-    @property
     def filename(self) -> str:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.data.get("holder", "certificate"))
         return f"{name}-{self.code}.pdf"

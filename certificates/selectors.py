@@ -5,6 +5,7 @@ import re
 
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from certificates import content
 from certificates.models import Certificate, Individual, Project
@@ -110,13 +111,7 @@ def rendered_certificates(project: Project):
     )
 
 
-def awaiting_review_count(organisation) -> int:
-    return Individual.objects.filter(project__organisation=organisation, status=Status.SUBMITTED).count()
-
-
 def org_summary(organisation) -> list[tuple[str, int]]:
-    from django.utils.translation import gettext as _
-
     figures = Project.objects.filter(organisation=organisation).aggregate(
         projects=Count("id", distinct=True),
         submitted=Count("individuals", filter=Q(individuals__status=Status.SUBMITTED)),

@@ -3,7 +3,9 @@
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,17 +46,20 @@ def _require(individual: Individual, *allowed: str, message: str) -> None:
 # Projects ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def project_create(*, organisation: Organisation, created_by, **fields) -> Project:
+def _check_dates(fields: dict) -> None:
     if fields["end_date"] < fields["start_date"]:
         raise CertificatesError(_("The project cannot end before it starts."))
+
+
+@transaction.atomic
+def project_create(*, organisation: Organisation, created_by, **fields) -> Project:
+    _check_dates(fields)
     return Project.objects.create(organisation=organisation, created_by=created_by, **fields)
 
 
 @transaction.atomic
 def project_update(*, project: Project, **fields) -> Project:
-    if fields["end_date"] < fields["start_date"]:
-        raise CertificatesError(_("The project cannot end before it starts."))
+    _check_dates(fields)
     for name, value in fields.items():
         setattr(project, name, value)
     project.save()
@@ -118,9 +123,6 @@ IMPORT_EXAMPLE_ROWS = [
 
 def individuals_validate(*, project: Project, upload) -> tuple[list[dict], list[dict]]:
     """Read and check every row; return (rows ready to import, errors by row and column)."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     try:
         table = read_table(upload)
     except TableError as exc:
@@ -204,8 +206,6 @@ def individuals_import(*, project: Project, rows: list[dict], created_by) -> lis
     except IntegrityError:
         # Someone added one of these people between the check and the insert.
         raise CertificatesError(_("Some of these people were added meanwhile. Upload the file again.")) from None
-    if created and created[0].pk is None:
-        created = list(Individual.objects.filter(project=project, email__in=emails))
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(individual=i, actor=created_by, action=AuditEntry.Action.CREATED, detail={"import": True})
@@ -531,13 +531,10 @@ def individual_submit(*, individual: Individual, user, data: dict) -> Individual
 def individual_accept(*, individual: Individual, accepted_by) -> Individual:
     individual = _lock(individual)
     _require(individual, Status.SUBMITTED, message=_("Only a submission can be accepted."))
-    changed = [
-        key
-        for key in content.FIELD_KEYS
-        if content.clean_data(individual.accepted_data)[key] != content.clean_data(individual.submitted_data)[key]
-    ]
+    before, after = content.clean_data(individual.accepted_data), content.clean_data(individual.submitted_data)
+    changed = [key for key in content.FIELD_KEYS if before[key] != after[key]]
     individual.status = Status.ACCEPTED
-    individual.accepted_data = content.clean_data(individual.submitted_data)
+    individual.accepted_data = after
     individual.accepted_at = timezone.now()
     individual.review_comments = {}
     individual.save(update_fields=["status", "accepted_data", "accepted_at", "review_comments"])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
-from certificates import selectors, services
+from certificates import content, selectors, services
 from certificates.archive import stream_zip
 from certificates.forms import (
     CertificateDataForm,
@@ -292,7 +292,7 @@ def individual_edit(request, pk):
         request.POST or None,
         prefix="data",
         parts=individual.parts,
-        initial=CertificateDataForm.initial_from(individual.accepted_data),
+        initial=content.clean_data(individual.accepted_data),
     )
     if request.method == "POST" and details.is_valid() and data.is_valid():
         saved = perform(
@@ -545,7 +545,7 @@ def _learner_form(individual, data=None):
         comments=(individual.review_comments or {}).get("fields", {})
         if individual.status in Individual.HELD_BY_LEARNER
         else {},
-        initial=CertificateDataForm.initial_from(individual.draft_data),
+        initial=content.clean_data(individual.draft_data),
     )
 
 
