@@ -145,3 +145,21 @@ def test_a_pending_invitation_is_not_offered_to_invite_again(login, org, learnin
         )
     )
     assert "Invite again" not in page.content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/o/acme/", "/o/acme//evil.example/", "/o/other/programs/"])
+def test_after_an_action_only_a_page_of_the_same_organisation_is_followed(
+    login, org, learning_manager, program, run, target
+):
+    invitation, _ = invite(program, [run])
+    response = login(learning_manager).post(action_url("resend", org, invitation), {"next": target})
+    assert response["Location"] == action_url("detail", org, invitation)
+
+
+def test_after_an_action_the_list_it_came_from_is_shown_again(login, org, learning_manager, program, run):
+    invitation, _ = invite(program, [run])
+    back = reverse(
+        "programs:run_invitations", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": run.pk}
+    )
+    response = login(learning_manager).post(action_url("cancel", org, invitation), {"next": back + "?status=pending"})
+    assert response["Location"] == back + "?status=pending"
