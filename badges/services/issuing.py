@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -182,8 +183,6 @@ def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
     """
     if badge.activity_id is None:
         return
-    from django.contrib.auth import get_user_model
-
     revoked_playlist_badges = Assertion.objects.filter(
         badge_id=OuterRef("badge"), recipient_id=user_id, revoked_at__isnull=False
     )
@@ -193,17 +192,20 @@ def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
         )
         .exclude(Exists(revoked_playlist_badges))
         .select_related("badge", "badge__organisation")
+        .prefetch_related("items")
+    )
+    if not playlists:
+        return
+    # Issuing a playlist badge changes no activity badge, so what the learner holds is read once.
+    held_activities = set(
+        Assertion.objects.filter(
+            recipient_id=user_id, revoked_at__isnull=True, badge__activity_id__isnull=False
+        ).values_list("badge__activity_id", flat=True)
     )
     user = None
     for playlist in playlists:
-        activity_ids = list(playlist.items.values_list("activity_id", flat=True))
-        held = (
-            Assertion.objects.filter(recipient_id=user_id, revoked_at__isnull=True, badge__activity_id__in=activity_ids)
-            .values("badge__activity_id")
-            .distinct()
-            .count()
-        )
-        if held >= playlist.required_count(len(activity_ids)):
+        activity_ids = {item.activity_id for item in playlist.items.all()}
+        if len(held_activities & activity_ids) >= playlist.required_count(len(activity_ids)):
             user = user or get_user_model().objects.get(pk=user_id)
             playlist_badge = BadgeClass.objects.select_for_update().get(pk=playlist.badge.pk)
             assertion_issue(badge=playlist_badge, user=user, source=Assertion.Source.PLAYLIST)

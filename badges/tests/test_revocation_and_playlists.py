@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from badges import selectors, services
 from badges.models import Assertion
+from badges.services.issuing import _check_playlists
 from badges.tests.conftest import publish_activity
 from badges.tests.test_activities_and_playlists import claim, make_playlist
 
@@ -136,3 +137,16 @@ def test_a_badge_sent_by_email_and_then_claimed_by_link_completes_the_playlist(o
     claim(second, organiser, learner)
 
     assert Assertion.objects.filter(badge=playlist.badge, recipient=learner, revoked_at__isnull=True).exists()
+
+
+def test_checking_playlists_after_an_issue_reads_the_learners_badges_once(
+    org, organiser, learner, django_assert_num_queries
+):
+    days = [publish_activity(org, organiser, title=f"Day {i}") for i in range(3)]
+    for n in range(4):
+        make_playlist(org, organiser, [days[2], days[n % 2]])
+    claim(days[2], organiser, learner)
+
+    # 1 the playlists with this activity, 2 their items, 3 the activity badges the learner holds
+    with django_assert_num_queries(3):
+        _check_playlists(user_id=learner.pk, badge=days[2].badge)
