@@ -199,8 +199,7 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
         return _("This invitation has already been used.")
     if invitation.status == Invitation.Status.CANCELED:
         return _("This invitation was canceled by the organisation.")
-    # The link never outlives the invitation (expires_at <= valid_until), so this covers both.
-    if invitation.status == Invitation.Status.EXPIRED or invitation.is_expired:
+    if invitation.effective_status == Invitation.Status.EXPIRED or invitation.is_expired:
         return _("This invitation link has expired. Ask the organisation for a new one.")
     return None
 

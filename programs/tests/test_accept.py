@@ -208,3 +208,12 @@ def test_a_signed_out_post_to_the_link_enrols_nothing(client, program, run):
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.PENDING
     assert not Enrolment.objects.exists() and not LearnerLink.objects.exists()
+
+
+def test_an_invitation_past_its_expiry_is_refused_even_if_its_link_would_still_work(login, program, run, learner):
+    # expires_at normally never outlives valid_until; an edit in the Django admin can make it.
+    invitation, token = invite(program, [run])
+    Invitation.objects.filter(pk=invitation.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
+    response = login(learner).post(link(token))
+    assert response.status_code == 410 and "expired" in response.content.decode()
+    assert not Enrolment.objects.exists()
