@@ -6,7 +6,7 @@ Safe to run again: every step looks for what it would create first.
 import datetime
 
 from badges import services
-from badges.models import Activity, Assertion, EvidenceSubmission, Playlist, PlaylistItem, PublishStatus, Task
+from badges.models import Activity, Assertion, EvidenceSubmission, Playlist, PublishStatus, Task
 
 
 def _activity(org, user, title: str, **fields) -> Activity:
@@ -55,17 +55,17 @@ def build(context: dict) -> dict:
                 badge=activity.badge, user=organiser, enabled=True, expires_at=None, max_claims=None, new_code=False
             )
 
-    playlist, created = Playlist.objects.get_or_create(
-        organisation=org,
-        title="Outdoor leader",
-        defaults={
-            "description": "First aid and river safety: both badges make an outdoor leader.",
-            "created_by": organiser,
-        },
-    )
-    if created or not playlist.items.exists():
-        PlaylistItem.objects.get_or_create(playlist=playlist, activity=first_aid, defaults={"position": 0})
-        PlaylistItem.objects.get_or_create(playlist=playlist, activity=river, defaults={"position": 1})
+    playlist = Playlist.objects.filter(organisation=org, title="Outdoor leader").first()
+    if playlist is None:
+        playlist = services.playlist_create(
+            organisation=org,
+            user=organiser,
+            data={
+                "title": "Outdoor leader",
+                "description": "First aid and river safety: both badges make an outdoor leader.",
+            },
+            activity_ids=[first_aid.pk, river.pk],
+        )
     if playlist.status != PublishStatus.PUBLISHED:
         services.playlist_publish(playlist=playlist, user=organiser)
 
@@ -74,10 +74,9 @@ def build(context: dict) -> dict:
         services.badge_link_claim(code=first_aid.badge.link.code, user=learner)
 
     # Evidence waiting in the organisers' queue.
-    task, _ = Task.objects.get_or_create(
-        badge=mentoring.badge,
-        title="How did the three meetings go?",
-        defaults={"evidence_kind": Task.Evidence.TEXT, "approval": Task.Approval.ORGANISER},
+    title = "How did the three meetings go?"
+    task = Task.objects.filter(badge=mentoring.badge, title=title).first() or services.task_create(
+        badge=mentoring.badge, user=organiser, title=title, approval=Task.Approval.ORGANISER
     )
     if not EvidenceSubmission.objects.filter(task=task, learner=learner2).exists():
         services.badge_link_claim(code=mentoring.badge.link.code, user=learner2)
