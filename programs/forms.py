@@ -1,6 +1,7 @@
 from datetime import UTC
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,9 +94,15 @@ class EnrolForm(_RunsForm):
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or XLSX file"),
-        help_text=_("Up to 20 MB. Columns: external_learner_id, email, program_code, program_run_code, expiry_time."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit is a setting (MAX_UPLOAD_BYTES): say the one in force, not the default.
+        self.fields["file"].help_text = _(
+            "Up to %(limit)s MB. Columns: external_learner_id, email, program_code, program_run_code, expiry_time."
+        ) % {"limit": settings.MAX_UPLOAD_BYTES // 1_048_576}
 
 
 class GrantForm(forms.Form):

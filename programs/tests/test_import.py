@@ -408,3 +408,9 @@ def test_a_file_with_errors_cannot_be_sent_and_the_page_says_why(manager_client,
     assert "not ready to send" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.INVALID and not Invitation.objects.exists()
+
+
+def test_the_upload_page_states_the_size_limit_in_force(manager_client, org, settings):
+    settings.MAX_UPLOAD_BYTES = 5 * 1_048_576
+    page = manager_client.get(reverse("programs:import_upload", kwargs={"org_slug": org.slug})).content.decode()
+    assert "Up to 5 MB." in page
