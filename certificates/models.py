@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from learnerpass.lib.urls import absolute_url
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -263,6 +264,11 @@ class Certificate(models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def verify_url(self) -> str:
+        """The public verification page: the QR code's target, printed on the PDF and shown to the learner."""
+        return absolute_url("certificates:verify", code=self.code)
 
     @property
     def filename(self) -> str:

@@ -22,7 +22,6 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from certificates import content
-from learnerpass.lib.urls import absolute_url
 
 CSS_PATH = "certificates/pdf.css"
 
@@ -84,10 +83,6 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-def verify_url(code: str) -> str:
-    return absolute_url(f"/verify/{code}/")
-
-
 def certificate_html(certificate) -> str:
     """The certificate as HTML; every learner-written text is escaped by the template."""
     data = certificate.data
@@ -117,8 +112,8 @@ def certificate_html(certificate) -> str:
             "organisation": organisation,
             "logo_url": _logo_url(organisation),
             "css_url": _css_url(),
-            "qr": qr_data_uri(verify_url(certificate.code)),
-            "verify_url": verify_url(certificate.code),
+            "qr": qr_data_uri(certificate.verify_url),
+            "verify_url": certificate.verify_url,
             "language": language,
         }
         return render_to_string("certificates/pdf/certificate.html", context)

@@ -37,7 +37,6 @@ from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.http import client_ip
 from learnerpass.lib.links import link_visitor
-from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required
 from organisations.models import Role
 from outbox.selectors import latest_emails_for
@@ -551,9 +550,6 @@ def _learner_form(individual, data=None):
 
 def _render_edit(request, individual, form, status=200):
     certificates = [c for c in individual.certificates.all() if c.status == Certificate.Status.VALID]
-    for certificate in certificates:
-        # The address printed under the QR code, for the learner to pass on to an employer.
-        certificate.verify_url = absolute_url("certificates:verify", code=certificate.code)
     return render(
         request,
         "certificates/learner_edit.html",

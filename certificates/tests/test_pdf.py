@@ -104,5 +104,5 @@ def test_the_organisation_logo_from_media_is_used(org, settings, certificate):
 
 
 def test_the_qr_code_points_to_the_verification_page(certificate, settings):
-    assert pdf.verify_url(certificate.code) == f"{settings.SITE_URL}/verify/{certificate.code}/"
+    assert certificate.verify_url == f"{settings.SITE_URL}/verify/{certificate.code}/"
     assert 'src="data:image/svg+xml' in pdf.certificate_html(certificate)
