@@ -178,3 +178,16 @@ def test_revoking_from_the_badge_page_needs_a_reason_and_happens_once(login, org
     assertion.refresh_from_db()
     assert assertion.revocation_reason == "Wrong person"
     assert BadgeEvent.objects.filter(action=BadgeEvent.Action.REVOKED).count() == 1
+
+
+def test_the_expiry_chosen_on_the_issue_form_is_given_to_the_badge(login, org, organiser, badge):
+    url = reverse("badges:badge_issue", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+    client = login(organiser)
+
+    past = client.post(url, {"emails": "old@example.test", "expires": "2000-01-01T00:00"}, follow=True)
+    client.post(url, {"emails": "ana@example.test", "expires": "2099-06-30T12:00"})
+
+    assert "The expiry date must be in the future." in past.content.decode()
+    assert not Assertion.objects.filter(recipient_email="old@example.test").exists()
+    expires = Assertion.objects.get(recipient_email="ana@example.test").expires
+    assert (expires.year, expires.month, expires.day, expires.hour) == (2099, 6, 30, 12)

@@ -307,7 +307,10 @@ def badge_issue(request, public_id):
         report = perform(
             request,
             lambda: services.badge_issue_to_emails(
-                badge=badge, text=form.cleaned_data["emails"], issued_by=request.user
+                badge=badge,
+                text=form.cleaned_data["emails"],
+                issued_by=request.user,
+                expires=form.cleaned_data["expires"],
             ),
         )
         if report:
