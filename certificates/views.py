@@ -672,11 +672,8 @@ def verify(request, code):
         if as_json:
             return JsonResponse({"error": message}, status=429)
         return render(request, "certificates/verify_form.html", {"form": VerifyForm(), "error": message}, status=429)
-    certificate = (
-        Certificate.objects.filter(code=normalise_code(code))
-        .select_related("individual__project__organisation")
-        .first()
-    )
+    # The page shows the certificate's frozen data only: no need to join the individual, project or organisation.
+    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
     if certificate is None:
         if as_json:
             return JsonResponse({"error": "not found"}, status=404)

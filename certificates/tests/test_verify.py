@@ -86,3 +86,11 @@ def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_reports(client, s
     assert client_ip(Request) == "198.51.100.7"
     settings.CLIENT_IP_HEADER = ""
     assert client_ip(Request) == "10.0.0.1"
+
+
+def test_the_verification_page_runs_one_query(client, certificate, django_assert_num_queries):
+    # 1. the certificate by its code; everything shown comes from its frozen data
+    with django_assert_num_queries(1):
+        assert verify(client, certificate.code).status_code == 200
+    with django_assert_num_queries(1):
+        assert verify(client, certificate.code, HTTP_ACCEPT="application/json").json()["holder"] == "Lea Martin"
