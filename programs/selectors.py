@@ -6,7 +6,6 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.models import Email
 from outbox.selectors import latest_emails_for
 from programs.models import (
     Enrolment,
@@ -107,14 +106,13 @@ def run_enrolments(run: ProgramRun, *, query: str = "") -> QuerySet[Enrolment]:
 
 
 def with_email_status(invitations: list[Invitation]) -> list[Invitation]:
-    """Attach the latest email (delivery status and the link it carried) to each invitation; two queries."""
-    emails = latest_emails_for(invitations)
+    """Attach the latest email (delivery status and the link it carried) to each invitation; one query."""
     # The raw link exists only in the email that carried it: only its hash is stored on the invitation.
-    contexts = dict(Email.objects.filter(pk__in=[email.pk for email in emails.values()]).values_list("pk", "context"))
+    emails = latest_emails_for(invitations, with_context=True)
     for invitation in invitations:
         email = emails.get(invitation.pk)
         invitation.email_status = email
-        invitation.link = (contexts.get(email.pk) or {}).get("url", "") if email else ""
+        invitation.link = email.context.get("url", "") if email else ""
     return invitations
 
 
