@@ -24,6 +24,14 @@ def get_membership_or_404(user, org_slug: str) -> Membership:
     return membership
 
 
+def enter_organisation(request, org_slug: str) -> Membership:
+    """Resolve the member's organisation (404 for non-members) and set request.org and request.membership."""
+    membership = get_membership_or_404(request.user, org_slug)
+    request.org = membership.organisation
+    request.membership = membership
+    return membership
+
+
 def org_member_required(*roles: str):
     """Decorate a view taking `org_slug`; sets request.org and request.membership.
 
@@ -34,11 +42,8 @@ def org_member_required(*roles: str):
         @wraps(view)
         @login_required
         def wrapper(request, org_slug, *args, **kwargs):
-            membership = get_membership_or_404(request.user, org_slug)
-            if not membership.has_role(*roles):
+            if not enter_organisation(request, org_slug).has_role(*roles):
                 raise PermissionDenied("Your role in this organisation does not allow this.")
-            request.org = membership.organisation
-            request.membership = membership
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from organisations.access import get_membership_or_404
+from organisations.access import enter_organisation
 from organisations.models import Role
 from programs.models import ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
 
@@ -40,12 +40,9 @@ def program_manager_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, org_slug, *args, **kwargs):
-        membership = get_membership_or_404(request.user, org_slug)
-        program_ids = manageable_program_ids(membership)
+        program_ids = manageable_program_ids(enter_organisation(request, org_slug))
         if program_ids is not None and not program_ids:
             raise PermissionDenied("You manage no program in this organisation.")
-        request.org = membership.organisation
-        request.membership = membership
         request.program_ids = program_ids
         return view(request, *args, **kwargs)
 
