@@ -60,9 +60,25 @@ def read_table(upload, *, max_bytes: int | None = None) -> Table:
     return _read_csv(data)
 
 
-def _read_csv(data: bytes) -> Table:
-    if b"\x00" in data[:4096]:
+def _refuse_binary(head: bytes) -> None:
+    if b"\x00" in head[:4096]:
         raise TableError(_("This is not a CSV or XLSX table. Save the spreadsheet as CSV (UTF-8) or XLSX."))
+
+
+def sniff_table(upload) -> None:
+    """A quick look at the start of a big upload, so a non-table is refused before it is stored."""
+    head = upload.read(65536)
+    upload.seek(0)
+    if head.startswith(XLSX_MAGIC):
+        return
+    _refuse_binary(head)
+    first_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    if first_line.count(",") + first_line.count(";") < 1:
+        raise TableError(_("This does not look like a table: the first row must name the columns."))
+
+
+def _read_csv(data: bytes) -> Table:
+    _refuse_binary(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

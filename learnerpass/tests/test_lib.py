@@ -74,3 +74,15 @@ def test_a_missing_chromium_is_named_with_the_package_to_install(monkeypatch):
     found = syscheck.problems(browser=True)
     assert any("apt-get install chromium" in problem for problem in found)
     assert syscheck.problems(browser=False) == []
+
+
+def test_sniffing_refuses_a_non_table_before_it_is_stored_and_rewinds():
+    from learnerpass.lib.tabular import sniff_table
+
+    with pytest.raises(TableError, match="not a CSV or XLSX"):
+        sniff_table(upload(b"\x00\x01binary"))
+    with pytest.raises(TableError, match="must name the columns"):
+        sniff_table(upload(b"no separators here\n"))
+    good = upload(b"a;b\n1;2\n")
+    sniff_table(good)
+    assert good.read() == b"a;b\n1;2\n"

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from learnerpass.lib.tabular import XLSX_MAGIC, Table, TableError, read_table
+from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
 from outbox.services import emails_queue
@@ -59,19 +59,6 @@ def parse_expiry(text: str) -> datetime | None:
         return None
 
 
-def _sniff_table(upload) -> None:
-    """A quick look at a big file before it is stored, so a non-table is refused at once."""
-    head = upload.read(65536)
-    upload.seek(0)
-    if head.startswith(XLSX_MAGIC):
-        return
-    if b"\x00" in head[:4096]:
-        raise ProgramsError(_("This is not a CSV or XLSX table. Save the spreadsheet as CSV (UTF-8) or XLSX."))
-    first_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    if first_line.count(",") + first_line.count(";") < 1:
-        raise ProgramsError(_("This does not look like a table: the first row must name the columns."))
-
-
 @transaction.atomic
 def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBatch:
     """Take an uploaded file: small ones are validated at once, big ones by a task after commit."""
@@ -90,7 +77,10 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
         batch = ImportBatch.objects.create(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
         batch_validate_table(batch=batch, table=table)
         return batch
-    _sniff_table(upload)
+    try:
+        sniff_table(upload)
+    except TableError as exc:
+        raise ProgramsError(str(exc)) from None
     batch = ImportBatch(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
     # Stored chunk by chunk: reading a 20 MB upload into memory first would only double it.
     batch.upload.save(name, upload, save=False)
