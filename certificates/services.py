@@ -674,7 +674,8 @@ def certificate_render(*, certificate_id: int) -> bool:
     pdf = render_certificate_pdf(certificate)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if locked.pdf:
+        # Another worker stored one, or the certificate was superseded or revoked while this one rendered.
+        if locked.pdf or locked.status != Certificate.Status.VALID:
             return False
         locked.pdf.save(certificate.filename, ContentFile(pdf), save=False)
         locked.rendered_at = timezone.now()

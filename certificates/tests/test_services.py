@@ -419,6 +419,20 @@ def test_a_certificate_superseded_before_its_turn_is_not_rendered(organiser, lea
     assert not first.pdf
 
 
+def test_a_certificate_superseded_while_it_renders_keeps_no_pdf(organiser, learner, individual, monkeypatch):
+    individual = accepted(individual, learner, organiser)
+    first = services._generate(individual, organiser)
+
+    def render_while_the_organiser_regenerates(certificate):
+        services._generate(individual, organiser)
+        return b"%PDF-1.7 rendered too late"
+
+    monkeypatch.setattr("certificates.pdf.render_certificate_pdf", render_while_the_organiser_regenerates)
+    assert services.certificate_render(certificate_id=first.pk) is False
+    first.refresh_from_db()
+    assert first.status == Certificate.Status.SUPERSEDED and not first.pdf
+
+
 def test_disconnecting_a_wrong_account_drops_its_writing_and_its_links(organiser, learner, individual):
     individual = editing(individual, learner, organiser)
     services.individual_save_draft(individual=individual, user=learner, data=full_data(first_name="Stranger"))
