@@ -35,7 +35,8 @@ def get_individual_for_member(request, pk: int) -> Individual:
 def get_certificate_for_member(request, pk: int) -> Certificate:
     certificate = (
         Certificate.objects.filter(pk=pk, individual__project__organisation=request.org)
-        .select_related("individual__project")
+        # The organisation too: the views redirect to the individual's page by the organisation's slug.
+        .select_related("individual__project__organisation")
         .first()
     )
     if certificate is None:
