@@ -37,7 +37,7 @@ from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.http import client_ip
 from learnerpass.lib.links import link_visitor
-from organisations.access import org_member_required
+from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
 from outbox.selectors import latest_emails_for
 
@@ -319,9 +319,7 @@ def individual_connect(request, pk):
         lambda: services.individual_send_connect(individual=individual, sent_by=request.user),
         _("Connect invitation sent to %(email)s.") % {"email": individual.email},
     )
-    if _safe_next(request):
-        return redirect(request.POST["next"])
-    return _individual_redirect(individual)
+    return redirect_back(request, _individual_redirect(individual))
 
 
 @require_POST
@@ -350,11 +348,6 @@ def individual_delete(request, pk):
     return _project_redirect(individual.project)
 
 
-def _safe_next(request) -> bool:
-    target = request.POST.get("next", "")
-    return target.startswith(f"/o/{request.org.slug}/") and "//" not in target
-
-
 @require_POST
 @org_member_required(ORGANISER)
 def individual_invite(request, pk):
@@ -370,9 +363,7 @@ def individual_invite(request, pk):
         )
     else:
         messages.error(request, _("The message is too long."))
-    if _safe_next(request):
-        return redirect(request.POST["next"])
-    return _individual_redirect(individual)
+    return redirect_back(request, _individual_redirect(individual))
 
 
 def _render_review(request, individual, *, typed: dict | None = None, status: int = 200):

@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 
 from organisations.models import Membership
 
@@ -49,3 +50,14 @@ def org_member_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def redirect_back(request, fallback):
+    """Redirect to the posted `next` when it is a page of this organisation, else to `fallback`.
+
+    Lets an action return to the list it was pressed on, never to another site or organisation.
+    """
+    target = request.POST.get("next", "")
+    if target.startswith(f"/o/{request.org.slug}/") and "//" not in target:
+        return redirect(target)
+    return fallback

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.links import link_visitor
-from organisations.access import org_member_required
+from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
 from programs import selectors, services
 from programs.access import (
@@ -282,14 +282,14 @@ def invitation_detail(request, program_id, invitation_id):
 
 
 def _back_to(request, invitation):
-    target = request.POST.get("next", "")
-    if target.startswith(f"/o/{request.org.slug}/") and "//" not in target:
-        return redirect(target)
-    return redirect(
-        "programs:invitation_detail",
-        org_slug=request.org.slug,
-        program_id=invitation.program_id,
-        invitation_id=invitation.pk,
+    return redirect_back(
+        request,
+        redirect(
+            "programs:invitation_detail",
+            org_slug=request.org.slug,
+            program_id=invitation.program_id,
+            invitation_id=invitation.pk,
+        ),
     )
 
 

@@ -44,7 +44,7 @@ from badges.views.common import (
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
-from organisations.access import org_member_required
+from organisations.access import org_member_required, redirect_back
 from outbox.selectors import latest_emails_for
 
 # --- organiser: activities and playlists ---------------------------------------------------------------------------
@@ -431,11 +431,4 @@ def queue(request):
 def organiser_review(request, pk):
     submission = get_object_or_404(EvidenceSubmission, pk=pk, task__badge__organisation=request.org)
     review_submission(request, submission, as_organiser=True)
-    if _safe_next(request):
-        return redirect(request.POST["next"])
-    return redirect("badges:queue", org_slug=request.org.slug)
-
-
-def _safe_next(request) -> bool:
-    # Back to the badge page the review came from, never to another site or organisation.
-    return request.POST.get("next", "").startswith(f"/o/{request.org.slug}/")
+    return redirect_back(request, redirect("badges:queue", org_slug=request.org.slug))
