@@ -115,7 +115,7 @@ def build(n: int) -> list[int]:
             status=Individual.Status.ACCEPTED,
             accepted_data=content.clean_data(data),
         )
-        ids.append(services._generate(individual, organiser).pk)
+        ids.append(services.certificates._generate(individual, organiser).pk)
     return ids
 
 

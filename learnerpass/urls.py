@@ -7,6 +7,8 @@ from learnerpass import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (JSON, files).
+    path("favicon.ico", views.favicon),
     path("me/", views.me, name="me"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

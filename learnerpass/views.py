@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from badges.selectors import learner_dashboard as badges_dashboard
 from certificates.selectors import learner_dashboard as certificates_dashboard
@@ -21,3 +22,8 @@ def me(request):
         "badges": badges_dashboard(request.user),
     }
     return render(request, "me.html", context)
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on responses without a <link rel="icon"> (JSON, files).
+    return redirect(static("favicon.svg"), permanent=True)

@@ -242,7 +242,7 @@ def test_the_learner_downloads_their_own_pdf_only(
 
 def test_a_revoked_certificate_is_not_offered_for_download(login, organiser, learner, individual):
     individual = accepted(individual, learner, organiser)
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Mistake")
     path = reverse("certificates:learner_download", kwargs={"code": certificate.code})
     assert login(learner).get(path).status_code == 404
@@ -277,7 +277,7 @@ def test_the_dashboard_part_runs_two_queries(org, organiser, learner, django_ass
 
     for i in range(n):
         individual = accepted(make_individual(make_project(org, title=f"P{i}")), learner, organiser)
-        services._generate(individual, organiser)
+        services.certificates._generate(individual, organiser)
     Individual.objects.update(status="changes_requested")
     with django_assert_num_queries(2):
         data = learner_dashboard(learner)

@@ -138,7 +138,7 @@ def test_the_project_page_runs_a_constant_number_of_queries(
     project = make_project(org)
     _fill(project, n)
     individual = accepted(make_individual(project, "z@example.test", surname="Zed"), learner, organiser)
-    services._generate(individual, organiser)
+    services.certificates._generate(individual, organiser)
     client = login(organiser)
     # session, user, membership, project, count for pagination, individuals, latest emails,
     # current certificates, certificate progress, the navigation's memberships
@@ -369,7 +369,7 @@ def test_the_zip_is_not_found_before_anything_rendered(login, org, organiser):
 
 def test_revoke_from_the_individual_page(login, org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     client = login(organiser)
     client.post(url("certificate_revoke", org, pk=certificate.pk), {"reason": "Wrong dates"})
     certificate.refresh_from_db()
@@ -414,7 +414,7 @@ def test_the_individual_page_offers_to_regenerate_once_a_certificate_exists(logi
     individual = accepted(make_individual(make_project(org)), learner, organiser)
     client = login(organiser)
     assert "Generate certificate" in client.get(url("individual", org, pk=individual.pk)).content.decode()
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     page = client.get(url("individual", org, pk=individual.pk)).content.decode()
     assert "Regenerate certificate" in page and "Generate certificate<" not in page
     services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Wrong dates")
@@ -423,7 +423,7 @@ def test_the_individual_page_offers_to_regenerate_once_a_certificate_exists(logi
 
 def test_the_individual_page_polls_while_a_certificate_renders(login, org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    certificate = services._generate(individual, organiser)  # queued, not rendered yet
+    certificate = services.certificates._generate(individual, organiser)  # queued, not rendered yet
     client = login(organiser)
     page = client.get(url("individual", org, pk=individual.pk)).content.decode()
     assert 'hx-trigger="every 2s"' in page and "Rendering" in page

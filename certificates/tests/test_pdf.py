@@ -17,7 +17,7 @@ def _text(data: bytes) -> str:
 @pytest.fixture
 def certificate(org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    return services._generate(individual, organiser)
+    return services.certificates._generate(individual, organiser)
 
 
 def test_the_stylesheet_is_applied(certificate, caplog):
@@ -38,7 +38,7 @@ def test_long_texts_flow_onto_further_pages_without_being_cut(org, organiser, le
     individual = accepted(
         make_individual(make_project(org)), learner, organiser, data=full_data(competence_digital=long_text)
     )
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     reader = PdfReader(io.BytesIO(pdf.render_certificate_pdf(certificate)))
     assert len(reader.pages) >= 4
     text = " ".join("\n".join(p.extract_text() for p in reader.pages).split())
@@ -52,7 +52,7 @@ def test_learner_text_is_escaped_not_interpreted_as_html(org, organiser, learner
         organiser,
         data=full_data(competence_digital='<img src="http://evil.test/x.png"><b>bold</b>'),
     )
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     html = pdf.certificate_html(certificate)
     assert '<img src="http://evil.test' not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html

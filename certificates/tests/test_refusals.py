@@ -81,7 +81,7 @@ def test_generating_without_accepted_data_is_refused_for_one_and_for_the_project
 
 def test_revoking_without_a_reason_is_refused_and_the_certificate_stays_valid(login, org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     response = login(organiser).post(url("certificate_revoke", org, pk=certificate.pk), {"reason": ""}, follow=True)
     assert "Give a reason" in response.content.decode()
     certificate.refresh_from_db()
@@ -90,7 +90,7 @@ def test_revoking_without_a_reason_is_refused_and_the_certificate_stays_valid(lo
 
 def test_a_certificate_not_rendered_yet_cannot_be_downloaded(login, org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    certificate = services._generate(individual, organiser)  # no commit, so no PDF yet
+    certificate = services.certificates._generate(individual, organiser)  # no commit, so no PDF yet
     assert login(organiser).get(url("certificate_download", org, pk=certificate.pk)).status_code == 404
     path = reverse("certificates:learner_download", kwargs={"code": certificate.code})
     assert login(learner).get(path).status_code == 404

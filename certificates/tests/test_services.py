@@ -356,7 +356,7 @@ def test_a_render_failure_is_recorded_for_the_organiser(organiser, learner, indi
     from certificates import pdf, tasks
 
     individual = accepted(individual, learner, organiser)
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
 
     def broken(certificate):
         raise RuntimeError("font missing")
@@ -388,7 +388,7 @@ def test_generating_for_a_project_without_accepted_individuals_is_refused(org, o
 
 def test_revoking_needs_a_reason_and_happens_once(organiser, learner, individual):
     individual = accepted(individual, learner, organiser)
-    certificate = services._generate(individual, organiser)
+    certificate = services.certificates._generate(individual, organiser)
     with pytest.raises(CertificatesError, match="reason"):
         services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason=" ")
     certificate = services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Issued in error")
@@ -412,8 +412,8 @@ def test_certificate_codes_are_long_grouped_and_unambiguous():
 
 def test_a_certificate_superseded_before_its_turn_is_not_rendered(organiser, learner, individual):
     individual = accepted(individual, learner, organiser)
-    first = services._generate(individual, organiser)
-    services._generate(individual, organiser)
+    first = services.certificates._generate(individual, organiser)
+    services.certificates._generate(individual, organiser)
     assert services.certificate_render(certificate_id=first.pk) is False
     first.refresh_from_db()
     assert not first.pdf
@@ -421,10 +421,10 @@ def test_a_certificate_superseded_before_its_turn_is_not_rendered(organiser, lea
 
 def test_a_certificate_superseded_while_it_renders_keeps_no_pdf(organiser, learner, individual, monkeypatch):
     individual = accepted(individual, learner, organiser)
-    first = services._generate(individual, organiser)
+    first = services.certificates._generate(individual, organiser)
 
     def render_while_the_organiser_regenerates(certificate):
-        services._generate(individual, organiser)
+        services.certificates._generate(individual, organiser)
         return b"%PDF-1.7 rendered too late"
 
     monkeypatch.setattr("certificates.pdf.render_certificate_pdf", render_while_the_organiser_regenerates)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def certificate(org, organiser, learner):
     individual = accepted(make_individual(make_project(org)), learner, organiser)
-    return services._generate(individual, organiser)
+    return services.certificates._generate(individual, organiser)
 
 
 def verify(client, code, **extra):
@@ -45,7 +45,7 @@ def test_json_is_given_on_request(client, certificate):
 
 
 def test_a_superseded_certificate_says_so(client, certificate, organiser):
-    services._generate(certificate.individual, organiser)
+    services.certificates._generate(certificate.individual, organiser)
     body = verify(client, certificate.code).content.decode()
     assert "Superseded." in body
     assert verify(client, certificate.code, data={"format": "json"}).json()["status"] == "superseded"

@@ -104,3 +104,10 @@ def test_perform_shows_a_refusal_and_returns_nothing(rf):
     assert perform(request, refuse, "never shown") is None
     assert perform(request, lambda: 42, lambda result: f"Done {result}.") == 42
     assert [str(m) for m in get_messages(request)] == ["Not in this state.", "Done 42."]
+
+
+def test_favicon_ico_redirects_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")

@@ -47,3 +47,31 @@ def open_latest_email(page, live_url: str, to_email: str) -> None:
     page.goto(f"{live_url}/dev/mailbox/?to={to_email}")
     page.locator("tbody tr").first.get_by_role("link").click()
     page.wait_for_load_state()
+
+
+_axe = None
+
+
+def assert_accessible(page, *, exclude: list[str] | None = None) -> None:
+    """axe-core (axe-playwright-python) finds no serious or critical violation on the page as it is now."""
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+    results = _axe.run(page, context=context)
+    bad = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+    assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def assert_fits_phone(page, *, width: int = 390) -> None:
+    """At a phone's width the page needs no sideways scrolling (tables may scroll inside their own box)."""
+    page.set_viewport_size({"width": width, "height": 844})
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{page.url} is {overflow}px wide at {width}px"

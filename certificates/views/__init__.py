@@ -1,0 +1,83 @@
+"""The certificates app's views, by subject; urls.py uses `from certificates import views` and these names."""
+
+from certificates.views.certificates import (
+    VERIFY_LIMIT,
+    certificate_download,
+    certificate_progress,
+    certificate_revoke,
+    individual_generate,
+    learner_download,
+    project_generate,
+    project_zip,
+    verify,
+    verify_form,
+)
+from certificates.views.common import (
+    ORGANISER,
+    PAGE_SIZE,
+)
+from certificates.views.links import (
+    connect,
+    edit_link,
+    individual_connect,
+    individual_disconnect,
+    individual_invite,
+)
+from certificates.views.projects import (
+    individual,
+    individual_add,
+    individual_delete,
+    individual_edit,
+    individuals_import,
+    individuals_import_errors,
+    individuals_import_template,
+    project,
+    project_create,
+    project_edit,
+    projects,
+)
+from certificates.views.review import (
+    accept,
+    learner_edit,
+    learner_save,
+    learner_submit,
+    request_changes,
+    review,
+)
+
+__all__ = [
+    "ORGANISER",
+    "PAGE_SIZE",
+    "VERIFY_LIMIT",
+    "accept",
+    "certificate_download",
+    "certificate_progress",
+    "certificate_revoke",
+    "connect",
+    "edit_link",
+    "individual",
+    "individual_add",
+    "individual_connect",
+    "individual_delete",
+    "individual_disconnect",
+    "individual_edit",
+    "individual_generate",
+    "individual_invite",
+    "individuals_import",
+    "individuals_import_errors",
+    "individuals_import_template",
+    "learner_download",
+    "learner_edit",
+    "learner_save",
+    "learner_submit",
+    "project",
+    "project_create",
+    "project_edit",
+    "project_generate",
+    "project_zip",
+    "projects",
+    "request_changes",
+    "review",
+    "verify",
+    "verify_form",
+]

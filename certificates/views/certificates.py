@@ -1,0 +1,187 @@
+"""Certificates: generating, progress, downloads, revoking and public verification."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates import selectors, services
+from certificates.archive import stream_zip
+from certificates.forms import (
+    RevokeForm,
+    VerifyForm,
+)
+from certificates.models import Certificate, normalise_code
+from certificates.selectors import (
+    get_certificate_for_member,
+    get_individual_for_member,
+    get_project_for_member,
+)
+from certificates.views.common import ORGANISER, individual_redirect, project_redirect
+from learnerpass.lib.actions import perform
+from learnerpass.lib.http import client_ip
+from organisations.access import org_member_required
+
+
+@org_member_required(ORGANISER)
+def certificate_progress(request, pk):
+    project = get_project_for_member(request, pk)
+    return render(
+        request,
+        "certificates/_progress.html",
+        {"project": project, "progress": selectors.certificate_progress(project)},
+    )
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def project_generate(request, pk):
+    project = get_project_for_member(request, pk)
+    perform(
+        request,
+        lambda: services.certificates_generate_for_project(project=project, generated_by=request.user),
+        lambda certificates: _("%(n)s certificates are being generated.") % {"n": len(certificates)},
+    )
+    return project_redirect(project)
+
+
+@org_member_required(ORGANISER)
+def project_zip(request, pk):
+    """All current PDFs of the project as one ZIP, streamed from the stored files."""
+    project = get_project_for_member(request, pk)
+    certificates = list(selectors.rendered_certificates(project))
+    if not certificates:
+        raise Http404("No certificates rendered yet.")
+
+    response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
+    # A name the organiser recognises among their downloads; slugify keeps it ASCII and header-safe.
+    name = slugify(project.title)[:60] or str(project.pk)
+    response["Content-Disposition"] = f'attachment; filename="certificates-{name}.zip"'
+    return response
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individual_generate(request, pk):
+    individual = get_individual_for_member(request, pk)
+    perform(
+        request,
+        lambda: services.certificate_generate(individual=individual, generated_by=request.user),
+        lambda certificate: _("Certificate %(code)s is being generated.") % {"code": certificate.code},
+    )
+    return individual_redirect(individual)
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def certificate_revoke(request, pk):
+    certificate = get_certificate_for_member(request, pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason: the verification page shows it."))
+    else:
+        perform(
+            request,
+            lambda: services.certificate_revoke(
+                certificate=certificate, revoked_by=request.user, reason=form.cleaned_data["reason"]
+            ),
+            _("Certificate %(code)s revoked.") % {"code": certificate.code},
+        )
+    return individual_redirect(certificate.individual)
+
+
+def _pdf_response(certificate: Certificate):
+    if not certificate.pdf:
+        raise Http404("Not rendered yet.")
+    return FileResponse(
+        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
+    )
+
+
+@org_member_required(ORGANISER)
+def certificate_download(request, pk):
+    return _pdf_response(get_certificate_for_member(request, pk))
+
+
+@login_required
+def learner_download(request, code):
+    certificate = (
+        Certificate.objects.filter(code=normalise_code(code), individual__user=request.user)
+        .exclude(status=Certificate.Status.REVOKED)
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return _pdf_response(certificate)
+
+
+VERIFY_LIMIT = 30  # lookups per IP and minute
+
+
+def _rate_limited(request) -> bool:
+    key = f"certificates:verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=90)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=90)
+        count = 1
+    return count > VERIFY_LIMIT
+
+
+def _wants_json(request) -> bool:
+    return request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", "")
+
+
+def verify_form(request):
+    form = VerifyForm(request.GET or None)
+    if form.is_valid():
+        return redirect("certificates:verify", code=normalise_code(form.cleaned_data["code"]))
+    return render(request, "certificates/verify_form.html", {"form": form})
+
+
+def verify(request, code):
+    as_json = _wants_json(request)
+    if _rate_limited(request):
+        message = _("Too many lookups. Wait a minute and try again.")
+        if as_json:
+            return JsonResponse({"error": message}, status=429)
+        return render(request, "certificates/verify_form.html", {"form": VerifyForm(), "error": message}, status=429)
+    # The page shows the certificate's frozen data only: no need to join the individual, project or organisation.
+    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
+    if certificate is None:
+        if as_json:
+            return JsonResponse({"error": "not found"}, status=404)
+        return render(
+            request,
+            "certificates/verify_form.html",
+            {"form": VerifyForm(initial={"code": code}), "error": _("Not found.")},
+            status=404,
+        )
+    data = certificate.data
+    project = data.get("project", {})
+    if as_json:
+        return JsonResponse(
+            {
+                "code": certificate.code,
+                "status": certificate.status,
+                "valid": certificate.status == Certificate.Status.VALID,
+                "holder": data.get("holder", ""),
+                "project": project.get("title", ""),
+                "activity_type": project.get("activity_type", ""),
+                "start_date": project.get("start_date", ""),
+                "end_date": project.get("end_date", ""),
+                "organisation": data.get("organisation", ""),
+                "issued_at": certificate.issued_at.isoformat(),
+                "revoked_reason": certificate.revoked_reason
+                if certificate.status == Certificate.Status.REVOKED
+                else "",
+                "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            }
+        )
+    return render(request, "certificates/verify.html", {"certificate": certificate, "data": data, "project": project})

@@ -1,0 +1,183 @@
+"""The learner's data: the learner's form, and the organiser's review."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certificates import content, selectors, services
+from certificates.forms import (
+    CertificateDataForm,
+    RequestChangesForm,
+)
+from certificates.models import Certificate, Individual
+from certificates.selectors import (
+    get_individual_for_learner,
+    get_individual_for_member,
+)
+from certificates.views.common import ORGANISER, individual_redirect
+from learnerpass.lib.actions import perform
+from organisations.access import org_member_required
+
+
+def _render_review(request, individual, *, typed: dict | None = None, status: int = 200):
+    typed = typed or {}
+    rows = selectors.review_rows(individual) if individual.status == Individual.Status.SUBMITTED else []
+    for row in rows:
+        row["typed"] = typed.get("fields", {}).get(row["field"].key, "")
+    return render(
+        request,
+        "certificates/review.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            "rows": rows,
+            "any_changed": any(row["changed"] for row in rows),
+            "typed_comment": typed.get("general", ""),
+            "form": RequestChangesForm(),
+        },
+        status=status,
+    )
+
+
+@org_member_required(ORGANISER)
+def review(request, pk):
+    return _render_review(request, get_individual_for_member(request, pk))
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def accept(request, pk):
+    individual = get_individual_for_member(request, pk)
+    # Accept sits in the same form as the comments: pressing it after typing some must not throw them away.
+    typed = {
+        "general": request.POST.get("comment", "").strip(),
+        "fields": {k: v for k, v in RequestChangesForm().field_comments(request.POST).items() if v.strip()},
+    }
+    if individual.status == Individual.Status.SUBMITTED and (typed["general"] or typed["fields"]):
+        messages.error(
+            request,
+            _("You wrote comments for the learner. Send them with Request changes, or clear them to accept."),
+        )
+        return _render_review(request, individual, typed=typed, status=400)
+    perform(
+        request,
+        lambda: services.individual_accept(individual=individual, accepted_by=request.user),
+        _("Accepted. You can generate the certificate now."),
+    )
+    return individual_redirect(individual)
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def request_changes(request, pk):
+    individual = get_individual_for_member(request, pk)
+    form = RequestChangesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The comment is too long."))
+        return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
+    requested = perform(
+        request,
+        lambda: services.individual_request_changes(
+            individual=individual,
+            requested_by=request.user,
+            comment=form.cleaned_data["comment"],
+            field_comments=form.field_comments(request.POST),
+        ),
+        _("Changes requested; %(name)s was told by email.") % {"name": individual.full_name},
+    )
+    if requested is None:
+        return redirect("certificates:review", org_slug=request.org.slug, pk=individual.pk)
+    return individual_redirect(individual)
+
+
+def _learner_form(individual, data=None):
+    return CertificateDataForm(
+        data,
+        parts=individual.parts,
+        strict=False,
+        comments=(individual.review_comments or {}).get("fields", {})
+        if individual.status in Individual.HELD_BY_LEARNER
+        else {},
+        initial=content.clean_data(individual.draft_data),
+    )
+
+
+def _render_edit(request, individual, form, status=200):
+    certificates = [c for c in individual.certificates.all() if c.status == Certificate.Status.VALID]
+    return render(
+        request,
+        "certificates/learner_edit.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            "form": form,
+            "editable": individual.status in Individual.HELD_BY_LEARNER,
+            "general_comment": (individual.review_comments or {}).get("general", ""),
+            "groups": selectors.data_groups(
+                individual.submitted_data
+                if individual.status == Individual.Status.SUBMITTED
+                else individual.accepted_data,
+                individual.parts,
+            ),
+            "certificates": certificates,
+        },
+        status=status,
+    )
+
+
+@login_required
+def learner_edit(request, public_id):
+    individual = get_individual_for_learner(request.user, public_id)
+    return _render_edit(request, individual, _learner_form(individual))
+
+
+def _saved_status(request, text: str, *, ok: bool):
+    return render(request, "certificates/_autosave.html", {"text": text, "ok": ok})
+
+
+@require_POST
+def learner_save(request, public_id):
+    if not request.user.is_authenticated:
+        if request.htmx:
+            # A redirect to the sign-in page would land inside the status line; say what happened instead.
+            return _saved_status(
+                request, _("Not saved: you were signed out. Copy your text, sign in and paste it again."), ok=False
+            )
+        return redirect_to_login(request.get_full_path())
+    individual = get_individual_for_learner(request.user, public_id)
+    form = _learner_form(individual, request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _saved_status(request, _("Not saved: fix the fields marked in red, then save."), ok=False)
+        return _render_edit(request, individual, form, status=400)
+    try:
+        individual = services.individual_save_draft(individual=individual, user=request.user, data=form.data_dict())
+    except services.CertificatesError as exc:
+        if request.htmx:
+            return _saved_status(request, str(exc), ok=False)
+        messages.error(request, str(exc))
+        return redirect("certificates:learner_edit", public_id=public_id)
+    text = _("Saved at %(time)s UTC") % {"time": individual.draft_saved_at.strftime("%H:%M:%S")}
+    if request.htmx:
+        return _saved_status(request, text, ok=True)
+    messages.success(request, _("Draft saved."))
+    return redirect("certificates:learner_edit", public_id=public_id)
+
+
+@require_POST
+@login_required
+def learner_submit(request, public_id):
+    individual = get_individual_for_learner(request.user, public_id)
+    form = _learner_form(individual, request.POST)
+    if not form.check_complete():
+        messages.error(request, _("Some things are missing before you can submit; see the marked fields."))
+        return _render_edit(request, individual, form, status=400)
+    perform(
+        request,
+        lambda: services.individual_submit(individual=individual, user=request.user, data=form.data_dict()),
+        _("Submitted. The organisers will review it; you get an email when they have."),
+    )
+    return redirect("certificates:learner_edit", public_id=public_id)
