@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dev/mailbox/", include("outbox.urls")),
     path("", include("organisations.urls")),
+    path("", include("jobs.urls")),
     path("", include("programs.urls")),
     path("", include("certificates.urls")),
     path("", include("badges.urls")),
