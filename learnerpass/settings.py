@@ -193,7 +193,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
-DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG)
+# The development mailbox shows password-reset links: never with DEBUG off, whatever the environment says
+# (the view also wants a browser on this machine).
+DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG) and DEBUG
 
 # Celery: without REDIS_URL tasks run eagerly in-process (the embedded mode).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
