@@ -85,7 +85,12 @@ def _settings_value(name: str, **env) -> str:
 
 
 def test_production_settings_never_turn_the_mailbox_on():
-    production = {"DEBUG": "false", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "learnerpass.example.org"}
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": "s" * 60,
+        "CREDENTIALS_KEY": "c" * 60,
+        "ALLOWED_HOSTS": "learnerpass.example.org",
+    }
     assert _settings_value("DEV_MAILBOX", **production) == "False"
     assert _settings_value("DEV_MAILBOX", **production, DEV_MAILBOX="true") == "False"
 
