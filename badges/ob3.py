@@ -42,7 +42,7 @@ def achievement(assertion: Assertion) -> dict:
     badge = assertion.badge
     criteria = {"id": ob.badge_url(badge) + "#criteria"}
     criteria["narrative"] = badge.criteria.strip() or strip_tags(badge.description) or badge.name
-    return {
+    document = {
         "id": ob.badge_url(badge),
         "type": ["Achievement"],
         "achievementType": "Badge",
@@ -51,6 +51,12 @@ def achievement(assertion: Assertion) -> dict:
         "criteria": criteria,
         "image": {"id": ob.badge_image_url(badge), "type": "Image"},
     }
+    alignment = [{"type": ["Alignment"], **item} for item in ob.alignment_items(badge)]
+    if alignment:
+        document["alignment"] = alignment
+    if badge.tags:
+        document["tag"] = [str(tag) for tag in badge.tags]
+    return document
 
 
 def evidence(assertion: Assertion) -> list[dict]:

@@ -233,3 +233,27 @@ def test_the_independent_verifier_accepts_ours_and_refuses_tampered_ones(client,
     results = node_verify([good, renamed, redated, other_key, revoked], documents)
     assert [r["verified"] for r in results] == [True, False, False, False, False], results
     assert results[4]["error"] == "revoked"
+
+
+def test_the_achievement_carries_the_badges_alignment_and_tags(client, badge, organiser):
+    services.badge_update(
+        badge=badge,
+        user=organiser,
+        name=badge.name,
+        description=badge.description,
+        criteria=badge.criteria,
+        alignment=[{"targetName": "First aid", "targetUrl": "https://example.org/esco/first-aid", "targetCode": "FA1"}],
+        tags=["outdoors", "safety"],
+    )
+    _, credential = fetch(client, issue(badge, organiser))
+    achievement = credential["credentialSubject"]["achievement"]
+    assert achievement["alignment"] == [
+        {
+            "type": ["Alignment"],
+            "targetName": "First aid",
+            "targetUrl": "https://example.org/esco/first-aid",
+            "targetCode": "FA1",
+        }
+    ]
+    assert achievement["tag"] == ["outdoors", "safety"]
+    assert schema_errors(credential) == [] and all(checks(credential).values())
