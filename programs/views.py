@@ -5,6 +5,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jobs.selectors import jobs_started_here, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.links import link_visitor
@@ -21,9 +22,11 @@ from programs.access import (
     program_manager_required,
 )
 from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
+from programs.jobs import CHECK, SEND
 from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
 
 PAGE_SIZE = 50
+PAGE_JOBS = 10
 
 
 def _program_redirect(program):
@@ -379,8 +382,12 @@ def import_upload(request):
         )
         if batch:
             return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
-    recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
-    return render(request, "programs/import_upload.html", {"form": form, "recent": recent})
+    all_uploads = request.program_ids is None
+    recent = selectors.recent_batches(request.org, user=request.user, all_uploads=all_uploads)
+    jobs = jobs_started_here(
+        request.org, kinds=[CHECK, SEND], started_by=None if all_uploads else request.user, limit=PAGE_JOBS
+    )
+    return render(request, "programs/import_upload.html", {"form": form, "recent": recent, "jobs": jobs})
 
 
 @program_manager_required
@@ -391,7 +398,7 @@ def import_template(request):
 @program_manager_required
 def import_batch(request, batch_id):
     batch = get_batch_for_member(request, batch_id)
-    context = {"batch": batch, "form": UploadForm()}
+    context = {"batch": batch, "form": UploadForm(), "job": latest_job_about(batch)}
     if batch.status == ImportBatch.Status.INVALID:
         context["errors_page"] = Paginator(batch.errors, PAGE_SIZE).get_page(request.GET.get("page"))
     elif batch.status == ImportBatch.Status.VALID:
@@ -415,8 +422,8 @@ def import_batch_errors_csv(request, batch_id):
 @program_manager_required
 def import_batch_send(request, batch_id):
     batch = get_batch_for_member(request, batch_id)
-    perform(request, lambda: services.batch_send_start(batch=batch))
-    # No message on success: the batch page says "N invitations sent" once done, here or by the task.
+    perform(request, lambda: services.batch_send_start(batch=batch, started_by=request.user))
+    # No message on success: the batch page shows the job's progress, then "N sent".
     return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
 
 
