@@ -123,6 +123,8 @@ class ImportBatch(models.Model):
     invitation_count = models.PositiveIntegerField(default=0)
     planned_count = models.PositiveIntegerField(default=0)
     sent_count = models.PositiveIntegerField(default=0)
+    # Valid rows left out at send time because something changed since validation (reasons in notices).
+    send_skipped_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     validated_at = models.DateTimeField(null=True, blank=True)

@@ -33,6 +33,7 @@ from programs.services.common import (
     invitation_email,
     link_expiry,
     normalise_email,
+    parse_utc_time,
     run_line,
 )
 
@@ -47,16 +48,6 @@ BULK_BATCH_SIZE = 2000
 
 # Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
-
-
-def parse_expiry(text: str) -> datetime | None:
-    """Exactly YYYY-MM-DD HH:MM:SS, in UTC; None when it is not that."""
-    if len(text) != 19 or text[10] != " " or text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 @transaction.atomic
@@ -201,11 +192,13 @@ class _Validator:
             if not expiry_text:
                 row_errors.append(("expiry_time", expiry_text, empty))
             else:
-                expiry = parse_expiry(expiry_text)
-                if expiry is None:
-                    row_errors.append(("expiry_time", expiry_text, _("Write the time as YYYY-MM-DD HH:MM:SS (UTC).")))
-                elif expiry <= now:
-                    row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
+                try:
+                    expiry = parse_utc_time(expiry_text)
+                except ProgramsError as exc:
+                    row_errors.append(("expiry_time", expiry_text, str(exc)))
+                else:
+                    if expiry <= now:
+                        row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
             if ext and email:
                 earlier = file_email.get(ext)
                 if earlier is None:
@@ -444,11 +437,30 @@ def batch_send(*, batch_id: int) -> int:
             invitation__valid_until__gt=now,
         ).values_list("invitation__external_learner_id", "run_id")
     )
+    enrolled = set(
+        Enrolment.objects.filter(organisation=organisation, run_id__in={row[3] for row in rows}).values_list(
+            "external_learner_id", "run_id"
+        )
+    )
+    now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
-    for _number, ext, email, run_id, expiry in rows:
+    skipped = []
+    for number, ext, email, run_id, expiry in rows:
         run = runs.get(run_id)
-        # A run deleted or closed since validation is left out rather than failing the whole file.
-        if run is None or not run.is_open or (ext, run_id) in pending:
+        # What changed since validation leaves that row out rather than failing the whole file; the page says why.
+        reason = None
+        if run is None:
+            reason = _("The run was deleted after the file was checked.")
+        elif not run.is_open:
+            reason = _("The run was closed after the file was checked.")
+        elif (ext, run_id) in pending:
+            reason = _("Invited to this run after the file was checked (another upload or a single invitation).")
+        elif (ext, run_id) in enrolled:
+            reason = _("Enrolled on this run after the file was checked.")
+        elif expiry <= now_text:
+            reason = _("The expiry time passed after the file was checked.")
+        if reason:
+            skipped.append([number, ext, reason])
             continue
         groups[(ext, run.program_id, expiry)].append((email, run_id))
 
@@ -494,9 +506,12 @@ def batch_send(*, batch_id: int) -> int:
     emails_queue(emails)
     batch.status = ImportBatch.Status.SENT
     batch.sent_count = len(created)
+    batch.send_skipped_count = len(skipped)
+    # First, so the rows this send left out are the first the page lists.
+    batch.notices = (skipped + batch.notices)[:MAX_STORED_ERRORS]
     batch.sent_at = timezone.now()
     batch.message = ""
-    batch.save(update_fields=["status", "sent_count", "sent_at", "message"])
+    batch.save(update_fields=["status", "sent_count", "send_skipped_count", "notices", "sent_at", "message"])
     ImportBatchRows.objects.filter(batch=batch).delete()
     return len(created)
 
