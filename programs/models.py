@@ -108,6 +108,8 @@ class ImportBatch(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitation_batches")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     file_name = models.CharField(max_length=255)
+    # How a CSV was read (UTF-8, Windows-1252, Latin-1), shown on the preview; empty for XLSX.
+    encoding = models.CharField(max_length=20, blank=True)
     # Kept only while a background task validates it; deleted afterwards.
     upload = models.FileField(upload_to="programs/imports/", blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)

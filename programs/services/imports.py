@@ -302,6 +302,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
     transaction so the polling page sees them; the outcome is then written in one transaction.
     """
     batch.row_count = len(table.rows)
+    batch.encoding = table.encoding
     report = None
     if progress:
         ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)

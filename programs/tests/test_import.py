@@ -381,11 +381,11 @@ def test_a_stored_file_that_turns_out_unreadable_makes_the_batch_invalid(org, le
     from django.core.files.base import ContentFile
 
     batch = ImportBatch(organisation=org, uploaded_by=learning_manager, file_name="x.csv")
-    batch.upload.save("x.csv", ContentFile(b"a,b\n\xff\xfe broken"), save=False)
+    batch.upload.save("x.csv", ContentFile(b"a,b\n\x00\x01 binary"), save=False)
     batch.save()
     services.batch_validate_stored(batch_id=batch.pk)
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.INVALID and "UTF-8" in batch.message
+    assert batch.status == ImportBatch.Status.INVALID and "not a CSV or XLSX" in batch.message
     assert not batch.upload
 
 
@@ -503,3 +503,21 @@ def test_the_progress_says_the_file_is_being_opened_until_the_total_is_known(man
     ImportBatch.objects.filter(pk=batch.pk).update(row_count=100_000, rows_checked=40_000)
     polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
     assert "40,000 of 100,000 rows checked." in polled
+
+
+def test_a_windows_excel_csv_is_read_as_cp1252_and_the_preview_says_so(manager_client, org, program, run):
+    text = f"{HEADER}\r\nZOË-1,zoe@example.test,MC-DATA,2026-SPRING,{future_text()}\r\n".replace(",", ";")
+    upload(manager_client, org, SimpleUploadedFile("invites.csv", text.encode("cp1252")))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.VALID and batch.encoding == "Windows-1252"
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "1 row read as Windows-1252 text" in page and "ZOË-1" in page
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    assert Invitation.objects.get().external_learner_id == "ZOË-1"
+
+
+def test_a_utf8_file_says_utf8_and_a_workbook_says_so(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"ZOË-1,zoe@example.test,MC-DATA,NOPE,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "UTF-8"
+    assert "1 row read as UTF-8 text." in manager_client.get(batch_url(org, batch)).content.decode()
