@@ -110,8 +110,9 @@ class EnrolForm(_RunsForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV or XLSX file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        label=_("XLSX or CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+        error_messages={"required": _("Choose a file to upload.")},
     )
 
     def __init__(self, *args, **kwargs):
