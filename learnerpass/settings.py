@@ -14,6 +14,7 @@ from learnerpass.env import (
     env_int,
     env_list,
     env_path,
+    env_secrets,
     env_str,
     parse_database_url,
 )
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "learnerpass",
     "organisations",
     "outbox",
+    "credentials",
     "programs",
     "certificates",
     "badges",
@@ -193,7 +195,15 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
-DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG)
+
+# Verifiable credentials: the organisations' Ed25519 private keys are stored encrypted with the
+# first of these; every one listed can decrypt (list the old one second while rotating).
+CREDENTIALS_KEYS = env_secrets(
+    "CREDENTIALS_KEY", debug=DEBUG, debug_default="dev-only-credentials-key-never-use-in-production"
+)
+# The development mailbox shows password-reset links: never with DEBUG off, whatever the environment says
+# (the view also wants a browser on this machine).
+DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG) and DEBUG
 
 # Celery: without REDIS_URL tasks run eagerly in-process (the embedded mode).
 CELERY_BROKER_URL = REDIS_URL or "memory://"

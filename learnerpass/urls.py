@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("dev/mailbox/", include("outbox.urls")),
+    path("", include("credentials.urls")),
     path("", include("organisations.urls")),
     path("", include("programs.urls")),
     path("", include("certificates.urls")),

@@ -16,6 +16,7 @@ from badges.services.issuing import (
     link_problem,
 )
 from badges.services.publishing import (
+    Expiry,
     activity_create,
     activity_publish,
     activity_unpublish,
@@ -36,6 +37,7 @@ __all__ = [
     "CLAIM_LIFETIME",
     "BadgesError",
     "ClaimResult",
+    "Expiry",
     "IssueReport",
     "activity_create",
     "activity_publish",

@@ -69,6 +69,8 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
         return report
     users = _verified_users(new)
     now = timezone.now()
+    # A date typed on the issue form wins; otherwise the badge's own expiry rule applies.
+    expires = expires or badge.expiry_for(now)
     assertions = []
     for email in new:
         salt, identity = _new_recipient(email)
@@ -132,6 +134,7 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         return existing, False
     email = user.email.strip().lower()
     salt, identity = _new_recipient(email)
+    now = timezone.now()
     try:
         with transaction.atomic():
             assertion = Assertion.objects.create(
@@ -140,7 +143,8 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
                 recipient=user,
                 salt=salt,
                 identity=identity,
-                issued_on=timezone.now(),
+                issued_on=now,
+                expires=badge.expiry_for(now),
                 source=source,
                 issued_by=issued_by,
                 evidence=evidence or [],
