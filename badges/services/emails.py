@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 
-from badges.models import Assertion, EvidenceSubmission
+from badges.models import Assertion, EvidenceSubmission, Quest
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
 from outbox.services import build_email, email_queue, emails_queue
@@ -63,12 +63,12 @@ def evidence_waiting(*, submission: EvidenceSubmission) -> None:
 
 
 def peer_emails(*, badge_id: int, submitter_id: int, limit: int = PEERS_TOLD) -> list[str]:
-    """Up to `limit` addresses of the learners who could review (they hold the badge or have a quest on it),
-    the most recently active first, each once and never the submitter's."""
+    """Up to `limit` addresses of the learners who could review (they hold the badge unrevoked or work on it
+    now, as services.is_peer), the most recently active first, each once and never the submitter's."""
     users = (
         get_user_model()
         .objects.filter(
-            Q(badge_quests__badge_id=badge_id)
+            Q(badge_quests__badge_id=badge_id, badge_quests__status=Quest.Status.IN_PROGRESS)
             | Q(badge_assertions__badge_id=badge_id, badge_assertions__revoked_at__isnull=True),
             is_active=True,
         )
