@@ -5,6 +5,7 @@ from badges.services.evidence import escalate_stale_peer_reviews, evidence_revie
 from badges.services.issuing import (
     CLAIM_LIFETIME,
     ClaimResult,
+    QualifierIssue,
     assertion_baked_image,
     assertion_claim_accept,
     assertion_revoke,
@@ -14,6 +15,8 @@ from badges.services.issuing import (
     badge_link_claim,
     claim_problem,
     link_problem,
+    playlist_badge_issue_to_qualifiers,
+    playlist_issue_to_qualifiers,
 )
 from badges.services.publishing import (
     Expiry,
@@ -39,6 +42,7 @@ __all__ = [
     "ClaimResult",
     "Expiry",
     "IssueReport",
+    "QualifierIssue",
     "activity_create",
     "activity_publish",
     "activity_unpublish",
@@ -59,8 +63,10 @@ __all__ = [
     "is_peer",
     "link_problem",
     "parse_emails",
+    "playlist_badge_issue_to_qualifiers",
     "playlist_create",
     "playlist_invite",
+    "playlist_issue_to_qualifiers",
     "playlist_item_move",
     "playlist_publish",
     "playlist_unpublish",

@@ -163,17 +163,27 @@ def evidence_reviewed(*, submission: EvidenceSubmission) -> None:
     )
 
 
-def badge_earned(*, assertion: Assertion) -> None:
+def _badge_earned_email(assertion: Assertion, me_url: str):
     badge = assertion.badge
-    email_queue(
+    return build_email(
         to=assertion.recipient_email,
         template="badges/badge_earned",
         context={
             "badge": badge.name,
             "issuer": badge.organisation.name,
-            "url": absolute_url("me"),
+            "url": me_url,
             "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
         },
         kind="badge_earned",
         ref=assertion,
     )
+
+
+def badge_earned(*, assertion: Assertion) -> None:
+    badges_earned(assertions=[assertion])
+
+
+def badges_earned(*, assertions: list[Assertion]) -> None:
+    """Tell each learner they earned a badge (one bulk insert, for a playlist issued to many at once)."""
+    me_url = absolute_url("me")
+    emails_queue([_badge_earned_email(assertion, me_url) for assertion in assertions])

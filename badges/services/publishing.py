@@ -25,6 +25,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
+from badges.services.issuing import playlist_issue_to_qualifiers
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email, emails_queue
@@ -165,17 +166,22 @@ def playlist_create(*, organisation: Organisation, user, data: dict, activity_id
 
 @transaction.atomic
 def playlist_update(*, playlist: Playlist, user, data: dict, activity_ids: list[int]) -> Playlist:
+    """Save the playlist; when published, its badge goes to everyone the new rule or activities complete
+    (what was done is in `playlist.qualifiers`, a QualifierIssue)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     for key in PLAYLIST_FIELDS:
         if key in data:
             setattr(playlist, key, data[key])
     playlist.save()
     _set_playlist_items(playlist, activity_ids)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 
 @transaction.atomic
 def playlist_publish(*, playlist: Playlist, user) -> Playlist:
+    """Publish; everyone who already completes the playlist gets its badge (`playlist.qualifiers` says how many,
+    issued now or queued for a background task)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     if playlist.status == PublishStatus.PUBLISHED:
         raise BadgesError(_("This playlist is already published."))
@@ -183,6 +189,7 @@ def playlist_publish(*, playlist: Playlist, user) -> Playlist:
         raise BadgesError(_("Add at least one published activity before publishing the playlist."))
     criteria = _("Earn the badges of the playlist's activities (%(rule)s).") % {"rule": _rule_text(playlist)}
     _publish(playlist, user=user, criteria=criteria)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from badges import images, selectors, services
@@ -175,19 +176,47 @@ def playlist_edit(request, pk):
             _("Playlist saved."),
         )
         if saved:
+            qualifiers_message(request, saved.qualifiers)
             return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
     return render(request, "badges/playlist_form.html", {"form": form, "playlist": playlist})
+
+
+def qualifiers_message(request, issue: services.QualifierIssue) -> None:
+    if issue.issued:
+        messages.success(
+            request,
+            ngettext(
+                "Its badge was issued to %(n)s person who had already completed it.",
+                "Its badge was issued to %(n)s people who had already completed it.",
+                issue.issued,
+            )
+            % {"n": issue.issued},
+        )
+    if issue.queued:
+        messages.info(
+            request,
+            ngettext(
+                "Its badge is being issued in the background to %(n)s person who had already completed it; "
+                "the badge's history shows the count when it is done.",
+                "Its badge is being issued in the background to %(n)s people who had already completed it; "
+                "the badge's history shows the count when it is done.",
+                issue.queued,
+            )
+            % {"n": issue.queued},
+        )
 
 
 @require_POST
 @org_member_required(*MANAGE)
 def playlist_publish(request, pk):
     playlist = get_playlist_for_member(request, pk)
-    perform(
+    published = perform(
         request,
         lambda: services.playlist_publish(playlist=playlist, user=request.user),
         _("Published. Completing it now earns its badge."),
     )
+    if published:
+        qualifiers_message(request, published.qualifiers)
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 
