@@ -19,6 +19,7 @@ from badges.services.issuing import (
     playlist_issue_to_qualifiers,
 )
 from badges.services.publishing import (
+    Detached,
     Expiry,
     activity_create,
     activity_publish,
@@ -32,6 +33,7 @@ from badges.services.publishing import (
     playlist_publish,
     playlist_unpublish,
     playlist_update,
+    playlists_needing,
     task_create,
     task_delete,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "CLAIM_LIFETIME",
     "BadgesError",
     "ClaimResult",
+    "Detached",
     "Expiry",
     "IssueReport",
     "QualifierIssue",
@@ -71,6 +74,7 @@ __all__ = [
     "playlist_publish",
     "playlist_unpublish",
     "playlist_update",
+    "playlists_needing",
     "required_tasks",
     "task_create",
     "task_delete",

@@ -88,7 +88,17 @@ def activity_create(request):
 @org_member_required(*MANAGE)
 def activity_detail(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("badge"), pk=pk, organisation=request.org)
-    return render(request, "badges/activity_detail.html", {"activity": activity, "badge": badge_of(activity)})
+    needed_by = services.playlists_needing(activity) if activity.status == "published" else []
+    return render(
+        request,
+        "badges/activity_detail.html",
+        {
+            "activity": activity,
+            "badge": badge_of(activity),
+            "needed_by": needed_by,
+            "needed_names": ", ".join(f"“{p.title}”" for p in needed_by),
+        },
+    )
 
 
 @org_member_required(*MANAGE)
@@ -118,11 +128,41 @@ def activity_publish(request, pk):
 @org_member_required(*MANAGE)
 def activity_unpublish(request, pk):
     activity = get_activity_for_member(request, pk)
-    perform(
+    detached = perform(
         request,
-        lambda: services.activity_unpublish(activity=activity, user=request.user),
+        lambda: services.activity_unpublish(
+            activity=activity, user=request.user, detach_from_playlists=request.POST.get("detach_from_playlists") == "1"
+        ),
         _("Unpublished: it has left the catalogue and its link no longer works."),
     )
+    if detached and detached.playlists:
+        names = ", ".join(f"“{p.title}”" for p in detached.playlists)
+        messages.info(
+            request,
+            ngettext(
+                "It was taken out of the playlist %(names)s.",
+                "It was taken out of the playlists %(names)s.",
+                len(detached.playlists),
+            )
+            % {"names": names},
+        )
+        if detached.unpublished:
+            messages.info(
+                request,
+                _("Left without activities, these were unpublished: %(names)s")
+                % {"names": ", ".join(f"“{p.title}”" for p in detached.unpublished)},
+            )
+        if detached.issued or detached.queued:
+            n = detached.issued + detached.queued
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s person now completes a playlist without it and gets its badge.",
+                    "%(n)s people now complete a playlist without it and get its badge.",
+                    n,
+                )
+                % {"n": n},
+            )
     return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
 
 
