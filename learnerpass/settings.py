@@ -201,7 +201,9 @@ OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
 CREDENTIALS_KEYS = env_secrets(
     "CREDENTIALS_KEY", debug=DEBUG, debug_default="dev-only-credentials-key-never-use-in-production"
 )
-DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG)
+# The development mailbox shows password-reset links: never with DEBUG off, whatever the environment says
+# (the view also wants a browser on this machine).
+DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG) and DEBUG
 
 # Celery: without REDIS_URL tasks run eagerly in-process (the embedded mode).
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -37,6 +37,7 @@ from badges.services.publishing import (
     task_create,
     task_delete,
 )
+from badges.services.vc import assertion_credential_json
 
 __all__ = [
     "CLAIM_LIFETIME",
@@ -52,6 +53,7 @@ __all__ = [
     "activity_update",
     "assertion_baked_image",
     "assertion_claim_accept",
+    "assertion_credential_json",
     "assertion_revoke",
     "assertion_set_evidence_visibility",
     "badge_base_image",

@@ -389,6 +389,8 @@ def badge_update(
         badge.image = ""
         image_changed = True
     badge.save()
+    # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
+    Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
         # The baked images carry the old picture; they are baked again on their next request.
         Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")
