@@ -290,6 +290,7 @@ def _issue_playlist_badge(*, badge: BadgeClass, user_ids: list[int], actor) -> l
                 issued_by=actor,
             )
         )
+    vc.allocate_status(assertions, organisation=badge.organisation)
     assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
     emails.badges_earned(assertions=assertions)
     return assertions
