@@ -21,6 +21,7 @@ from badges.forms import (
     RevokeForm,
     TaskForm,
 )
+from badges.jobs import PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -42,6 +43,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
+from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
@@ -199,7 +201,13 @@ def playlist_detail(request, pk):
     return render(
         request,
         "badges/playlist_detail.html",
-        {"playlist": playlist, "items": items, "badge": badge_of(playlist), "invite_form": InviteForm()},
+        {
+            "playlist": playlist,
+            "items": items,
+            "badge": badge_of(playlist),
+            "invite_form": InviteForm(),
+            "issue_job": latest_job_about(playlist, kinds=[PLAYLIST_ISSUE.name]),
+        },
     )
 
 
@@ -237,9 +245,9 @@ def qualifiers_message(request, issue: services.QualifierIssue) -> None:
             request,
             ngettext(
                 "Its badge is being issued in the background to %(n)s person who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 "Its badge is being issued in the background to %(n)s people who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 issue.queued,
             )
             % {"n": issue.queued},
