@@ -440,7 +440,11 @@ def badge_qr(request, public_id, kind):
     if kind not in ("png", "svg"):
         raise Http404
     badge = get_badge_for_member(request, public_id)
-    data = images.qr_code(absolute_url("badges:claim", code=link_of(badge).code), kind)
+    link = link_of(badge)
+    if services.link_problem(link) is not None:
+        # A QR code of a link that is off (or expired, used up, unpublished) would be printed and fail.
+        raise Http404("The link does not work, so it has no QR code.")
+    data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
     return response
