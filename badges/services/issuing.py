@@ -21,6 +21,7 @@ from badges.models import (
     BadgeClass,
     BadgeEvent,
     BadgeLink,
+    PendingLinkClaim,
     Playlist,
     PublishStatus,
     Quest,
@@ -435,6 +436,21 @@ def link_problem(link: BadgeLink | None, *, check_limit: bool = True) -> str | N
     return None
 
 
+PENDING_CLAIMS_KEPT = 5
+
+
+@transaction.atomic
+def link_claims_remember(*, user, codes: list[str]) -> int:
+    """Remember the badge links this person opened before their account was confirmed (newest last in
+    `codes`), so /me/ can offer to continue them wherever they confirm. Unknown codes are ignored."""
+    links = list(BadgeLink.objects.filter(code__in=codes[-PENDING_CLAIMS_KEPT:]))
+    created = 0
+    for link in links:
+        _pending, new = PendingLinkClaim.objects.get_or_create(user=user, link=link)
+        created += new
+    return created
+
+
 @dataclass
 class ClaimResult:
     assertion: Assertion | None = None
@@ -454,6 +470,8 @@ def badge_link_claim(*, code: str, user) -> ClaimResult:
     if problem:
         raise BadgesError(problem)
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=link.badge_id)
+    # Whatever happens next, a claim waiting for this account is being continued now.
+    PendingLinkClaim.objects.filter(user=user, link=link).delete()
     held = _held_by(badge=badge, user=user)
     if held is not None:
         return ClaimResult(assertion=held)

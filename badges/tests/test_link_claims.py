@@ -195,7 +195,9 @@ def test_the_badge_page_offers_the_qr_code_of_a_link_that_is_on(login, org, orga
     page = login(organiser).get(badge_page(org, badge)).content.decode()
 
     assert "The link is on." in page
-    assert reverse("badges:badge_qr", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "kind": "png"}) in page
+    assert (
+        reverse("badges:badge_qr", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "kind": "png"}) in page
+    )
 
 
 @pytest.mark.parametrize(
