@@ -195,6 +195,8 @@ class Invitation(LinkToken):
         indexes = [
             models.Index(fields=["organisation", "status"], name="prog_inv_org_status"),
             models.Index(fields=["organisation", "external_learner_id"], name="prog_inv_org_learner"),
+            # Checking an upload looks up pending invitations by the file's addresses.
+            models.Index(fields=["organisation", "email"], name="prog_inv_org_email"),
         ]
 
     def __str__(self):
