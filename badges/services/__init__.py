@@ -16,6 +16,7 @@ from badges.services.issuing import (
     link_problem,
 )
 from badges.services.publishing import (
+    Expiry,
     activity_create,
     activity_publish,
     activity_unpublish,
@@ -31,11 +32,13 @@ from badges.services.publishing import (
     task_create,
     task_delete,
 )
+from badges.services.vc import assertion_credential_json
 
 __all__ = [
     "CLAIM_LIFETIME",
     "BadgesError",
     "ClaimResult",
+    "Expiry",
     "IssueReport",
     "activity_create",
     "activity_publish",
@@ -43,6 +46,7 @@ __all__ = [
     "activity_update",
     "assertion_baked_image",
     "assertion_claim_accept",
+    "assertion_credential_json",
     "assertion_revoke",
     "assertion_set_evidence_visibility",
     "badge_base_image",

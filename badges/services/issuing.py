@@ -23,7 +23,7 @@ from badges.models import (
     PublishStatus,
     Quest,
 )
-from badges.services import emails
+from badges.services import emails, vc
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
@@ -69,6 +69,8 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
         return report
     users = _verified_users(new)
     now = timezone.now()
+    # A date typed on the issue form wins; otherwise the badge's own expiry rule applies.
+    expires = expires or badge.expiry_for(now)
     assertions = []
     for email in new:
         salt, identity = _new_recipient(email)
@@ -85,6 +87,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
                 issued_by=issued_by,
             )
         )
+    vc.allocate_status(assertions, organisation=badge.organisation)
     assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
     claims, tokens = [], []
     for assertion in assertions:
@@ -132,19 +135,23 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         return existing, False
     email = user.email.strip().lower()
     salt, identity = _new_recipient(email)
+    now = timezone.now()
+    assertion = Assertion(
+        badge=badge,
+        recipient_email=email,
+        recipient=user,
+        salt=salt,
+        identity=identity,
+        issued_on=now,
+        expires=badge.expiry_for(now),
+        source=source,
+        issued_by=issued_by,
+        evidence=evidence or [],
+    )
     try:
         with transaction.atomic():
-            assertion = Assertion.objects.create(
-                badge=badge,
-                recipient_email=email,
-                recipient=user,
-                salt=salt,
-                identity=identity,
-                issued_on=timezone.now(),
-                source=source,
-                issued_by=issued_by,
-                evidence=evidence or [],
-            )
+            vc.allocate_status([assertion], organisation=badge.organisation)
+            assertion.save(force_insert=True)
     except IntegrityError:
         # Another request issued it between our check and insert (only possible without row locks, e.g. SQLite).
         return Assertion.objects.get(badge=badge, recipient_email=email, revoked_at__isnull=True), False
@@ -320,6 +327,8 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
     assertion.revocation_reason = reason.strip()[:500]
     assertion.revoked_by = user
     assertion.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+    # One truth: the OB 3.0 status list says so in the same transaction as the 2.0 document and the pages.
+    vc.revoke_status(assertion)
     audit(
         organisation_id=assertion.badge.organisation_id,
         actor=user,
@@ -336,9 +345,10 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image carries the document, evidence included; bake it again next time.
+    # The baked image and the 3.0 credential carry the evidence; make them again next time.
     assertion.baked_image = ""
-    assertion.save(update_fields=["show_evidence", "baked_image"])
+    assertion.credential = ""
+    assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
     return assertion
 
 

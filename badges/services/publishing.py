@@ -1,15 +1,19 @@
 """Activities, playlists, badge classes, links and tasks: what organisers set up."""
 
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from badges import images
 from badges.models import (
+    ALIGNMENT_KEYS,
     Activity,
     Assertion,
     BadgeClass,
@@ -193,12 +197,105 @@ def playlist_unpublish(*, playlist: Playlist, user) -> None:
     _unpublish(playlist, user=user, refusal=_("This playlist is not published."))
 
 
+@dataclass(frozen=True)
+class Expiry:
+    """A badge's expiry rule: `after` days or months after issue, or the end of the day `on` (UTC); neither: never."""
+
+    after: int | None = None
+    unit: str = BadgeClass.ExpiryUnit.MONTHS
+    on: date | None = None
+
+
+MAX_EXPIRY = {BadgeClass.ExpiryUnit.DAYS: 3650, BadgeClass.ExpiryUnit.MONTHS: 120}
+MAX_ALIGNMENTS = 10
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+
+def _set_expiry(badge: BadgeClass, expiry: Expiry) -> None:
+    if expiry.after is not None and expiry.on is not None:
+        raise BadgesError(_("Choose either a number of days or months after issue, or a fixed date; not both."))
+    if expiry.after is not None:
+        if expiry.unit not in MAX_EXPIRY:
+            raise BadgesError(_("Choose days or months."))
+        if not 1 <= expiry.after <= MAX_EXPIRY[expiry.unit]:
+            raise BadgesError(
+                _("The badge can expire between 1 and %(days)s days, or 1 and %(months)s months, after issue.")
+                % {"days": MAX_EXPIRY["days"], "months": MAX_EXPIRY["months"]}
+            )
+    if expiry.on is not None and expiry.on < timezone.now().date():
+        raise BadgesError(_("The fixed expiry date has passed; choose a date from today on."))
+    badge.expires_after, badge.expires_on = expiry.after, expiry.on
+    badge.expires_after_unit = expiry.unit if expiry.unit in MAX_EXPIRY else BadgeClass.ExpiryUnit.MONTHS
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def clean_alignment(items: list[dict]) -> list[dict]:
+    """Keep the OB 2.0 AlignmentObject keys, trimmed; every alignment needs a name and an http(s) URL."""
+    cleaned = []
+    for number, item in enumerate(items, start=1):
+        entry = {key: str(item.get(key) or "").strip() for key in ALIGNMENT_KEYS}
+        if not any(entry.values()):
+            continue
+        if not entry["targetName"] or not entry["targetUrl"]:
+            raise BadgesError(
+                _("Alignment %(n)s needs both the name and the URL of what it aligns to.") % {"n": number}
+            )
+        try:
+            _url_validator(entry["targetUrl"])
+        except ValidationError:
+            raise BadgesError(
+                _("Alignment %(n)s: the URL must be a full http or https address.") % {"n": number}
+            ) from None
+        if any(len(value) > (2000 if key == "targetDescription" else 500) for key, value in entry.items()):
+            raise BadgesError(_("Alignment %(n)s has a value that is too long.") % {"n": number})
+        cleaned.append({key: value for key, value in entry.items() if value})
+    if len(cleaned) > MAX_ALIGNMENTS:
+        raise BadgesError(_("At most %(n)s alignments.") % {"n": MAX_ALIGNMENTS})
+    return cleaned
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Trimmed, without repeats (compared case-insensitively), in the order given."""
+    found: dict[str, str] = {}
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise BadgesError(_("A tag can have at most %(n)s characters.") % {"n": MAX_TAG_LENGTH})
+        found.setdefault(tag.lower(), tag)
+    if len(found) > MAX_TAGS:
+        raise BadgesError(_("At most %(n)s tags.") % {"n": MAX_TAGS})
+    return list(found.values())
+
+
 @transaction.atomic
 def badge_update(
-    *, badge: BadgeClass, user, name: str, description: str, criteria: str, image=None, remove_image: bool = False
+    *,
+    badge: BadgeClass,
+    user,
+    name: str,
+    description: str,
+    criteria: str,
+    image=None,
+    remove_image: bool = False,
+    expiry: Expiry | None = None,
+    alignment: list[dict] | None = None,
+    tags: list[str] | None = None,
 ) -> BadgeClass:
+    """Edit the badge class. `expiry`, `alignment` and `tags` left as None stay as they are; the expiry applies
+    to assertions issued from now on (those issued before keep theirs)."""
     badge = BadgeClass.objects.select_for_update().get(pk=badge.pk)
     badge.name, badge.description, badge.criteria = name, description, criteria
+    if expiry is not None:
+        _set_expiry(badge, expiry)
+    if alignment is not None:
+        badge.alignment = clean_alignment(alignment)
+    if tags is not None:
+        badge.tags = clean_tags(tags)
     image_changed = False
     if image is not None:
         try:
@@ -211,6 +308,8 @@ def badge_update(
         badge.image = ""
         image_changed = True
     badge.save()
+    # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
+    Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
         # The baked images carry the old picture; they are baked again on their next request.
         Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")
