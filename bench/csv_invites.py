@@ -39,6 +39,7 @@ def setup_django(workdir: str, *, migrate: bool = True) -> None:
     # DEBUG off: with it on Django keeps every query in memory, which would distort both figures.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("CREDENTIALS_KEY", "bench-only-credentials-key-0123456789abcdef")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ["MEDIA_ROOT"] = os.path.join(workdir, "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnerpass.settings")
