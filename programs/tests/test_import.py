@@ -368,7 +368,7 @@ def test_a_failing_send_marks_the_job_and_the_batch_failed_and_creates_nothing(
 ):
     upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
     batch = ImportBatch.objects.get()
-    monkeypatch.setattr(imports, "emails_queue", lambda emails: 1 / 0)
+    monkeypatch.setattr(imports, "emails_queue_many", lambda **kwargs: 1 / 0)
     send(manager_client, org, batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
