@@ -319,6 +319,13 @@ class Assertion(models.Model):
     )
     # Derived: the badge image with this assertion baked in, made on first request.
     baked_image = models.FileField(upload_to="badges/baked/", blank=True)
+    # Open Badges 3.0: the revocation entry, given out at issue; the signed credential is made on
+    # its first request and kept (signing costs milliseconds, too much for a 10,000-badge issue).
+    status_list = models.ForeignKey(
+        "credentials.StatusList", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    credential = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_on", "-id"]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.html import strip_tags
 
 from badges.models import ALIGNMENT_KEYS, Assertion, BadgeClass
+from credentials import did
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 
@@ -68,6 +69,9 @@ def issuer_document(org: Organisation) -> dict:
         doc["description"] = org.description
     if org.logo:
         doc["image"] = settings.SITE_URL + org.logo.url
+    # The same issuer in Open Badges 3.0: its did:web DID document (an https address, as OB 2.0 wants
+    # for linked ids), which lists the keys that sign the organisation's 3.0 credentials.
+    doc["related"] = [did.did_document_url(org.slug)]
     return doc
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from learnerpass.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_path,
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "learnerpass",
     "organisations",
     "outbox",
+    "jobs",
     "credentials",
     "programs",
     "certificates",
@@ -231,7 +233,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.escalate_stale_peer_reviews",
         "schedule": 60 * 60,
     },
+    "sweep-jobs": {
+        "task": "jobs.tasks.sweep_jobs",
+        "schedule": env_int("JOBS_SWEEP_SECONDS", 30),
+    },
+    "worker-heartbeat": {
+        "task": "jobs.tasks.heartbeat",
+        "schedule": 30,
+    },
 }
+
+# Recorded jobs (see jobs/__init__.py). A running job silent for JOBS_HEARTBEAT_TIMEOUT
+# seconds, or queued and not started within JOBS_QUEUED_TIMEOUT, is queued again by the
+# sweeper, at most JOBS_MAX_ATTEMPTS starts; a job silent for JOBS_STUCK_SECONDS shows as
+# stuck with a Retry button. Progress is written at most every JOBS_PROGRESS_SECONDS.
+JOBS_HEARTBEAT_TIMEOUT = env_int("JOBS_HEARTBEAT_TIMEOUT", 90)
+JOBS_QUEUED_TIMEOUT = env_int("JOBS_QUEUED_TIMEOUT", 180)
+JOBS_STUCK_SECONDS = env_int("JOBS_STUCK_SECONDS", 300)
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
+JOBS_PROGRESS_SECONDS = env_float("JOBS_PROGRESS_SECONDS", 1.0)
+JOBS_POLL_SECONDS = env_float("JOBS_POLL_SECONDS", 1.0)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dev/mailbox/", include("outbox.urls")),
     path("", include("credentials.urls")),
     path("", include("organisations.urls")),
+    path("", include("jobs.urls")),
     path("", include("programs.urls")),
     path("", include("certificates.urls")),
     path("", include("badges.urls")),

@@ -1,7 +1,7 @@
 """Activities, playlists, badge classes, links and tasks: what organisers set up."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from badges import images
 from badges.models import (
@@ -25,6 +26,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
+from badges.services.issuing import playlist_issue_to_qualifiers
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email, emails_queue
@@ -110,9 +112,74 @@ def activity_publish(*, activity: Activity, user) -> Activity:
     return activity
 
 
+@dataclass
+class Detached:
+    """What unpublishing an activity did to the published playlists that needed it."""
+
+    playlists: list[Playlist] = field(default_factory=list)
+    unpublished: list[Playlist] = field(default_factory=list)
+    issued: int = 0
+    queued: int = 0
+
+
+def playlists_needing(activity: Activity) -> list[Playlist]:
+    """The published playlists that hold this activity: unpublishing it would leave them impossible to complete."""
+    return list(
+        Playlist.objects.filter(items__activity=activity, status=PublishStatus.PUBLISHED).order_by("title", "id")
+    )
+
+
+def _quoted(playlists: list[Playlist]) -> str:
+    return ", ".join(f"“{p.title}”" for p in playlists)
+
+
 @transaction.atomic
-def activity_unpublish(*, activity: Activity, user) -> None:
+def activity_unpublish(*, activity: Activity, user, detach_from_playlists: bool = False) -> Detached:
+    """Unpublish. When published playlists need the activity, only with `detach_from_playlists`: it is taken
+    out of them (an "at least N" shrinks to what is left, a playlist left empty is unpublished, and whoever
+    now completes one gets its badge); otherwise refused, naming them."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.status != PublishStatus.PUBLISHED:
+        raise BadgesError(_("This activity is not published."))
+    needing = playlists_needing(activity)
+    if needing and not detach_from_playlists:
+        raise BadgesError(
+            ngettext(
+                "The published playlist %(names)s needs this activity. Confirm to take it out of it.",
+                "The published playlists %(names)s need this activity. Confirm to take it out of them.",
+                len(needing),
+            )
+            % {"names": _quoted(needing)}
+        )
     _unpublish(activity, user=user, refusal=_("This activity is not published."))
+    result = Detached()
+    for playlist in needing:
+        _detach(playlist, activity, user=user, result=result)
+    return result
+
+
+def _detach(playlist: Playlist, activity: Activity, *, user, result: Detached) -> None:
+    playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
+    PlaylistItem.objects.filter(playlist=playlist, activity=activity).delete()
+    left = playlist.items.count()
+    if playlist.rule == Playlist.Rule.AT_LEAST and playlist.min_count > max(left, 1):
+        playlist.min_count = max(left, 1)
+        playlist.save(update_fields=["min_count"])
+    audit(
+        organisation_id=playlist.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.EDITED,
+        badge=BadgeClass.objects.filter(playlist=playlist).first(),
+        detail=f"{activity.title} taken out: the activity was unpublished",
+    )
+    result.playlists.append(playlist)
+    if not left:
+        _unpublish(playlist, user=user, refusal=_("This playlist is not published."))
+        result.unpublished.append(playlist)
+        return
+    issue = playlist_issue_to_qualifiers(playlist=playlist, user=user)
+    result.issued += issue.issued
+    result.queued += issue.queued
 
 
 def _set_playlist_items(playlist: Playlist, activity_ids: list[int]) -> None:
@@ -165,24 +232,38 @@ def playlist_create(*, organisation: Organisation, user, data: dict, activity_id
 
 @transaction.atomic
 def playlist_update(*, playlist: Playlist, user, data: dict, activity_ids: list[int]) -> Playlist:
+    """Save the playlist; when published, its badge goes to everyone the new rule or activities complete
+    (what was done is in `playlist.qualifiers`, a QualifierIssue)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     for key in PLAYLIST_FIELDS:
         if key in data:
             setattr(playlist, key, data[key])
     playlist.save()
     _set_playlist_items(playlist, activity_ids)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 
 @transaction.atomic
 def playlist_publish(*, playlist: Playlist, user) -> Playlist:
+    """Publish; everyone who already completes the playlist gets its badge (`playlist.qualifiers` says how many,
+    issued now or queued for a background task)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     if playlist.status == PublishStatus.PUBLISHED:
         raise BadgesError(_("This playlist is already published."))
     if not playlist.items.exists():
         raise BadgesError(_("Add at least one published activity before publishing the playlist."))
+    unpublished = list(
+        playlist.items.exclude(activity__status=PublishStatus.PUBLISHED).values_list("activity__title", flat=True)
+    )
+    if unpublished:
+        raise BadgesError(
+            _("Publish these activities first, or take them out of the playlist: %(titles)s")
+            % {"titles": ", ".join(unpublished)}
+        )
     criteria = _("Earn the badges of the playlist's activities (%(rule)s).") % {"rule": _rule_text(playlist)}
     _publish(playlist, user=user, criteria=criteria)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 
@@ -308,6 +389,8 @@ def badge_update(
         badge.image = ""
         image_changed = True
     badge.save()
+    # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
+    Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
         # The baked images carry the old picture; they are baked again on their next request.
         Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")

@@ -70,6 +70,7 @@ def test_the_badge_class_and_issuer_documents_follow_the_spec(assertion, org):
         "name": "Acme Learning",
         "url": f"http://testserver/org/{org.slug}/",
         "email": "hello@acme.test",
+        "related": [f"http://testserver/o/{org.slug}/did.json"],
     }
 
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 
 from badges import ob, selectors, services
@@ -21,6 +23,7 @@ from badges.models import (
     PublishStatus,
 )
 from badges.views.common import badge_of
+from credentials.views import credential_response
 from organisations.models import Organisation
 
 CATALOGUE_PAGE = 24
@@ -205,6 +208,18 @@ def assertion(request, public_id, content_type):
         },
         status=410 if found.is_revoked else 200,
     )
+
+
+@require_GET
+def assertion_credential(request, public_id):
+    """The assertion's Open Badges 3.0 credential (signed); a revoked one is still served: its status says so."""
+    found = get_object_or_404(
+        Assertion.objects.select_related("badge__organisation", "status_list"), public_id=public_id
+    )
+    download = (
+        f"{slugify(found.badge.name)[:40] or 'badge'}-{found.public_id}.json" if request.GET.get("download") else None
+    )
+    return credential_response(services.assertion_credential_json(assertion=found), filename=download)
 
 
 def assertion_image(request, public_id):

@@ -19,3 +19,16 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
   }
 });
+// An htmx request that could not be sent at all (a chosen file changed on disk since it was chosen,
+// which browsers refuse to upload; or the network is down) says so in the form's feedback box
+// instead of doing nothing: <form data-send-error="message" hx-target="#box">.
+document.addEventListener("htmx:sendError", function (event) {
+  const form = event.detail.elt.closest("form[data-send-error]");
+  const box = form && document.querySelector(form.getAttribute("hx-target"));
+  if (!box) return;
+  const alert = document.createElement("div");
+  alert.className = "alert alert-danger";
+  alert.setAttribute("role", "alert");
+  alert.textContent = form.dataset.sendError;
+  box.replaceChildren(alert);
+});
