@@ -269,7 +269,9 @@ def playlist_publish(*, playlist: Playlist, user) -> Playlist:
 
 def _rule_text(playlist: Playlist) -> str:
     if playlist.rule == Playlist.Rule.AT_LEAST:
-        return _("at least %(n)s of them") % {"n": playlist.min_count}
+        return ngettext("at least %(n)s of them", "at least %(n)s of them", playlist.min_count) % {
+            "n": playlist.min_count
+        }
     return _("all of them")
 
 
@@ -334,7 +336,9 @@ def clean_alignment(items: list[dict]) -> list[dict]:
             raise BadgesError(_("Alignment %(n)s has a value that is too long.") % {"n": number})
         cleaned.append({key: value for key, value in entry.items() if value})
     if len(cleaned) > MAX_ALIGNMENTS:
-        raise BadgesError(_("At most %(n)s alignments.") % {"n": MAX_ALIGNMENTS})
+        raise BadgesError(
+            ngettext("At most %(n)s alignment.", "At most %(n)s alignments.", MAX_ALIGNMENTS) % {"n": MAX_ALIGNMENTS}
+        )
     return cleaned
 
 
@@ -346,10 +350,17 @@ def clean_tags(tags: list[str]) -> list[str]:
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:
-            raise BadgesError(_("A tag can have at most %(n)s characters.") % {"n": MAX_TAG_LENGTH})
+            raise BadgesError(
+                ngettext(
+                    "A tag can have at most %(n)s character.",
+                    "A tag can have at most %(n)s characters.",
+                    MAX_TAG_LENGTH,
+                )
+                % {"n": MAX_TAG_LENGTH}
+            )
         found.setdefault(tag.lower(), tag)
     if len(found) > MAX_TAGS:
-        raise BadgesError(_("At most %(n)s tags.") % {"n": MAX_TAGS})
+        raise BadgesError(ngettext("At most %(n)s tag.", "At most %(n)s tags.", MAX_TAGS) % {"n": MAX_TAGS})
     return list(found.values())
 
 
@@ -428,7 +439,7 @@ def _link_summary(link: BadgeLink, *, new_code: bool) -> str:
     if link.expires_at:
         parts.append(_("expires %(when)s UTC") % {"when": link.expires_at.strftime("%Y-%m-%d %H:%M")})
     if link.max_claims is not None:
-        parts.append(_("at most %(n)s claims") % {"n": link.max_claims})
+        parts.append(ngettext("at most %(n)s claim", "at most %(n)s claims", link.max_claims) % {"n": link.max_claims})
     if new_code:
         parts.append(_("new link (the old one and its QR code stopped working)"))
     return ", ".join(str(p) for p in parts)

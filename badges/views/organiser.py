@@ -306,7 +306,11 @@ def playlist_invite(request, pk):
             lambda: services.playlist_invite(playlist=playlist, text=form.cleaned_data["emails"], user=request.user),
         )
         if report:
-            report_messages(request, report, _("%(n)s invitations sent."))
+            report_messages(
+                request,
+                report,
+                lambda n: ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", n) % {"n": n},
+            )
     else:
         messages.error(request, _("Enter at least one valid email address."))
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
@@ -391,7 +395,18 @@ def badge_issue(request, public_id):
             ),
         )
         if report:
-            report_messages(request, report, _("Badge issued to %(n)s people; each gets an email to claim it."))
+            report_messages(
+                request,
+                report,
+                lambda n: (
+                    ngettext(
+                        "Badge issued to %(n)s person; they get an email to claim it.",
+                        "Badge issued to %(n)s people; each gets an email to claim it.",
+                        n,
+                    )
+                    % {"n": n}
+                ),
+            )
     else:
         messages.error(request, _("Enter at least one valid email address."))
     return badge_redirect(request, badge)
