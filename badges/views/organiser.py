@@ -478,6 +478,33 @@ def task_create(request, public_id):
     return badge_redirect(request, badge)
 
 
+@org_member_required(*MANAGE)
+def task_edit(request, public_id, pk):
+    badge = get_badge_for_member(request, public_id)
+    task = get_object_or_404(Task, pk=pk, badge=badge)
+    form = TaskForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(task=task, user=request.user, data=form.cleaned_data)
+        except services.BadgesError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Task saved."))
+            return badge_redirect(request, badge)
+    return render(request, "badges/task_form.html", {"form": form, "badge": badge, "task": task})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def task_move(request, public_id, pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    badge = get_badge_for_member(request, public_id)
+    task = get_object_or_404(Task, pk=pk, badge=badge)
+    perform(request, lambda: services.task_move(task=task, user=request.user, up=direction == "up"))
+    return badge_redirect(request, badge)
+
+
 @require_POST
 @org_member_required(*MANAGE)
 def task_delete(request, public_id, pk):
