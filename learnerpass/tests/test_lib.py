@@ -3,7 +3,6 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from learnerpass import syscheck
 from learnerpass.lib.csvexport import neutralise
 from learnerpass.lib.tabular import TableError, read_table
 from learnerpass.lib.tokens import hash_token, new_token
@@ -66,14 +65,6 @@ def test_tokens_are_long_random_and_stored_as_their_hash():
     raw, digest = new_token()
     assert len(raw) >= 43 and digest == hash_token(raw) and raw not in digest
     assert new_token()[0] != raw
-
-
-def test_a_missing_chromium_is_named_with_the_package_to_install(monkeypatch):
-    monkeypatch.setattr(syscheck, "CHROMIUM", "/nonexistent/chromium")
-    monkeypatch.setattr(syscheck.shutil, "which", lambda name: None)
-    found = syscheck.problems(browser=True)
-    assert any("apt-get install chromium" in problem for problem in found)
-    assert syscheck.problems(browser=False) == []
 
 
 def test_sniffing_refuses_a_non_table_before_it_is_stored_and_rewinds():
