@@ -37,7 +37,6 @@ def test_an_xlsx_is_read_with_dates_as_text():
     [
         (b"", "a.csv", "The file is empty."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "a.csv", "This is not a CSV or XLSX table"),
-        ("émail,name\n".encode("latin-1"), "a.csv", "The file is not UTF-8 text"),
         (b"just one column\nx\n", "a.csv", "the first row must name the columns"),
         (b"PK\x03\x04 broken", "a.xlsx", "could not be opened"),
     ],
@@ -45,6 +44,36 @@ def test_an_xlsx_is_read_with_dates_as_text():
 def test_what_is_not_a_table_is_refused_with_a_clear_message(data, name, message):
     with pytest.raises(TableError, match=message):
         read_table(upload(data, name))
+
+
+def test_a_windows_excel_csv_in_cp1252_is_read_and_says_so():
+    # What Excel on Windows saves as "CSV (Comma delimited)": cp1252, semicolons in many locales, CRLF.
+    data = "Nom;Émail\r\nZoë “Zo” Dupré;zoe@example.test\r\nCafé €;x@example.test\r\n".encode("cp1252")
+    table = read_table(upload(data))
+    assert table.encoding == "Windows-1252"
+    assert table.header == ["nom", "émail"]
+    assert [row["nom"] for _number, row in table.rows] == ["Zoë “Zo” Dupré", "Café €"]
+
+
+def test_utf8_is_tried_first_and_said():
+    table = read_table(upload("name,email\nZoë,z@example.test\n".encode()))
+    assert table.encoding == "UTF-8" and table.rows[0][1]["name"] == "Zoë"
+    assert read_table(upload("\ufeffname,email\nZoë,z@example.test\n".encode())).encoding == "UTF-8"
+
+
+def test_bytes_that_windows_1252_leaves_undefined_are_read_as_latin_1():
+    table = read_table(upload(b"name,email\n\x81Zo\xeb,z@example.test\n"))
+    assert table.encoding == "Latin-1" and table.rows[0][1]["name"] == "\x81Zoë"
+
+
+def test_an_xlsx_has_no_text_encoding():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["email", "name"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert read_table(upload(buffer.getvalue(), "x.xlsx")).encoding == ""
 
 
 def test_a_file_over_the_limit_is_refused():

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
 from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
-from outbox.services import emails_queue
+from outbox.services import emails_queue_many
 from programs.access import manageable_program_ids
 from programs.models import (
     Enrolment,
@@ -28,11 +29,14 @@ from programs.models import (
 )
 from programs.services.common import (
     DEFAULT_VALIDITY,
+    INVITATION_KIND,
+    INVITATION_TEMPLATE,
     LinkMaker,
     ProgramsError,
-    invitation_email,
+    invitation_email_context,
     link_expiry,
     normalise_email,
+    parse_utc_time,
     run_line,
 )
 
@@ -43,25 +47,18 @@ INLINE_VALIDATE_BYTES = 256 * 1024
 INLINE_SEND_ROWS = 2000
 # Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
 MAX_STORED_ERRORS = 20_000
-BULK_BATCH_SIZE = 2000
 
 # Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
 
 
-def parse_expiry(text: str) -> datetime | None:
-    """Exactly YYYY-MM-DD HH:MM:SS, in UTC; None when it is not that."""
-    if len(text) != 19 or text[10] != " " or text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 @transaction.atomic
-def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBatch:
-    """Take an uploaded file: small ones are validated at once, big ones by a task after commit."""
+def batch_upload(*, organisation: Organisation, uploaded_by, upload, program: Program | None = None) -> ImportBatch:
+    """Take an uploaded file: small ones are validated at once, big ones by a task after commit.
+
+    `program` is the program page the upload started from (context only: rows may name any
+    program the uploader manages).
+    """
     name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise ProgramsError(
@@ -74,14 +71,16 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
             table = read_table(upload)
         except TableError as exc:
             raise ProgramsError(str(exc)) from None
-        batch = ImportBatch.objects.create(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+        batch = ImportBatch.objects.create(
+            organisation=organisation, program=program, uploaded_by=uploaded_by, file_name=name
+        )
         batch_validate_table(batch=batch, table=table)
         return batch
     try:
         sniff_table(upload)
     except TableError as exc:
         raise ProgramsError(str(exc)) from None
-    batch = ImportBatch(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+    batch = ImportBatch(organisation=organisation, program=program, uploaded_by=uploaded_by, file_name=name)
     # Stored chunk by chunk: reading a 20 MB upload into memory first would only double it.
     batch.upload.save(name, upload, save=False)
     batch.save()
@@ -90,6 +89,28 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
     batch_id = batch.pk
     transaction.on_commit(lambda: validate_batch.delay(batch_id))
     return batch
+
+
+@transaction.atomic
+def batch_reupload(*, batch: ImportBatch, uploaded_by, upload) -> ImportBatch:
+    """Upload a corrected file in place of a checked one: same organisation and program, the old one marked.
+
+    The old batch is locked and must not be replaced already, so a double click makes one
+    new batch; an unreadable file raises and leaves the old batch as it was.
+    """
+    old = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if old.is_superseded:
+        raise ProgramsError(_("This upload has already been replaced by a newer one."))
+    if not old.can_be_replaced:
+        raise ProgramsError(
+            _("This file has been sent or is being processed; upload a new file instead.")
+            if old.status in (ImportBatch.Status.SENDING, ImportBatch.Status.SENT)
+            else _("This file is still being checked. Wait for the result before replacing it.")
+        )
+    new = batch_upload(organisation=old.organisation, uploaded_by=uploaded_by, upload=upload, program=old.program)
+    old.superseded_by, old.superseded_at = new, timezone.now()
+    old.save(update_fields=["superseded_by", "superseded_at"])
+    return new
 
 
 def batch_validate_stored(*, batch_id: int) -> None:
@@ -125,35 +146,65 @@ class _Validator:
         for run in ProgramRun.objects.filter(program__organisation=organisation):
             self.runs[(run.program_id, normalise_code(run.code))] = run
             self.runs_by_id[run.pk] = run
+        self.organisation = organisation
         self.link_user: dict[str, tuple[int, str]] = {}
         self.email_learner: dict[str, str] = {}
-        for ext, user_id, email in LearnerLink.objects.filter(organisation=organisation).values_list(
-            "external_learner_id", "user_id", "user__email"
-        ):
-            self.link_user[ext] = (user_id, normalise_email(email))
-            self.email_learner[normalise_email(email)] = ext
         self.pending: set[tuple[str, int]] = set()
         self.pending_email: dict[str, str] = {}
         self.pending_learner: dict[str, str] = {}
-        for ext, run_id, email in InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
-            self.pending.add((ext, run_id))
-            self.pending_email[ext] = email
-            self.pending_learner[email] = ext
-        self.enrolled = set(Enrolment.objects.filter(organisation=organisation).values_list("user_id", "run_id"))
+        self.enrolled: set[tuple[int, int]] = set()
+
+    def load_learners(self, exts: set[str], emails: set[str]) -> None:
+        """What the organisation already knows about the file's learners: links, pending invitations, enrolments.
+
+        Only these learners are loaded, so memory follows the file, not how many invitations
+        the organisation has pending.
+        """
+        organisation, now = self.organisation, self.now
+        # Links are few next to invitations; one pass finds them by learner ID and by email.
+        for ext, user_id, email in (
+            LearnerLink.objects.filter(organisation=organisation)
+            .values_list("external_learner_id", "user_id", "user__email")
+            .iterator(chunk_size=5000)
+        ):
+            email = normalise_email(email)
+            if ext in exts or email in emails:
+                self.link_user[ext] = (user_id, email)
+                self.email_learner[email] = ext
+        pending = Invitation.objects.filter(
+            organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=now
+        )
+        for chunk in in_chunks(exts):
+            for ext, run_id, email in InvitationRun.objects.filter(
+                invitation__in=pending.filter(external_learner_id__in=chunk)
+            ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
+                self.pending.add((ext, run_id))
+                self.pending_email[ext] = email
+                self.pending_learner[email] = ext
+        for chunk in in_chunks(emails):
+            for email, ext in pending.filter(email__in=chunk).values_list("email", "external_learner_id"):
+                self.pending_learner[email] = ext
+        users = [user_id for user_id, _email in self.link_user.values()]
+        for chunk in in_chunks(users):
+            self.enrolled.update(
+                Enrolment.objects.filter(organisation=organisation, user_id__in=chunk).values_list("user_id", "run_id")
+            )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
         errors: list[list] = []
         notices: list[list] = []
         valid: list[list] = []
+        # The cells of rows with errors or skipped, as written, so the preview shows them in place.
+        others: list[list] = []
         missing = table.missing(CSV_COLUMNS)
         if missing:
             for column in missing:
                 errors.append([1, column, "", _("Missing column. The header must name every column of the template.")])
-            return errors, notices, valid
+            return errors, notices, valid, others
+        self.load_learners(
+            {row.get("external_learner_id", "") for _number, row in table.rows},
+            {row.get("email", "").lower() for _number, row in table.rows},
+        )
         seen: dict[tuple[str, int], int] = {}
         file_email: dict[str, tuple[str, int]] = {}
         file_learner: dict[str, tuple[str, int]] = {}
@@ -201,11 +252,13 @@ class _Validator:
             if not expiry_text:
                 row_errors.append(("expiry_time", expiry_text, empty))
             else:
-                expiry = parse_expiry(expiry_text)
-                if expiry is None:
-                    row_errors.append(("expiry_time", expiry_text, _("Write the time as YYYY-MM-DD HH:MM:SS (UTC).")))
-                elif expiry <= now:
-                    row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
+                try:
+                    expiry = parse_utc_time(expiry_text)
+                except ProgramsError as exc:
+                    row_errors.append(("expiry_time", expiry_text, str(exc)))
+                else:
+                    if expiry <= now:
+                        row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
             if ext and email:
                 earlier = file_email.get(ext)
                 if earlier is None:
@@ -274,18 +327,23 @@ class _Validator:
             if row_errors:
                 for column, value, reason in row_errors:
                     errors.append([number, column, value, reason])
+                if len(others) < MAX_STORED_ERRORS:
+                    others.append([number, ext, raw_email, program_code, run_code, expiry_text])
                 continue
+            notice = None
             if (ext, run.pk) in self.pending:
-                notices.append(
-                    [number, ext, _("A pending invitation for this learner and run exists; not sent again.")]
-                )
-                continue
-            linked = self.link_user.get(ext)
-            if linked and (linked[0], run.pk) in self.enrolled:
-                notices.append([number, ext, _("Already enrolled on this run.")])
+                notice = _("A pending invitation for this learner and run exists; not sent again.")
+            else:
+                linked = self.link_user.get(ext)
+                if linked and (linked[0], run.pk) in self.enrolled:
+                    notice = _("Already enrolled on this run.")
+            if notice:
+                notices.append([number, ext, notice])
+                if len(others) < MAX_STORED_ERRORS:
+                    others.append([number, ext, raw_email, program_code, run_code, expiry_text])
                 continue
             valid.append([number, ext, email, run.pk, expiry.strftime("%Y-%m-%dT%H:%M:%S")])
-        return errors, notices, valid
+        return errors, notices, valid, others
 
     def totals(self, valid: list[list]) -> list[dict]:
         counts = Counter(row[3] for row in valid)
@@ -309,6 +367,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
     transaction so the polling page sees them; the outcome is then written in one transaction.
     """
     batch.row_count = len(table.rows)
+    batch.encoding = table.encoding
     report = None
     if progress:
         ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)
@@ -317,7 +376,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
             ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
 
     validator = _Validator(organisation=batch.organisation, user=batch.uploaded_by, now=timezone.now())
-    errors, notices, valid = validator.validate(table, report)
+    errors, notices, valid, others = validator.validate(table, report)
     batch.rows_checked = batch.row_count
     batch.error_count = len(errors)
     batch.errors = errors[:MAX_STORED_ERRORS]
@@ -339,8 +398,9 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
         batch.invitation_count = len(valid)
         batch.planned_count = validator.invitations(valid)
     with transaction.atomic():
-        if valid and not errors:
-            ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})
+        # Valid rows are kept even when other rows have errors: the preview shows every row in file order.
+        if valid or others:
+            ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid, "other_rows": others})
         batch.save()
     return batch
 
@@ -352,10 +412,12 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
     The conditional UPDATE is the guard: a double click or a re-post finds the batch
     no longer valid and sends nothing.
     """
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALID).update(
-        status=ImportBatch.Status.SENDING
-    )
+    claimed = ImportBatch.objects.filter(
+        pk=batch.pk, status=ImportBatch.Status.VALID, superseded_at__isnull=True
+    ).update(status=ImportBatch.Status.SENDING)
     if not claimed:
+        if ImportBatch.objects.filter(pk=batch.pk, superseded_at__isnull=False).exists():
+            raise ProgramsError(_("This upload was replaced by a newer one; send that one instead."))
         raise ProgramsError(_("This file has already been sent, or it is not ready to send."))
     if batch.invitation_count <= INLINE_SEND_ROWS:
         batch_send(batch_id=batch.pk)
@@ -367,56 +429,77 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
     return False
 
 
-def _insert_invitation_runs(pairs) -> None:
-    """Insert (invitation_id, run_id) pairs: COPY on PostgreSQL, executemany elsewhere.
-
-    A two-column link table needs none of the ORM's per-field work, which took most of
-    bulk_create's time here; this cuts seconds off sending 100,000 rows.
-    """
-    meta = InvitationRun._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = f"{quote(meta.get_field('invitation').column)}, {quote(meta.get_field('run').column)}"
-    pairs = list(pairs)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for pair in pairs:
-                    copy.write_row(pair)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608 - names from the model, values bound
-        for start in range(0, len(pairs), 10_000):
-            cursor.executemany(sql, pairs[start : start + 10_000])
-
-
-def _insert_invitations(invitations: list[Invitation]) -> list[Invitation]:
-    """Insert invitations and set their ids: on PostgreSQL ids come from the sequence and rows go in by COPY.
-
-    bulk_create spends most of its time preparing each of 17 fields of each row in Python;
-    COPY takes the values as they are. Elsewhere (SQLite) bulk_create is fast enough.
-    """
-    if connection.vendor != "postgresql" or not invitations:
-        return Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
-    meta = Invitation._meta
-    quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(invitations)],
+def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime) -> set[tuple[str, int]]:
+    """(learner ID, run id) of the pending invitations of these learners only."""
+    pending = set()
+    for chunk in in_chunks(exts):
+        pending.update(
+            InvitationRun.objects.filter(
+                invitation__organisation=organisation,
+                invitation__status=Invitation.Status.PENDING,
+                invitation__valid_until__gt=now,
+                invitation__external_learner_id__in=chunk,
+            ).values_list("invitation__external_learner_id", "run_id")
         )
-        for invitation, (pk,) in zip(invitations, cursor.fetchall(), strict=True):
-            invitation.pk = pk
-        columns = ", ".join(quote(field.column) for field in fields)
-        attnames = [field.attname for field in fields]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for invitation in invitations:
-                values = invitation.__dict__
-                copy.write_row([values[name] for name in attnames])
-    for invitation in invitations:
-        invitation._state.adding = False
-        invitation._state.db = connection.alias
-    return invitations
+    return pending
+
+
+def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
+    """(learner ID, run id) of these learners' enrolments."""
+    enrolled = set()
+    for chunk in in_chunks(exts):
+        enrolled.update(
+            Enrolment.objects.filter(organisation=organisation, external_learner_id__in=chunk).values_list(
+                "external_learner_id", "run_id"
+            )
+        )
+    return enrolled
+
+
+def _create_invitations(*, batch: ImportBatch, groups: dict, runs: dict, programs: dict, now: datetime) -> int:
+    """Insert one invitation per group of rows, its invited runs and its email; return how many.
+
+    Plain tuples rather than model instances: at 50,000 invitations an Invitation and an Email
+    object per row (and bulk_create preparing every field of each) took most of the send.
+    """
+    organisation = batch.organisation
+    ids = reserve_ids(Invitation, len(groups))
+    url_for = LinkMaker()
+    lines = {run_id: run_line(run) for run_id, run in runs.items()}
+    invitation_rows, run_pairs, emails = [], [], []
+    expiries: dict[str, tuple[datetime, datetime]] = {}
+    for pk, ((ext, program_id, expiry), items) in zip(ids, groups.items(), strict=True):
+        if expiry not in expiries:
+            valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
+            expiries[expiry] = (valid_until, link_expiry(valid_until, now))
+        valid_until, expires_at = expiries[expiry]
+        raw, token_hash = new_token()
+        email = items[0][0]
+        invitation_rows.append((pk, program_id, ext, email, valid_until, expires_at, token_hash))
+        run_ids = [run_id for _email, run_id in items]
+        run_pairs.extend((pk, run_id) for run_id in run_ids)
+        context = invitation_email_context(
+            organisation_name=organisation.name,
+            program_name=programs[program_id].name,
+            run_labels=[lines[run_id] for run_id in run_ids],
+            url=url_for(raw),
+            expires_at=expires_at,
+        )
+        emails.append((email, context, pk))
+    insert_rows(
+        Invitation,
+        ["id", "program", "external_learner_id", "email", "valid_until", "expires_at", "token_hash"],
+        invitation_rows,
+        constants={
+            "organisation": organisation.pk,
+            "batch": batch.pk,
+            "created_by": batch.uploaded_by_id,
+            "created_at": now,
+        },
+    )
+    insert_rows(InvitationRun, ["invitation", "run"], run_pairs)
+    emails_queue_many(template=INVITATION_TEMPLATE, kind=INVITATION_KIND, items=emails, ref_model=Invitation)
+    return len(ids)
 
 
 @transaction.atomic
@@ -437,68 +520,42 @@ def batch_send(*, batch_id: int) -> int:
     # Locked like invitation_create does, so a single invitation cannot slip in between the check and the insert.
     programs = {p.pk: p for p in Program.objects.select_for_update().filter(organisation=organisation)}
     # Another upload or a single invitation may have invited some of these learners since validation.
-    pending = set(
-        InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id")
-    )
+    exts = {row[1] for row in rows}
+    pending = _pending_pairs(organisation=organisation, exts=exts, now=now)
+    enrolled = _enrolled_pairs(organisation=organisation, exts=exts)
+    now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
-    for _number, ext, email, run_id, expiry in rows:
+    skipped = []
+    for number, ext, email, run_id, expiry in rows:
         run = runs.get(run_id)
-        # A run deleted or closed since validation is left out rather than failing the whole file.
-        if run is None or not run.is_open or (ext, run_id) in pending:
+        # What changed since validation leaves that row out rather than failing the whole file; the page says why.
+        reason = None
+        if run is None:
+            reason = _("The run was deleted after the file was checked.")
+        elif not run.is_open:
+            reason = _("The run was closed after the file was checked.")
+        elif (ext, run_id) in pending:
+            reason = _("Invited to this run after the file was checked (another upload or a single invitation).")
+        elif (ext, run_id) in enrolled:
+            reason = _("Enrolled on this run after the file was checked.")
+        elif expiry <= now_text:
+            reason = _("The expiry time passed after the file was checked.")
+        if reason:
+            skipped.append([number, ext, reason])
             continue
         groups[(ext, run.program_id, expiry)].append((email, run_id))
 
-    invitations, raws, group_runs = [], [], []
-    for (ext, program_id, expiry), items in groups.items():
-        valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
-        raw, token_hash = new_token()
-        invitations.append(
-            # Plain *_id values: assigning instances goes through descriptors, which shows at 50,000 objects.
-            Invitation(
-                organisation_id=organisation.pk,
-                program_id=program_id,
-                external_learner_id=ext,
-                email=items[0][0],
-                valid_until=valid_until,
-                expires_at=link_expiry(valid_until, now),
-                token_hash=token_hash,
-                batch_id=batch.pk,
-                created_by_id=batch.uploaded_by_id,
-                created_at=now,
-            )
-        )
-        raws.append(raw)
-        group_runs.append([run_id for _email, run_id in items])
-    created = _insert_invitations(invitations)
-    _insert_invitation_runs(
-        (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
-    )
-    url_for = LinkMaker()
-    lines = {run_id: run_line(run) for run_id, run in runs.items()}
-    emails = []
-    for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
-        emails.append(
-            invitation_email(
-                invitation,
-                raw=raw,
-                organisation=organisation,
-                program=programs[invitation.program_id],
-                run_labels=[lines[run_id] for run_id in run_ids],
-                url_for=url_for,
-            )
-        )
-    emails_queue(emails)
+    created = _create_invitations(batch=batch, groups=groups, runs=runs, programs=programs, now=now)
     batch.status = ImportBatch.Status.SENT
-    batch.sent_count = len(created)
+    batch.sent_count = created
+    batch.send_skipped_count = len(skipped)
+    # First, so the rows this send left out are the first the page lists.
+    batch.notices = (skipped + batch.notices)[:MAX_STORED_ERRORS]
     batch.sent_at = timezone.now()
     batch.message = ""
-    batch.save(update_fields=["status", "sent_count", "sent_at", "message"])
+    batch.save(update_fields=["status", "sent_count", "send_skipped_count", "notices", "sent_at", "message"])
     ImportBatchRows.objects.filter(batch=batch).delete()
-    return len(created)
+    return created
 
 
 def batch_mark_failed(*, batch_id: int, message: str) -> None:
@@ -508,6 +565,8 @@ def batch_mark_failed(*, batch_id: int, message: str) -> None:
     ).update(status=ImportBatch.Status.FAILED, message=message[:2000])
 
 
-def csv_template_rows(now: datetime | None = None) -> list[list[str]]:
+def template_example_row(*, run: ProgramRun | None, now: datetime | None = None) -> list[str]:
+    """The template's example row, with a run the person may invite to (placeholders when there is none)."""
     expiry = ((now or timezone.now()) + DEFAULT_VALIDITY).strftime("%Y-%m-%d 23:59:59")
-    return [["S0001", "learner@example.org", "MC-DATA", "2026-SPRING", expiry]]
+    program_code, run_code = (run.program.code, run.code) if run else ("PROGRAM-CODE", "RUN-CODE")
+    return ["S0001", "learner@example.org", program_code, run_code, expiry]
