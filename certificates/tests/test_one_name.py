@@ -120,7 +120,7 @@ def test_the_migration_keeps_the_name_written_last(org, organiser, learner):
 
     from certificates.models import AuditEntry, Individual
 
-    migration = import_module("certificates.migrations.0003_one_name")
+    migration = import_module("certificates.migrations.0004_one_name")
     project = make_project(org)
     corrected = accepted(make_individual(project, "a@example.test"), learner, organiser)
     # The old organiser form changed only the individual's name, after the acceptance.

@@ -36,7 +36,7 @@ def one_name(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0002_audit_disconnected"),
+        ("certificates", "0003_certificate_credential"),
     ]
 
     operations = [
