@@ -70,7 +70,10 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
     if expires is not None and expires <= timezone.now():
         raise BadgesError(_("The expiry date must be in the future."))
     if len(emails) > MAX_EMAILS_PER_ISSUE:
-        raise BadgesError(_("At most %(n)s addresses at once.") % {"n": MAX_EMAILS_PER_ISSUE})
+        raise BadgesError(
+            ngettext("At most %(n)s address at once.", "At most %(n)s addresses at once.", MAX_EMAILS_PER_ISSUE)
+            % {"n": MAX_EMAILS_PER_ISSUE}
+        )
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=badge.pk)
     held = set(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).values_list("recipient_email", flat=True))
     report.already_held = [e for e in emails if e in held]

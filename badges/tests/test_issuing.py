@@ -136,7 +136,8 @@ def test_the_issue_view_reports_what_happened(login, org, organiser, badge):
     response = login(organiser).post(url, {"emails": "a@example.test, nope"}, follow=True)
 
     text = response.content.decode()
-    assert "Badge issued to 1 people" in text
+    assert "Badge issued to 1 person; they get an email to claim it." in text
+    assert "1 people" not in text
     assert "Not valid email addresses: nope" in text
 
 

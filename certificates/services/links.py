@@ -86,9 +86,19 @@ def individual_invite_to_edit(*, individual: Individual, invited_by, message: st
         individual.status = Status.EDITING
         individual.draft_data = content.clean_data(individual.accepted_data)
         individual.review_comments = {}
+        individual.previous_submitted_data = {}
     individual.edit_message = message.strip()
     individual.edit_invited_at = timezone.now()
-    individual.save(update_fields=["status", "draft_data", "review_comments", "edit_message", "edit_invited_at"])
+    individual.save(
+        update_fields=[
+            "status",
+            "draft_data",
+            "review_comments",
+            "previous_submitted_data",
+            "edit_message",
+            "edit_invited_at",
+        ]
+    )
     email_queue(
         to=individual.email,
         template="certificates/edit_invitation",
@@ -179,6 +189,7 @@ def individual_disconnect(*, individual: Individual, disconnected_by) -> Individ
     individual.user = None
     individual.connected_at = individual.connect_sent_at = None
     individual.draft_data, individual.submitted_data, individual.review_comments = {}, {}, {}
+    individual.previous_submitted_data = {}
     individual.save(
         update_fields=[
             "status",
@@ -187,6 +198,7 @@ def individual_disconnect(*, individual: Individual, disconnected_by) -> Individ
             "connect_sent_at",
             "draft_data",
             "submitted_data",
+            "previous_submitted_data",
             "review_comments",
         ]
     )
