@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from jobs.selectors import jobs_started_here, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
-from learnerpass.lib.links import link_visitor
+from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
 from programs import selectors, services
@@ -360,7 +360,7 @@ def invitation(request, token):
         return render(request, "programs/invitation.html", context)
     if request.method == "POST":
         try:
-            services.invitation_accept(token=token, user=request.user)
+            services.invitation_accept(token=token, user=request.user, add_address=wants_address_added(request))
         except services.ProgramsError as exc:
             return render(request, "link_invalid.html", {"problem": str(exc)}, status=409)
         messages.success(
