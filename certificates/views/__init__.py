@@ -11,6 +11,7 @@ from certificates.views.certificates import (
     project_generate,
     project_replace,
     project_zip,
+    project_zip_prepare,
     verify,
     verify_form,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "project_generate",
     "project_replace",
     "project_zip",
+    "project_zip_prepare",
     "projects",
     "request_changes",
     "review",
