@@ -10,6 +10,7 @@ from certificates.views.certificates import (
     learner_download,
     project_generate,
     project_zip,
+    qr,
     verify,
     verify_form,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "request_changes",
     "review",
     "credential",
+    "qr",
     "verify",
     "verify_form",
 ]
