@@ -24,6 +24,7 @@ urlpatterns = [
         name="individuals_import_errors",
     ),
     path(ORG + "projects/<int:pk>/certificates/generate/", views.project_generate, name="project_generate"),
+    path(ORG + "projects/<int:pk>/certificates/replace/", views.project_replace, name="project_replace"),
     path(ORG + "projects/<int:pk>/certificates/progress/", views.certificate_progress, name="progress"),
     path(ORG + "projects/<int:pk>/certificates.zip", views.project_zip, name="project_zip"),
     path(ORG + "individuals/<int:pk>/", views.individual, name="individual"),
