@@ -162,7 +162,9 @@ class _Validator:
             self.pending.add((ext, run_id))
             self.pending_email[ext] = email
             self.pending_learner[email] = ext
-        self.enrolled = set(Enrolment.objects.filter(organisation=organisation).values_list("user_id", "run_id"))
+        self.enrolled = set(
+            Enrolment.objects.active().filter(organisation=organisation).values_list("user_id", "run_id")
+        )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
         errors: list[list] = []
@@ -477,9 +479,9 @@ def batch_send(*, batch_id: int) -> int:
         ).values_list("invitation__external_learner_id", "run_id")
     )
     enrolled = set(
-        Enrolment.objects.filter(organisation=organisation, run_id__in={row[3] for row in rows}).values_list(
-            "external_learner_id", "run_id"
-        )
+        Enrolment.objects.active()
+        .filter(organisation=organisation, run_id__in={row[3] for row in rows})
+        .values_list("external_learner_id", "run_id")
     )
     now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
