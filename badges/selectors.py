@@ -2,12 +2,14 @@
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from badges.models import (
     Activity,
     Assertion,
     BadgeClass,
     EvidenceSubmission,
+    PendingLinkClaim,
     Playlist,
     PlaylistItem,
     PublishStatus,
@@ -148,7 +150,15 @@ def learner_dashboard(user) -> dict:
         entry["revoked"] = badge is not None and not entry["completed"] and badge.pk in revoked_playlist_badges
         entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
     reviews = peer_queue(user).count()
+    # Badge links opened before the account was confirmed (maybe in another browser): offer to continue.
+    pending_claims = list(
+        PendingLinkClaim.objects.filter(user=user, link__enabled=True)
+        .filter(Q(link__expires_at__isnull=True) | Q(link__expires_at__gt=timezone.now()))
+        .exclude(link__badge_id__in=held_badges or [0])
+        .select_related("link__badge__organisation")
+    )
     return {
+        "pending_claims": pending_claims,
         "assertions": assertions,
         "quests": quests,
         "playlists": list(playlists.values()),

@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 import uuid
 
@@ -234,6 +235,10 @@ def normalise_code(code: str) -> str:
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Certificate(models.Model):
     class Status(models.TextChoices):
         VALID = "valid", _("Valid")
@@ -256,6 +261,14 @@ class Certificate(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Open Badges 3.0: the revocation entry (given out at generation), the salt of the hashed email in
+    # the credential, and the signed credential (made with the PDF, or on its first request) as served.
+    status_list = models.ForeignKey(
+        "credentials.StatusList", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    salt = models.CharField(max_length=32, default=new_salt, editable=False)
+    credential = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -269,6 +282,12 @@ class Certificate(models.Model):
     def verify_url(self) -> str:
         """The public verification page: the QR code's target, printed on the PDF and shown to the learner."""
         return absolute_url("certificates:verify", code=self.code)
+
+    @property
+    def recipient_identity(self) -> str:
+        """The holder's email as OB 3.0 publishes it: sha256 of the lower-cased address and the salt."""
+        email = self.individual.email.strip().lower()
+        return "sha256$" + hashlib.sha256((email + self.salt).encode("utf-8")).hexdigest()
 
     @property
     def filename(self) -> str:

@@ -46,4 +46,5 @@ urlpatterns = [
     path("me/certificate-pdf/<str:code>/", views.learner_download, name="learner_download"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path("verify/<str:code>/credential", views.credential, name="credential"),
 ]

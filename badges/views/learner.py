@@ -24,6 +24,7 @@ from badges.models import (
     Quest,
     Task,
 )
+from badges.receivers import remember_in_session
 from badges.views.common import PAGE_SIZE, review_submission
 from learnerpass.lib.actions import perform
 from learnerpass.lib.links import link_visitor
@@ -64,6 +65,8 @@ def claim(request, code):
         messages.success(request, _("You started this badge. Complete its tasks to earn it."))
         return redirect("badges:quest", public_id=badge.public_id)
     auth_query = urlencode({"next": request.path})
+    if not request.user.is_authenticated:
+        remember_in_session(request, code)
     tasks = list(badge.tasks.all())
     return render(request, "badges/claim.html", {"badge": badge, "tasks": tasks, "auth_query": auth_query})
 

@@ -21,6 +21,7 @@ from badges.forms import (
     RevokeForm,
     TaskForm,
 )
+from badges.jobs import PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -42,6 +43,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
+from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
@@ -199,7 +201,13 @@ def playlist_detail(request, pk):
     return render(
         request,
         "badges/playlist_detail.html",
-        {"playlist": playlist, "items": items, "badge": badge_of(playlist), "invite_form": InviteForm()},
+        {
+            "playlist": playlist,
+            "items": items,
+            "badge": badge_of(playlist),
+            "invite_form": InviteForm(),
+            "issue_job": latest_job_about(playlist, kinds=[PLAYLIST_ISSUE.name]),
+        },
     )
 
 
@@ -237,9 +245,9 @@ def qualifiers_message(request, issue: services.QualifierIssue) -> None:
             request,
             ngettext(
                 "Its badge is being issued in the background to %(n)s person who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 "Its badge is being issued in the background to %(n)s people who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 issue.queued,
             )
             % {"n": issue.queued},
@@ -432,7 +440,11 @@ def badge_qr(request, public_id, kind):
     if kind not in ("png", "svg"):
         raise Http404
     badge = get_badge_for_member(request, public_id)
-    data = images.qr_code(absolute_url("badges:claim", code=link_of(badge).code), kind)
+    link = link_of(badge)
+    if services.link_problem(link) is not None:
+        # A QR code of a link that is off (or expired, used up, unpublished) would be printed and fail.
+        raise Http404("The link does not work, so it has no QR code.")
+    data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
     return response

@@ -1,6 +1,7 @@
 """Every write of the certificates app; callers use `from certificates import services` and these names."""
 
 from certificates.services.certificates import (
+    certificate_credential_json,
     certificate_generate,
     certificate_render,
     certificate_render_failed,
@@ -50,6 +51,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ROLE_WORDS",
     "Status",
+    "certificate_credential_json",
     "certificate_generate",
     "certificate_render",
     "certificate_render_failed",

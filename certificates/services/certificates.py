@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Certificate, Individual, Project
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from credentials import services as credentials
 
 
 def certificate_snapshot(individual: Individual) -> dict:
@@ -55,8 +56,13 @@ def _generate(individual: Individual, generated_by) -> Certificate:
     Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID).update(
         status=Certificate.Status.SUPERSEDED
     )
+    [entry] = credentials.status_entries_allocate(organisation=individual.project.organisation, count=1)
     certificate = Certificate.objects.create(
-        individual=individual, data=certificate_snapshot(individual), generated_by=generated_by
+        individual=individual,
+        data=certificate_snapshot(individual),
+        generated_by=generated_by,
+        status_list_id=entry.status_list_id,
+        status_index=entry.index,
     )
     audit(individual, generated_by, AuditEntry.Action.CERTIFICATE_GENERATED, code=certificate.code)
     return certificate
@@ -94,6 +100,8 @@ def certificate_render(*, certificate_id: int) -> bool:
     # A certificate superseded or revoked before its turn needs no PDF any more.
     if certificate is None or certificate.pdf or certificate.status != Certificate.Status.VALID:
         return False
+    # The PDF carries the signed credential, so it is signed (and kept) first.
+    certificate.credential = certificate_credential_json(certificate=certificate)
     # Rendering takes a while; it happens outside the lock and the result is kept only if no
     # other worker stored one meanwhile.
     pdf = render_certificate_pdf(certificate)
@@ -126,7 +134,50 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = revoked_by
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
+    # One truth: the OB 3.0 status list says so in the same transaction as the verification page.
+    if certificate.status_list_id is not None:
+        credentials.status_set(status_list_id=certificate.status_list_id, index=certificate.status_index)
     audit(
         certificate.individual, revoked_by, AuditEntry.Action.CERTIFICATE_REVOKED, code=certificate.code, reason=reason
     )
     return certificate
+
+
+def certificate_credential_json(*, certificate: Certificate) -> str:
+    """The certificate's signed AchievementCredential as served and attached to its PDF: signed once, then kept.
+
+    A superseded certificate keeps its credential valid (it states a true participation; the verification
+    page says a newer version exists); only revoking flips its status.
+    """
+    from certificates import ob3
+
+    if certificate.credential:
+        return certificate.credential
+    certificate = _with_status_entry(certificate)
+    document = ob3.certificate_credential(certificate, status_list_public_id=certificate.status_list.public_id)
+    organisation = certificate.individual.project.organisation
+    signed = credentials.dumps(credentials.credential_sign(organisation=organisation, document=document))
+    # Two first requests may sign at once: the first to store its credential wins and both serve it.
+    if not Certificate.objects.filter(pk=certificate.pk, credential="").update(credential=signed):
+        return Certificate.objects.values_list("credential", flat=True).get(pk=certificate.pk) or signed
+    return signed
+
+
+def _with_status_entry(certificate: Certificate) -> Certificate:
+    """Certificates generated before credentials existed get their entry now (and the bit, if revoked)."""
+    if certificate.status_list_id is None:
+        with transaction.atomic():
+            locked = (
+                Certificate.objects.select_for_update()
+                .select_related("individual__project__organisation")
+                .get(pk=certificate.pk)
+            )
+            if locked.status_list_id is None:
+                [entry] = credentials.status_entries_allocate(
+                    organisation=locked.individual.project.organisation, count=1
+                )
+                locked.status_list_id, locked.status_index = entry.status_list_id, entry.index
+                locked.save(update_fields=["status_list", "status_index"])
+                if locked.status == Certificate.Status.REVOKED:
+                    credentials.status_set(status_list_id=entry.status_list_id, index=entry.index)
+    return Certificate.objects.select_related("individual__project__organisation", "status_list").get(pk=certificate.pk)

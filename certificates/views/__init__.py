@@ -5,6 +5,7 @@ from certificates.views.certificates import (
     certificate_download,
     certificate_progress,
     certificate_revoke,
+    credential,
     individual_generate,
     learner_download,
     project_generate,
@@ -78,6 +79,7 @@ __all__ = [
     "projects",
     "request_changes",
     "review",
+    "credential",
     "verify",
     "verify_form",
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
 from certificates.archive import stream_zip
@@ -23,6 +23,7 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
+from credentials.views import credential_response
 from learnerpass.lib.actions import perform
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
@@ -136,6 +137,20 @@ def _rate_limited(request) -> bool:
 
 def _wants_json(request) -> bool:
     return request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", "")
+
+
+@require_GET
+def credential(request, code):
+    """The certificate's Open Badges 3.0 credential (signed), public like the verification page."""
+    certificate = (
+        Certificate.objects.select_related("individual__project__organisation", "status_list")
+        .filter(code=normalise_code(code))
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    filename = certificate.filename.removesuffix(".pdf") + ".json" if request.GET.get("download") else None
+    return credential_response(services.certificate_credential_json(certificate=certificate), filename=filename)
 
 
 def verify_form(request):

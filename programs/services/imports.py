@@ -6,14 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
 from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
-from outbox.services import emails_queue
+from outbox.services import emails_queue_many
 from programs.access import manageable_program_ids
 from programs.models import (
     Enrolment,
@@ -28,9 +29,11 @@ from programs.models import (
 )
 from programs.services.common import (
     DEFAULT_VALIDITY,
+    INVITATION_KIND,
+    INVITATION_TEMPLATE,
     LinkMaker,
     ProgramsError,
-    invitation_email,
+    invitation_email_context,
     link_expiry,
     normalise_email,
     parse_utc_time,
@@ -44,7 +47,6 @@ INLINE_VALIDATE_BYTES = 256 * 1024
 INLINE_SEND_ROWS = 2000
 # Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
 MAX_STORED_ERRORS = 20_000
-BULK_BATCH_SIZE = 2000
 
 # Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
@@ -144,27 +146,51 @@ class _Validator:
         for run in ProgramRun.objects.filter(program__organisation=organisation):
             self.runs[(run.program_id, normalise_code(run.code))] = run
             self.runs_by_id[run.pk] = run
+        self.organisation = organisation
         self.link_user: dict[str, tuple[int, str]] = {}
         self.email_learner: dict[str, str] = {}
-        for ext, user_id, email in LearnerLink.objects.filter(organisation=organisation).values_list(
-            "external_learner_id", "user_id", "user__email"
-        ):
-            self.link_user[ext] = (user_id, normalise_email(email))
-            self.email_learner[normalise_email(email)] = ext
         self.pending: set[tuple[str, int]] = set()
         self.pending_email: dict[str, str] = {}
         self.pending_learner: dict[str, str] = {}
-        for ext, run_id, email in InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
-            self.pending.add((ext, run_id))
-            self.pending_email[ext] = email
-            self.pending_learner[email] = ext
-        self.enrolled = set(
-            Enrolment.objects.active().filter(organisation=organisation).values_list("user_id", "run_id")
+        self.enrolled: set[tuple[int, int]] = set()
+
+    def load_learners(self, exts: set[str], emails: set[str]) -> None:
+        """What the organisation already knows about the file's learners: links, pending invitations, enrolments.
+
+        Only these learners are loaded, so memory follows the file, not how many invitations
+        the organisation has pending.
+        """
+        organisation, now = self.organisation, self.now
+        # Links are few next to invitations; one pass finds them by learner ID and by email.
+        for ext, user_id, email in (
+            LearnerLink.objects.filter(organisation=organisation)
+            .values_list("external_learner_id", "user_id", "user__email")
+            .iterator(chunk_size=5000)
+        ):
+            email = normalise_email(email)
+            if ext in exts or email in emails:
+                self.link_user[ext] = (user_id, email)
+                self.email_learner[email] = ext
+        pending = Invitation.objects.filter(
+            organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=now
         )
+        for chunk in in_chunks(exts):
+            for ext, run_id, email in InvitationRun.objects.filter(
+                invitation__in=pending.filter(external_learner_id__in=chunk)
+            ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
+                self.pending.add((ext, run_id))
+                self.pending_email[ext] = email
+                self.pending_learner[email] = ext
+        for chunk in in_chunks(emails):
+            for email, ext in pending.filter(email__in=chunk).values_list("email", "external_learner_id"):
+                self.pending_learner[email] = ext
+        users = [user_id for user_id, _email in self.link_user.values()]
+        for chunk in in_chunks(users):
+            self.enrolled.update(
+                Enrolment.objects.active()
+                .filter(organisation=organisation, user_id__in=chunk)
+                .values_list("user_id", "run_id")
+            )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
         errors: list[list] = []
@@ -177,6 +203,10 @@ class _Validator:
             for column in missing:
                 errors.append([1, column, "", _("Missing column. The header must name every column of the template.")])
             return errors, notices, valid, others
+        self.load_learners(
+            {row.get("external_learner_id", "") for _number, row in table.rows},
+            {row.get("email", "").lower() for _number, row in table.rows},
+        )
         seen: dict[tuple[str, int], int] = {}
         file_email: dict[str, tuple[str, int]] = {}
         file_learner: dict[str, tuple[str, int]] = {}
@@ -401,56 +431,77 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
     return False
 
 
-def _insert_invitation_runs(pairs) -> None:
-    """Insert (invitation_id, run_id) pairs: COPY on PostgreSQL, executemany elsewhere.
-
-    A two-column link table needs none of the ORM's per-field work, which took most of
-    bulk_create's time here; this cuts seconds off sending 100,000 rows.
-    """
-    meta = InvitationRun._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = f"{quote(meta.get_field('invitation').column)}, {quote(meta.get_field('run').column)}"
-    pairs = list(pairs)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for pair in pairs:
-                    copy.write_row(pair)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608 - names from the model, values bound
-        for start in range(0, len(pairs), 10_000):
-            cursor.executemany(sql, pairs[start : start + 10_000])
-
-
-def _insert_invitations(invitations: list[Invitation]) -> list[Invitation]:
-    """Insert invitations and set their ids: on PostgreSQL ids come from the sequence and rows go in by COPY.
-
-    bulk_create spends most of its time preparing each of 17 fields of each row in Python;
-    COPY takes the values as they are. Elsewhere (SQLite) bulk_create is fast enough.
-    """
-    if connection.vendor != "postgresql" or not invitations:
-        return Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
-    meta = Invitation._meta
-    quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(invitations)],
+def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime) -> set[tuple[str, int]]:
+    """(learner ID, run id) of the pending invitations of these learners only."""
+    pending = set()
+    for chunk in in_chunks(exts):
+        pending.update(
+            InvitationRun.objects.filter(
+                invitation__organisation=organisation,
+                invitation__status=Invitation.Status.PENDING,
+                invitation__valid_until__gt=now,
+                invitation__external_learner_id__in=chunk,
+            ).values_list("invitation__external_learner_id", "run_id")
         )
-        for invitation, (pk,) in zip(invitations, cursor.fetchall(), strict=True):
-            invitation.pk = pk
-        columns = ", ".join(quote(field.column) for field in fields)
-        attnames = [field.attname for field in fields]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for invitation in invitations:
-                values = invitation.__dict__
-                copy.write_row([values[name] for name in attnames])
-    for invitation in invitations:
-        invitation._state.adding = False
-        invitation._state.db = connection.alias
-    return invitations
+    return pending
+
+
+def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
+    """(learner ID, run id) of these learners' current enrolments (not the unenrolled ones)."""
+    enrolled = set()
+    for chunk in in_chunks(exts):
+        enrolled.update(
+            Enrolment.objects.active()
+            .filter(organisation=organisation, external_learner_id__in=chunk)
+            .values_list("external_learner_id", "run_id")
+        )
+    return enrolled
+
+
+def _create_invitations(*, batch: ImportBatch, groups: dict, runs: dict, programs: dict, now: datetime) -> int:
+    """Insert one invitation per group of rows, its invited runs and its email; return how many.
+
+    Plain tuples rather than model instances: at 50,000 invitations an Invitation and an Email
+    object per row (and bulk_create preparing every field of each) took most of the send.
+    """
+    organisation = batch.organisation
+    ids = reserve_ids(Invitation, len(groups))
+    url_for = LinkMaker()
+    lines = {run_id: run_line(run) for run_id, run in runs.items()}
+    invitation_rows, run_pairs, emails = [], [], []
+    expiries: dict[str, tuple[datetime, datetime]] = {}
+    for pk, ((ext, program_id, expiry), items) in zip(ids, groups.items(), strict=True):
+        if expiry not in expiries:
+            valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
+            expiries[expiry] = (valid_until, link_expiry(valid_until, now))
+        valid_until, expires_at = expiries[expiry]
+        raw, token_hash = new_token()
+        email = items[0][0]
+        invitation_rows.append((pk, program_id, ext, email, valid_until, expires_at, token_hash))
+        run_ids = [run_id for _email, run_id in items]
+        run_pairs.extend((pk, run_id) for run_id in run_ids)
+        context = invitation_email_context(
+            organisation_name=organisation.name,
+            program_name=programs[program_id].name,
+            run_labels=[lines[run_id] for run_id in run_ids],
+            url=url_for(raw),
+            expires_at=expires_at,
+        )
+        emails.append((email, context, pk))
+    insert_rows(
+        Invitation,
+        ["id", "program", "external_learner_id", "email", "valid_until", "expires_at", "token_hash"],
+        invitation_rows,
+        constants={
+            "organisation": organisation.pk,
+            "batch": batch.pk,
+            "created_by": batch.uploaded_by_id,
+            "created_at": now,
+        },
+    )
+    insert_rows(InvitationRun, ["invitation", "run"], run_pairs)
+    emails_queue_many(template=INVITATION_TEMPLATE, kind=INVITATION_KIND, items=emails, ref_model=Invitation)
+    return len(ids)
 
 
 @transaction.atomic
@@ -471,18 +522,9 @@ def batch_send(*, batch_id: int) -> int:
     # Locked like invitation_create does, so a single invitation cannot slip in between the check and the insert.
     programs = {p.pk: p for p in Program.objects.select_for_update().filter(organisation=organisation)}
     # Another upload or a single invitation may have invited some of these learners since validation.
-    pending = set(
-        InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id")
-    )
-    enrolled = set(
-        Enrolment.objects.active()
-        .filter(organisation=organisation, run_id__in={row[3] for row in rows})
-        .values_list("external_learner_id", "run_id")
-    )
+    exts = {row[1] for row in rows}
+    pending = _pending_pairs(organisation=organisation, exts=exts, now=now)
+    enrolled = _enrolled_pairs(organisation=organisation, exts=exts)
     now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
     skipped = []
@@ -505,48 +547,9 @@ def batch_send(*, batch_id: int) -> int:
             continue
         groups[(ext, run.program_id, expiry)].append((email, run_id))
 
-    invitations, raws, group_runs = [], [], []
-    for (ext, program_id, expiry), items in groups.items():
-        valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
-        raw, token_hash = new_token()
-        invitations.append(
-            # Plain *_id values: assigning instances goes through descriptors, which shows at 50,000 objects.
-            Invitation(
-                organisation_id=organisation.pk,
-                program_id=program_id,
-                external_learner_id=ext,
-                email=items[0][0],
-                valid_until=valid_until,
-                expires_at=link_expiry(valid_until, now),
-                token_hash=token_hash,
-                batch_id=batch.pk,
-                created_by_id=batch.uploaded_by_id,
-                created_at=now,
-            )
-        )
-        raws.append(raw)
-        group_runs.append([run_id for _email, run_id in items])
-    created = _insert_invitations(invitations)
-    _insert_invitation_runs(
-        (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
-    )
-    url_for = LinkMaker()
-    lines = {run_id: run_line(run) for run_id, run in runs.items()}
-    emails = []
-    for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
-        emails.append(
-            invitation_email(
-                invitation,
-                raw=raw,
-                organisation=organisation,
-                program=programs[invitation.program_id],
-                run_labels=[lines[run_id] for run_id in run_ids],
-                url_for=url_for,
-            )
-        )
-    emails_queue(emails)
+    created = _create_invitations(batch=batch, groups=groups, runs=runs, programs=programs, now=now)
     batch.status = ImportBatch.Status.SENT
-    batch.sent_count = len(created)
+    batch.sent_count = created
     batch.send_skipped_count = len(skipped)
     # First, so the rows this send left out are the first the page lists.
     batch.notices = (skipped + batch.notices)[:MAX_STORED_ERRORS]
@@ -554,7 +557,7 @@ def batch_send(*, batch_id: int) -> int:
     batch.message = ""
     batch.save(update_fields=["status", "sent_count", "send_skipped_count", "notices", "sent_at", "message"])
     ImportBatchRows.objects.filter(batch=batch).delete()
-    return len(created)
+    return created
 
 
 def batch_mark_failed(*, batch_id: int, message: str) -> None:

@@ -320,7 +320,7 @@ def test_a_failing_send_task_marks_the_batch_failed_and_creates_nothing(manager_
     upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
     batch = ImportBatch.objects.get()
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.SENDING)
-    monkeypatch.setattr(imports, "emails_queue", lambda emails: 1 / 0)
+    monkeypatch.setattr(imports, "emails_queue_many", lambda **kwargs: 1 / 0)
     tasks.send_batch(batch.pk)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0001_initial'),
-        ('programs', '0003_batch_encoding_reupload_and_skips'),
+        ('programs', '0004_lookup_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
