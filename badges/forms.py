@@ -3,6 +3,7 @@ import os
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from badges.models import Activity, BadgeClass, BadgeLink, Playlist, Task
 
@@ -67,7 +68,11 @@ class PlaylistForm(forms.ModelForm):
             elif chosen and data["min_count"] > chosen:
                 self.add_error(
                     "min_count",
-                    _("N is larger than the %(n)s activities chosen: nobody could complete the playlist.")
+                    ngettext(
+                        "N is larger than the %(n)s activity chosen: nobody could complete the playlist.",
+                        "N is larger than the %(n)s activities chosen: nobody could complete the playlist.",
+                        chosen,
+                    )
                     % {"n": chosen},
                 )
         return data

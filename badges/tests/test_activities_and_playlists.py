@@ -78,11 +78,11 @@ def test_a_bad_image_upload_is_refused_with_a_message(login, org, organiser, bad
     assert not badge.image
 
 
-def make_playlist(org, organiser, activities, rule=Playlist.Rule.ALL, min_count=1):
+def make_playlist(org, organiser, activities, rule=Playlist.Rule.ALL, min_count=1, title="Outdoor leader"):
     playlist = services.playlist_create(
         organisation=org,
         user=organiser,
-        data={"title": "Outdoor leader", "description": "Three days outside.", "rule": rule, "min_count": min_count},
+        data={"title": title, "description": "Three days outside.", "rule": rule, "min_count": min_count},
         activity_ids=[a.pk for a in activities],
     )
     services.playlist_publish(playlist=playlist, user=organiser)
@@ -203,7 +203,8 @@ def test_playlist_invitations_are_emailed(login, org, organiser):
 
     response = login(organiser).post(url, {"emails": "a@example.test, a@example.test, bad"}, follow=True)
 
-    assert b"1 invitations sent" in response.content
+    assert b"1 invitation sent." in response.content
+    assert b"1 invitations" not in response.content
     email = Email.objects.get(kind="playlist_invitation")
     _, text, html = render_email(email)
     assert playlist.get_public_url() in text and playlist.get_public_url() in html
