@@ -520,6 +520,7 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
         badge=assertion.badge,
         detail=f"{assertion.recipient_email}: {assertion.revocation_reason}",
     )
+    emails.badge_revoked(assertion=assertion)
     return assertion
 
 
