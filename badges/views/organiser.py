@@ -20,6 +20,7 @@ from badges.forms import (
     ReviewForm,
     RevokeForm,
     TaskForm,
+    alignment_formset,
 )
 from badges.jobs import BAKE, PLAYLIST_ISSUE
 from badges.models import (
@@ -361,7 +362,8 @@ def badge_detail(request, public_id):
 def badge_edit(request, public_id):
     badge = get_badge_for_member(request, public_id)
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
-    if request.method == "POST" and form.is_valid():
+    alignments = alignment_formset(badge, request.POST or None)
+    if request.method == "POST" and form.is_valid() and alignments.is_valid():
         try:
             services.badge_update(
                 badge=badge,
@@ -371,13 +373,16 @@ def badge_edit(request, public_id):
                 criteria=form.cleaned_data["criteria"],
                 image=form.cleaned_data.get("image"),
                 remove_image=form.cleaned_data.get("remove_image", False),
+                expiry=form.expiry_rule(),
+                alignment=[row for row in alignments.cleaned_data if row],
+                tags=form.tag_list(),
             )
         except services.BadgesError as exc:
-            form.add_error("image", str(exc))
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Badge saved."))
             return badge_redirect(request, badge)
-    return render(request, "badges/badge_form.html", {"form": form, "badge": badge})
+    return render(request, "badges/badge_form.html", {"form": form, "alignments": alignments, "badge": badge})
 
 
 @require_POST

@@ -12,6 +12,7 @@ from certificates.views.certificates import (
     project_replace,
     project_zip,
     project_zip_prepare,
+    qr,
     verify,
     verify_form,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "request_changes",
     "review",
     "credential",
+    "qr",
     "verify",
     "verify_form",
 ]
