@@ -243,11 +243,22 @@ def learner_dashboard(user) -> dict:
         )
         .order_by("-project__start_date", "id")
     )
+    # A revoked certificate stays, marked with the reason (the learner may have shared it); a superseded one
+    # goes, as its newer version is listed.
     certificates = list(
-        Certificate.objects.filter(individual__user=user, status=Certificate.Status.VALID)
-        .exclude(pdf="")
+        Certificate.objects.filter(individual__user=user)
+        .filter((Q(status=Certificate.Status.VALID) & ~Q(pdf="")) | Q(status=Certificate.Status.REVOKED))
         .select_related("individual__project")
-        .only("id", "code", "issued_at", "status", "pdf", "individual__project__title")
+        .only(
+            "id",
+            "code",
+            "issued_at",
+            "status",
+            "pdf",
+            "revoked_reason",
+            "revoked_at",
+            "individual__project__title",
+        )
         .order_by("-issued_at")
     )
     waiting = [i for i in individuals if i.status in Individual.HELD_BY_LEARNER]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Individual, IndividualInvitation
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from certificates.services.emails import learner_context
 from learnerpass.lib.urls import absolute_url
 from outbox.services import email_queue
 
@@ -32,15 +33,6 @@ def _new_invitation(individual: Individual, kind: str, by, message: str = "") ->
     return invitation, raw
 
 
-def _email_context(individual: Individual) -> dict:
-    project = individual.project
-    return {
-        "name": individual.first_name,
-        "project": project.title,
-        "organisation": project.organisation.name,
-    }
-
-
 @transaction.atomic
 def individual_send_connect(*, individual: Individual, sent_by) -> IndividualInvitation:
     individual = lock_individual(individual)
@@ -53,7 +45,7 @@ def individual_send_connect(*, individual: Individual, sent_by) -> IndividualInv
         to=individual.email,
         template="certificates/connect",
         context={
-            **_email_context(individual),
+            **learner_context(individual),
             "url": absolute_url("certificates:connect", token=raw),
             "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         },
@@ -102,7 +94,7 @@ def individual_invite_to_edit(*, individual: Individual, invited_by, message: st
         to=individual.email,
         template="certificates/edit_invitation",
         context={
-            **_email_context(individual),
+            **learner_context(individual),
             "message": individual.edit_message,
             "url": absolute_url("certificates:edit_link", token=raw),
             "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
