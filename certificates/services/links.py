@@ -10,6 +10,7 @@ from certificates import content
 from certificates.models import AuditEntry, Individual, IndividualInvitation
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
 from certificates.services.emails import learner_context
+from learnerpass.lib.links import require_link_address
 from learnerpass.lib.urls import absolute_url
 from outbox.services import email_queue
 
@@ -165,8 +166,12 @@ def _connect(individual: Individual, user) -> None:
 
 
 @transaction.atomic
-def invitation_use(*, token: str, user) -> Individual:
-    """Follow a connect or edit link: connect the account to the individual; single use."""
+def invitation_use(*, token: str, user, add_address: bool = False) -> Individual:
+    """Follow a connect or edit link: connect the account that owns the individual's address; single use.
+
+    With add_address, an address no account owns is first added to `user`. The account already
+    connected to the individual needs no address check: the link gives it nothing new.
+    """
     invitation = IndividualInvitation.by_token(token).select_for_update().first()
     if invitation is not None:
         invitation.individual = lock_individual(invitation.individual)
@@ -174,6 +179,8 @@ def invitation_use(*, token: str, user) -> Individual:
     if problem:
         raise CertificatesError(problem)
     individual = invitation.individual
+    if individual.user_id != user.pk:
+        require_link_address(user=user, email=individual.email, add_address=add_address, error=CertificatesError)
     _connect(individual, user)
     invitation.status = IndividualInvitation.Status.USED
     invitation.used_at = timezone.now()

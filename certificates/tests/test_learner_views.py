@@ -320,10 +320,11 @@ def test_a_replaced_link_shows_a_clear_error_page(client, organiser, individual)
     assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
 
 
-def test_an_account_with_another_email_is_warned_before_connecting(login, organiser, individual):
+def test_an_account_with_another_email_is_told_before_connecting(login, organiser, individual):
     raw = fresh_link(individual, organiser)
     page = login(organiser).get(reverse("certificates:connect", kwargs={"token": raw})).content.decode()
-    assert "sent to learner@example.test, but you are signed in as organiser@acme.test" in page
+    assert "sent to <strong>learner@example.test</strong>, but you are signed in as" in page
+    assert "Add learner@example.test to my account and continue" in page
     assert reverse("account_logout") in page
     individual.refresh_from_db()
     assert individual.user is None

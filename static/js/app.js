@@ -55,11 +55,11 @@ document.addEventListener("htmx:sendError", function (event) {
   alert.textContent = form.dataset.sendError;
   box.replaceChildren(alert);
 });
-// A header checkbox that ticks every row's checkbox of one form: <input type="checkbox" data-select-all="form-id">.
+// A "select all" checkbox: <input type="checkbox" data-select-all="name"> ticks every checkbox named so.
 document.addEventListener("change", function (event) {
   const all = event.target.closest("[data-select-all]");
   if (!all) return;
-  document.querySelectorAll('input[type=checkbox][form="' + all.dataset.selectAll + '"]').forEach(function (box) {
+  document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
     box.checked = all.checked;
   });
 });
