@@ -47,6 +47,7 @@ urlpatterns = [
     path("ob/badges/<slug:public_id>", public.badge_class, name="badge_class"),
     path("ob/badges/<slug:public_id>.json", public.badge_class, {"suffix": ".json"}, name="badge_class_json"),
     path("ob/badges/<slug:public_id>/image", public.badge_image, name="badge_image"),
+    path("ob/badges/<slug:public_id>/image.png", public.badge_image_png, name="badge_image_png"),
     path("ob/assertions/<slug:public_id>", public.assertion, name="assertion"),
     path("ob/assertions/<slug:public_id>.json", public.assertion, {"suffix": ".json"}, name="assertion_json"),
     path("ob/assertions/<slug:public_id>/image", public.assertion_image, name="assertion_image"),
@@ -61,4 +62,5 @@ urlpatterns = [
     path("badges/reviews/<slug:public_id>/", learner.peer_review, name="peer_review"),
     path("badges/evidence/<slug:public_id>/file", learner.evidence_file, name="evidence_file"),
     path("badges/mine/<slug:public_id>/evidence/", learner.evidence_visibility, name="evidence_visibility"),
+    path("badges/mine/<slug:public_id>/name/", learner.name_visibility, name="name_visibility"),
 ]
