@@ -289,7 +289,8 @@ def test_the_image_url_bakes_in_memory_until_the_bake_job_stored_it_and_never_wr
     assert stored
     again = client.get(f"/ob/assertions/{assertion.public_id}/image")
     assert "Cache-Control" not in again
-    assert again.content == assertion.baked_image.open("rb").read()
+    with assertion.baked_image.open("rb") as handle:
+        assert again.content == handle.read()
     assert json.loads(unbake(again.content))["id"] == ob.assertion_url(assertion)
 
 
