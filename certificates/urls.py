@@ -48,4 +48,5 @@ urlpatterns = [
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("verify/<str:code>/credential", views.credential, name="credential"),
+    path("verify/<str:code>/qr.png", views.qr, name="qr"),
 ]

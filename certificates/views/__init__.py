@@ -11,6 +11,7 @@ from certificates.views.certificates import (
     project_generate,
     project_replace,
     project_zip,
+    qr,
     verify,
     verify_form,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "request_changes",
     "review",
     "credential",
+    "qr",
     "verify",
     "verify_form",
 ]

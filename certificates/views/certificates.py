@@ -24,7 +24,7 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
-from credentials.views import credential_response
+from credentials.views import credential_response, qr_response
 from learnerpass.lib.actions import perform
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
@@ -181,6 +181,15 @@ def credential(request, code):
         raise Http404("No such certificate.")
     filename = certificate.filename.removesuffix(".pdf") + ".json" if request.GET.get("download") else None
     return credential_response(services.certificate_credential_json(certificate=certificate), filename=filename)
+
+
+@require_GET
+def qr(request, code):
+    """A QR code that opens the certificate's public verification page."""
+    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return qr_response(certificate.verify_url, filename=f"certificate-{certificate.code}-qr.png")
 
 
 def verify_form(request):
