@@ -14,6 +14,7 @@ from credentials import did, selectors, services
 from credentials.forms import VerifyForm
 from credentials.models import StatusList
 from credentials.verification import verify_credential
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.models import Organisation
 
@@ -26,7 +27,7 @@ def credential_response(signed_json: str, *, filename: str | None = None) -> Htt
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
     if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        name_download(response, filename)
     return response
 
 
@@ -35,8 +36,7 @@ def qr_response(url: str, *, filename: str) -> HttpResponse:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
     response = HttpResponse(buffer.getvalue(), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return name_download(response, filename)
 
 
 @require_GET

@@ -26,6 +26,7 @@ from certificates.selectors import (
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
 from credentials.views import credential_response, qr_response
 from learnerpass.lib.actions import perform
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
 
@@ -92,8 +93,7 @@ def project_zip(request, pk):
     response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
     # A name the organiser recognises among their downloads; slugify keeps it ASCII and header-safe.
     name = slugify(project.title)[:60] or str(project.pk)
-    response["Content-Disposition"] = f'attachment; filename="certificates-{name}.zip"'
-    return response
+    return name_download(response, f"certificates-{name}.zip")
 
 
 @require_POST
@@ -129,9 +129,8 @@ def certificate_revoke(request, pk):
 def _pdf_response(certificate: Certificate):
     if not certificate.pdf:
         raise Http404("Not rendered yet.")
-    return FileResponse(
-        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
-    )
+    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
+    return name_download(response, certificate.filename)
 
 
 @org_member_required(ORGANISER)

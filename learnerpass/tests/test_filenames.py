@@ -97,3 +97,29 @@ def test_codes_that_follow_the_pattern(code):
 )
 def test_codes_that_break_the_pattern_are_refused_with_the_reason(code):
     assert code_problem(code)
+
+
+def test_no_download_sets_its_name_by_hand():
+    """Every download name goes through learnerpass.lib.filenames; a hand-built header is how the injections came in."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    by_hand = re.compile(
+        r"""\[["']Content-Disposition["']\]\s*=|content_disposition_header\(|as_attachment\s*=\s*True"""
+    )
+    offenders = []
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root).as_posix()
+        if (
+            relative.startswith((".venv", ".ob-venv", "bench/"))
+            or "/tests/" in relative
+            or relative.startswith("tests/")
+        ):
+            continue
+        if relative == "learnerpass/lib/filenames.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if by_hand.search(line):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert not offenders, "use learnerpass.lib.filenames.name_download:\n" + "\n".join(offenders)
