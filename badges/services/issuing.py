@@ -520,6 +520,7 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
         badge=assertion.badge,
         detail=f"{assertion.recipient_email}: {assertion.revocation_reason}",
     )
+    emails.badge_revoked(assertion=assertion)
     return assertion
 
 
@@ -533,6 +534,34 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     assertion.baked_image = ""
     assertion.credential = ""
     assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
+    return assertion
+
+
+MAX_NAME_LENGTH = 200
+
+
+@transaction.atomic
+def assertion_set_name(*, assertion: Assertion, user, show: bool, name: str = "") -> Assertion:
+    """The holder's choice: their name on the share page (never in the Open Badges documents)."""
+    assertion = Assertion.objects.select_for_update().get(pk=assertion.pk)
+    if assertion.recipient_id != user.pk:
+        raise BadgesError(_("Only the holder can change this."))
+    name = " ".join(name.split())
+    if show and not name:
+        raise BadgesError(_("Write the name to show."))
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadgesError(
+            ngettext(
+                "The name can have at most %(n)s character.",
+                "The name can have at most %(n)s characters.",
+                MAX_NAME_LENGTH,
+            )
+            % {"n": MAX_NAME_LENGTH}
+        )
+    assertion.show_name = show
+    if name:
+        assertion.holder_name = name
+    assertion.save(update_fields=["show_name", "holder_name"])
     return assertion
 
 

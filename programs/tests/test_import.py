@@ -592,7 +592,9 @@ def test_rows_closed_or_enrolled_since_the_check_are_left_out_and_the_rest_is_se
     batch = ImportBatch.objects.get()
     run2.is_open = False
     run2.save()
-    services.enrolment_create_direct(program=program, runs=[run], external_learner_id="S-LINKED", created_by=None)
+    Enrolment.objects.create(
+        organisation=org, run=run, user=linked_learner, external_learner_id="S-LINKED", source="invitation"
+    )
     send(manager_client, org, batch)
     batch.refresh_from_db()
     assert (batch.sent_count, batch.send_skipped_count) == (1, 2)
