@@ -4,6 +4,7 @@ import hashlib
 import io
 
 import segno
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -71,8 +72,6 @@ VERIFY_LIMIT = 30  # checks per client address and minute
 
 
 def _rate_limited(request) -> bool:
-    from django.core.cache import cache
-
     key = f"credentials:verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
     cache.add(key, 0, timeout=90)
     try:
