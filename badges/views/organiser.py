@@ -47,6 +47,7 @@ from badges.views.common import (
 from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required, redirect_back
 from outbox.selectors import latest_emails_for
@@ -544,8 +545,7 @@ def badge_qr(request, public_id, kind):
         raise Http404("The link does not work, so it has no QR code.")
     data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
-    response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
-    return response
+    return name_download(response, f"badge-qr-{badge.public_id}.{kind}")
 
 
 @require_POST

@@ -25,6 +25,7 @@ from certificates.selectors import (
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
 from credentials.views import credential_response, qr_response
 from learnerpass.lib.actions import perform
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
 
@@ -98,12 +99,8 @@ def project_zip(request, pk):
     if job is None:
         raise Http404("No ZIP prepared yet.")
     name = slugify(project.title)[:60] or str(project.pk)
-    return FileResponse(
-        job.result_file.open("rb"),
-        as_attachment=True,
-        filename=f"certificates-{name}.zip",
-        content_type="application/zip",
-    )
+    response = FileResponse(job.result_file.open("rb"), content_type="application/zip")
+    return name_download(response, f"certificates-{name}.zip")
 
 
 @require_POST
@@ -139,9 +136,8 @@ def certificate_revoke(request, pk):
 def _pdf_response(certificate: Certificate):
     if not certificate.pdf:
         raise Http404("Not rendered yet.")
-    return FileResponse(
-        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
-    )
+    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
+    return name_download(response, certificate.filename)
 
 
 @org_member_required(ORGANISER)
