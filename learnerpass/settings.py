@@ -196,7 +196,17 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
+# Emails sent by one task over one SMTP connection.
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 200)
+# A transient SMTP failure (4xx, the server down) is retried after about as long as the email has
+# been failing, at least the base and at most the max, for OUTBOX_RETRY_FOR_SECONDS; then it fails.
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 15 * 60)
+OUTBOX_RETRY_FOR_SECONDS = env_int("OUTBOX_RETRY_FOR_SECONDS", 24 * 60 * 60)
+# How long a sender keeps retrying the database after the SMTP server took an email.
+OUTBOX_DB_RETRY_SECONDS = env_int("OUTBOX_DB_RETRY_SECONDS", 120)
+# true: every "sent" mark waits for PostgreSQL to flush it to disk (several times slower).
+OUTBOX_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_SYNCHRONOUS_COMMIT", False)
 
 # Verifiable credentials: the organisations' Ed25519 private keys are stored encrypted with the
 # first of these; every one listed can decrypt (list the old one second while rotating).
