@@ -78,7 +78,8 @@ class Individual(models.Model):
         TEAM_MEMBER = "team_member", _("Team member")
 
     class Status(models.TextChoices):
-        NOT_INVITED = "not_invited", _("Not invited")
+        # "Not invited" read as a contradiction beside a connect link that was sent: the status is about writing.
+        NOT_INVITED = "not_invited", _("Not writing yet")
         EDITING = "editing", _("Editing")
         SUBMITTED = "submitted", _("Submitted")
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
@@ -90,6 +91,10 @@ class Individual(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="individuals")
     # The learner's address in links, so no database id appears in them.
     public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False)
+    # One name per person: these two always equal the accepted data's first_name and surname (the services
+    # write both at once), so lists, emails and the certificate agree. Who changes it: the learner, in their
+    # personal data while they hold the data (it becomes the name when the organiser accepts); the organiser
+    # otherwise.
     first_name = models.CharField(_("first name"), max_length=100)
     surname = models.CharField(_("surname"), max_length=100)
     email = models.EmailField(_("email"))
@@ -107,6 +112,8 @@ class Individual(models.Model):
     draft_data = models.JSONField(default=dict, blank=True)
     submitted_data = models.JSONField(default=dict, blank=True)
     accepted_data = models.JSONField(default=dict, blank=True)
+    # The submission before the last request for changes, so the review can show what changed in answer.
+    previous_submitted_data = models.JSONField(default=dict, blank=True)
     # {"general": "...", "fields": {"<key>": "..."}} from the last request for changes.
     review_comments = models.JSONField(default=dict, blank=True)
     edit_message = models.TextField(_("message to the learner"), blank=True)

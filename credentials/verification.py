@@ -5,6 +5,7 @@ without any HTTP request; a credential from elsewhere gets a clear "cannot check
 Used by the public verification page and by `manage.py verify_credential`.
 """
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -204,11 +205,9 @@ def _check_status(report: Report, credential: dict, issuer: str) -> None:
                 "status", label, False, _("The status list %(url)s is not this issuer's list here.") % {"url": url}
             )
             return
-        listed = json.loads(status_list_credential(status_list=status_list))
         try:
-            proofs.verify(listed, public_key_for=_LocalKeys(issuer))
-            bits = decode_bits(listed["credentialSubject"]["encodedList"])
-        except (proofs.ProofError, ValueError, KeyError, OSError):
+            bits = _verified_bits(status_list_credential(status_list=status_list), issuer)
+        except (proofs.ProofError, ValueError, KeyError, TypeError, OSError):
             report.add("status", label, False, _("The status list does not verify."))
             return
         if not 0 <= index < len(bits) * 8:
@@ -218,6 +217,27 @@ def _check_status(report: Report, credential: dict, issuer: str) -> None:
             report.add("status", label, False, _("Revoked by the issuer."))
             return
     report.add("status", label, True, _("Not revoked (checked in the issuer's signed status list)."))
+
+
+# The bits of status list credentials already verified, by the hash of their signed text: a list
+# changes only when a bit flips (and is then signed anew), so checking many credentials of one
+# organisation checks its list's signature once. A memo of a pure result, safe in every process.
+_verified_lists: dict[str, bytes] = {}
+
+
+def _verified_bits(signed: str, issuer: str) -> bytes:
+    digest = hashlib.sha256(f"{issuer}\n{signed}".encode()).hexdigest()
+    bits = _verified_lists.get(digest)
+    if bits is None:
+        listed = json.loads(signed)
+        if _issuer_id(listed) != issuer or "BitstringStatusListCredential" not in listed.get("type", []):
+            raise proofs.ProofError("not this issuer's status list")
+        proofs.verify(listed, public_key_for=_LocalKeys(issuer))
+        bits = decode_bits(listed["credentialSubject"]["encodedList"])
+        if len(_verified_lists) > 256:
+            _verified_lists.clear()
+        _verified_lists[digest] = bits
+    return bits
 
 
 def _local_status_list(url) -> StatusList | None:

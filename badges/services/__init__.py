@@ -37,6 +37,8 @@ from badges.services.publishing import (
     playlists_needing,
     task_create,
     task_delete,
+    task_move,
+    task_update,
 )
 from badges.services.vc import assertion_credential_json
 
@@ -82,4 +84,6 @@ __all__ = [
     "required_tasks",
     "task_create",
     "task_delete",
+    "task_move",
+    "task_update",
 ]

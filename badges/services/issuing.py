@@ -30,6 +30,7 @@ from badges.services import emails, vc
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
 from jobs.models import Job
 from jobs.services import JobRun, job_start
+from learnerpass.lib.links import require_link_address
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
 from outbox.services import build_email, emails_queue
@@ -69,7 +70,10 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
     if expires is not None and expires <= timezone.now():
         raise BadgesError(_("The expiry date must be in the future."))
     if len(emails) > MAX_EMAILS_PER_ISSUE:
-        raise BadgesError(_("At most %(n)s addresses at once.") % {"n": MAX_EMAILS_PER_ISSUE})
+        raise BadgesError(
+            ngettext("At most %(n)s address at once.", "At most %(n)s addresses at once.", MAX_EMAILS_PER_ISSUE)
+            % {"n": MAX_EMAILS_PER_ISSUE}
+        )
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=badge.pk)
     held = set(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).values_list("recipient_email", flat=True))
     report.already_held = [e for e in emails if e in held]
@@ -392,8 +396,9 @@ def claim_problem(claim: AssertionClaim | None) -> str | None:
 
 
 @transaction.atomic
-def assertion_claim_accept(*, token: str, user) -> Assertion:
-    """Attach a badge issued to an email address to the account that followed the emailed link."""
+def assertion_claim_accept(*, token: str, user, add_address: bool = False) -> Assertion:
+    """Attach a badge issued to an email address to the account that owns the address
+    (with add_address, an address no account owns is first added to `user`)."""
     claim = AssertionClaim.by_token(token).select_for_update().select_related("assertion__badge").first()
     problem = claim_problem(claim)
     if problem:
@@ -401,6 +406,7 @@ def assertion_claim_accept(*, token: str, user) -> Assertion:
     assertion = claim.assertion
     if assertion.recipient_id and assertion.recipient_id != user.pk:
         raise BadgesError(_("This badge already belongs to another account."))
+    require_link_address(user=user, email=assertion.recipient_email, add_address=add_address, error=BadgesError)
     if (
         Assertion.objects.filter(badge=assertion.badge, recipient=user, revoked_at__isnull=True)
         .exclude(pk=assertion.pk)
@@ -514,6 +520,7 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
         badge=assertion.badge,
         detail=f"{assertion.recipient_email}: {assertion.revocation_reason}",
     )
+    emails.badge_revoked(assertion=assertion)
     return assertion
 
 

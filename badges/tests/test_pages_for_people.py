@@ -1,6 +1,9 @@
 """What organisers and learners tripped over on the badges pages, fixed and kept fixed."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from badges import selectors, services
 from badges.models import Assertion, BadgeEvent, Playlist
@@ -73,9 +76,9 @@ def test_the_dashboard_says_why_a_badge_was_revoked_and_offers_no_download(login
     assert f"/ob/assertions/{assertion.public_id}/image?download=1" not in page
 
 
-def test_undated_activities_come_after_dated_ones_in_the_catalogue(org, organiser):
+def test_undated_activities_come_after_dated_upcoming_ones_in_the_catalogue(org, organiser):
     publish_activity(org, organiser, title="Any time")
-    publish_activity(org, organiser, title="Summer", start_date="2026-06-01")
+    publish_activity(org, organiser, title="Summer", start_date=timezone.now().date() + timedelta(days=30))
 
     activities, _playlists = selectors.catalogue()
 

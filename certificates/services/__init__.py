@@ -6,8 +6,8 @@ from certificates.services.certificates import (
     certificate_render,
     certificate_render_failed,
     certificate_revoke,
-    certificate_snapshot,
     certificates_generate_for_project,
+    certificates_replace_for_project,
 )
 from certificates.services.common import (
     CertificatesError,
@@ -56,8 +56,8 @@ __all__ = [
     "certificate_render",
     "certificate_render_failed",
     "certificate_revoke",
-    "certificate_snapshot",
     "certificates_generate_for_project",
+    "certificates_replace_for_project",
     "individual_accept",
     "individual_create",
     "individual_delete",

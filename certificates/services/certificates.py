@@ -2,47 +2,14 @@
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates import content
 from certificates.models import AuditEntry, Certificate, Individual, Project
+from certificates.selectors import generation_plan
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from certificates.snapshot import certificate_snapshot
 from credentials import services as credentials
-
-
-def certificate_snapshot(individual: Individual) -> dict:
-    """What the certificate will say, from the accepted data and the project as they are now."""
-    project = individual.project
-    data = content.clean_data(individual.accepted_data)
-    with translation.override(project.language):
-        activity_type = str(project.get_activity_type_display())
-        role = str(individual.get_role_display())
-    return {
-        "holder": f"{data['first_name'] or individual.first_name} {data['surname'] or individual.surname}".strip(),
-        "fields": data,
-        "parts": list(individual.parts),
-        "role": role,
-        "country": individual.country.code,
-        "project": {
-            "title": project.title,
-            "activity_type": activity_type,
-            "start_date": project.start_date.isoformat(),
-            "end_date": project.end_date.isoformat(),
-            "venue": project.venue,
-            "description": project.description,
-            "language": project.language,
-        },
-        "organisation": project.organisation.name,
-        "signatories": [
-            s
-            for s in [
-                {"name": project.representative_name, "role": project.representative_role},
-                {"name": project.mentor_name, "role": project.mentor_role},
-            ]
-            if s["name"]
-        ],
-    }
 
 
 def _queue_render(ids: list[int]) -> None:
@@ -78,14 +45,37 @@ def certificate_generate(*, individual: Individual, generated_by) -> Certificate
 
 @transaction.atomic
 def certificates_generate_for_project(*, project: Project, generated_by) -> list[Certificate]:
-    individuals = list(
-        Individual.objects.select_for_update()
-        .filter(project=project, status=Status.ACCEPTED)
-        .select_related("project__organisation")
-    )
-    if not individuals:
+    """Certificates for the accepted individuals who have none, or whose certificate is out of date.
+
+    A certificate that still says the right thing keeps its code: the QR code its holder shared stays valid.
+    """
+    plan = generation_plan(project, lock=True)
+    if not plan["accepted"]:
         raise CertificatesError(_("No individual of this project has accepted data yet."))
+    individuals = plan["todo"]
+    if not individuals:
+        raise CertificatesError(_("Every accepted individual already has a current certificate."))
     certificates = [_generate(individual, generated_by) for individual in individuals]
+    _queue_render([c.pk for c in certificates])
+    return certificates
+
+
+@transaction.atomic
+def certificates_replace_for_project(*, project: Project, generated_by, expected: int | None) -> list[Certificate]:
+    """A new certificate for every accepted individual, superseding every valid one (new codes for all).
+
+    `expected` is the number of valid certificates the organiser was told would be superseded; when it
+    changed meanwhile nothing happens, so nobody supersedes more than they agreed to.
+    """
+    plan = generation_plan(project, lock=True)
+    if not plan["accepted"]:
+        raise CertificatesError(_("No individual of this project has accepted data yet."))
+    if expected != plan["valid"]:
+        raise CertificatesError(
+            _("The number of valid certificates changed since you were asked (now %(n)s). Check again.")
+            % {"n": plan["valid"]}
+        )
+    certificates = [_generate(individual, generated_by) for individual in plan["accepted"]]
     _queue_render([c.pk for c in certificates])
     return certificates
 

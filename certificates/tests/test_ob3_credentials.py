@@ -149,3 +149,26 @@ def test_the_independent_verifier_accepts_the_certificate_and_refuses_tampered_o
     services.certificate_revoke(certificate=certificate, revoked_by=organiser, reason="Wrong person")
     [revoked] = node_verify([good], issuer_documents(org))
     assert revoked == {"verified": False, "error": "revoked"}
+
+
+def test_the_qr_code_opens_the_verification_page(client, certificate):
+    from unittest import mock
+
+    import segno
+
+    with mock.patch("credentials.views.segno.make", wraps=segno.make) as make:
+        response = client.get(f"/verify/{certificate.code}/qr.png")
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
+    assert make.call_args.args[0] == certificate.verify_url
+    assert client.get("/verify/AAAA-BBBB-CCCC-DDDD/qr.png").status_code == 404
+
+
+def test_the_learner_finds_the_credential_and_qr_under_my_learning(login, certificate, learner):
+    page = login(learner).get("/me/").content.decode()
+    assert f"/verify/{certificate.code}/credential?download=1" in page
+    assert f"/verify/{certificate.code}/qr.png" in page
+
+
+def test_the_verification_page_links_the_credential(client, certificate):
+    page = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert f"/verify/{certificate.code}/credential" in page and "/credentials/verify/" in page

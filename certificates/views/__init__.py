@@ -9,7 +9,9 @@ from certificates.views.certificates import (
     individual_generate,
     learner_download,
     project_generate,
+    project_replace,
     project_zip,
+    qr,
     verify,
     verify_form,
 )
@@ -75,11 +77,13 @@ __all__ = [
     "project_create",
     "project_edit",
     "project_generate",
+    "project_replace",
     "project_zip",
     "projects",
     "request_changes",
     "review",
     "credential",
+    "qr",
     "verify",
     "verify_form",
 ]

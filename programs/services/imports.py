@@ -7,15 +7,19 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobs.models import Job
+from jobs.services import JobRun, job_start
 from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
 from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
 from outbox.services import emails_queue_many
 from programs.access import manageable_program_ids
+from programs.jobs import CHECK, SEND
 from programs.models import (
     Enrolment,
     ImportBatch,
@@ -41,10 +45,9 @@ from programs.services.common import (
 )
 
 CSV_COLUMNS = ["external_learner_id", "email", "program_code", "program_run_code", "expiry_time"]
-# Files up to this size are validated inside the request; bigger ones by a task while the page polls.
+# Files up to this size are validated inside the request (a few milliseconds); bigger ones by a
+# recorded job while the page shows its progress. Sending is always a job.
 INLINE_VALIDATE_BYTES = 256 * 1024
-# Batches up to this many rows are sent inside the request; bigger ones by a task.
-INLINE_SEND_ROWS = 2000
 # Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
 MAX_STORED_ERRORS = 20_000
 
@@ -86,8 +89,15 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload, program: Pr
     batch.save()
     from programs.tasks import validate_batch
 
-    batch_id = batch.pk
-    transaction.on_commit(lambda: validate_batch.delay(batch_id))
+    job_start(
+        kind=CHECK,
+        task=validate_batch,
+        organisation=organisation,
+        started_by=uploaded_by,
+        ref=batch,
+        task_kwargs={"batch_id": batch.pk},
+        return_url=_batch_url(batch),
+    )
     return batch
 
 
@@ -113,23 +123,50 @@ def batch_reupload(*, batch: ImportBatch, uploaded_by, upload) -> ImportBatch:
     return new
 
 
-def batch_validate_stored(*, batch_id: int) -> None:
-    """The task's half of batch_upload: read the stored file and validate it (idempotent)."""
-    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.VALIDATING).first()
-    if batch is None or not batch.upload:
-        return
-    try:
-        with batch.upload.open("rb") as handle:
-            table = read_table(handle)
-    except TableError as exc:
-        batch.status = ImportBatch.Status.INVALID
-        batch.message = str(exc)
-        batch.validated_at = timezone.now()
-        batch.save(update_fields=["status", "message", "validated_at"])
-    else:
-        batch_validate_table(batch=batch, table=table, progress=True)
-    batch.upload.delete(save=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+def _batch_url(batch: ImportBatch) -> str:
+    return reverse("programs:import_batch", kwargs={"org_slug": batch.organisation.slug, "batch_id": batch.pk})
+
+
+def batch_validate_stored(*, batch_id: int, run: JobRun | None = None) -> None:
+    """The job's half of batch_upload: read the stored file and validate it. Idempotent: a run
+    after a lost worker validates again from the start; a batch already checked is only summed up."""
+    batch = ImportBatch.objects.filter(pk=batch_id).select_related("organisation", "uploaded_by").first()
+    if batch is None:
+        raise ProgramsError(_("This upload no longer exists."))
+    if batch.status == ImportBatch.Status.VALIDATING and batch.upload:
+        if run:
+            run.beat()
+        try:
+            with batch.upload.open("rb") as handle:
+                table = read_table(handle)
+        except TableError as exc:
+            batch.status = ImportBatch.Status.INVALID
+            batch.message = str(exc)
+            batch.validated_at = timezone.now()
+            batch.save(update_fields=["status", "message", "validated_at"])
+        else:
+            batch_validate_table(batch=batch, table=table, run=run)
+        batch.upload.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+    elif batch.status == ImportBatch.Status.VALIDATING:
+        raise ProgramsError(_("The uploaded file is gone. Upload it again."))
+    if run:
+        _sum_up_check(run, batch)
+
+
+def _sum_up_check(run: JobRun, batch: ImportBatch) -> None:
+    run.total = batch.row_count
+    run.done = batch.row_count
+    run.counts = {}
+    run.reasons = {}
+    run.count("valid", batch.invitation_count)
+    for _row, _column, _value, reason in batch.errors:
+        run.count("errors", reason=reason)
+    # Errors beyond the stored ones are counted, not kept.
+    run.count("errors", batch.error_count - len(batch.errors), reason=_("Other errors"))
+    for _row, _ext, reason in batch.notices:
+        run.count("skipped", reason=reason)
+    run.finish(batch.message)
 
 
 class _Validator:
@@ -187,7 +224,9 @@ class _Validator:
         users = [user_id for user_id, _email in self.link_user.values()]
         for chunk in in_chunks(users):
             self.enrolled.update(
-                Enrolment.objects.filter(organisation=organisation, user_id__in=chunk).values_list("user_id", "run_id")
+                Enrolment.objects.active()
+                .filter(organisation=organisation, user_id__in=chunk)
+                .values_list("user_id", "run_id")
             )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
@@ -212,7 +251,7 @@ class _Validator:
         now = self.now
         empty = _("This cell is empty.")
         for count, (number, row) in enumerate(table.rows, start=1):
-            if progress and count % 20000 == 0:
+            if progress and count % 2000 == 0:
                 progress(count)
             row_errors = []
             ext = row.get("external_learner_id", "")
@@ -360,20 +399,18 @@ class _Validator:
         return len({(row[1], runs[row[3]].program_id, row[4]) for row in valid})
 
 
-def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = False) -> ImportBatch:
+def batch_validate_table(*, batch: ImportBatch, table: Table, run: JobRun | None = None) -> ImportBatch:
     """Validate every row; store errors (nothing sendable) or the valid rows and a preview.
 
-    With progress=True (the task) the rows checked so far are saved as it goes, outside any
-    transaction so the polling page sees them; the outcome is then written in one transaction.
+    With a job's `run`, the rows checked so far are reported as it goes (outside any transaction,
+    so the polling page sees them); the outcome is then written in one transaction.
     """
     batch.row_count = len(table.rows)
     batch.encoding = table.encoding
     report = None
-    if progress:
-        ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)
-
-        def report(count):
-            ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
+    if run:
+        run.set_total(batch.row_count)
+        report = run.set_done
 
     validator = _Validator(organisation=batch.organisation, user=batch.uploaded_by, now=timezone.now())
     errors, notices, valid, others = validator.validate(table, report)
@@ -406,8 +443,8 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
 
 
 @transaction.atomic
-def batch_send_start(*, batch: ImportBatch) -> bool:
-    """Claim a valid batch for sending; returns True when sent already, False when a task will send it.
+def batch_send_start(*, batch: ImportBatch, started_by=None) -> Job:
+    """Claim a valid batch for sending and start the job that sends it.
 
     The conditional UPDATE is the guard: a double click or a re-post finds the batch
     no longer valid and sends nothing.
@@ -419,14 +456,34 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
         if ImportBatch.objects.filter(pk=batch.pk, superseded_at__isnull=False).exists():
             raise ProgramsError(_("This upload was replaced by a newer one; send that one instead."))
         raise ProgramsError(_("This file has already been sent, or it is not ready to send."))
-    if batch.invitation_count <= INLINE_SEND_ROWS:
-        batch_send(batch_id=batch.pk)
-        return True
     from programs.tasks import send_batch
 
-    batch_id = batch.pk
-    transaction.on_commit(lambda: send_batch.delay(batch_id))
-    return False
+    return job_start(
+        kind=SEND,
+        task=send_batch,
+        organisation=batch.organisation,
+        started_by=started_by or batch.uploaded_by,
+        ref=batch,
+        total=batch.planned_count,
+        task_kwargs={"batch_id": batch.pk},
+        return_url=_batch_url(batch),
+    )
+
+
+def batch_send_job(*, run: JobRun, batch_id: int) -> None:
+    """The send job: create the batch's invitations and emails (once), then follow their delivery."""
+    status = ImportBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first()
+    if status == ImportBatch.Status.SENDING:
+        run.beat()
+        batch_send(batch_id=batch_id)
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != ImportBatch.Status.SENT:
+        raise ProgramsError(_("This file is not being sent any more."))
+    run.total = batch.sent_count
+    run.counts.pop("skipped", None)
+    # Rows left out at Send because they changed since the check; the batch lists each with why.
+    run.count("skipped", batch.send_skipped_count, reason=_("Changed after the file was checked."))
+    run.follow()
 
 
 def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime) -> set[tuple[str, int]]:
@@ -445,13 +502,13 @@ def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime)
 
 
 def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
-    """(learner ID, run id) of these learners' enrolments."""
+    """(learner ID, run id) of these learners' current enrolments (not the unenrolled ones)."""
     enrolled = set()
     for chunk in in_chunks(exts):
         enrolled.update(
-            Enrolment.objects.filter(organisation=organisation, external_learner_id__in=chunk).values_list(
-                "external_learner_id", "run_id"
-            )
+            Enrolment.objects.active()
+            .filter(organisation=organisation, external_learner_id__in=chunk)
+            .values_list("external_learner_id", "run_id")
         )
     return enrolled
 

@@ -19,6 +19,29 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
   }
 });
+// Pages marked data-reload-on-back show state that may have changed (a submitted form): when the browser
+// brings one back from its back-forward cache, fetch it again instead of showing the stale copy.
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted && document.querySelector("[data-reload-on-back]")) window.location.reload();
+});
+// Move the focus to an error summary (data-autofocus), so screen readers and keyboards start there.
+document.addEventListener("DOMContentLoaded", function () {
+  const target = document.querySelector("[data-autofocus]");
+  if (target) target.focus();
+});
+// Text areas grow with their text where the browser cannot do it in CSS (field-sizing).
+if (!(window.CSS && CSS.supports("field-sizing", "content"))) {
+  const grow = function (area) {
+    area.style.height = "auto";
+    area.style.height = area.scrollHeight + 2 + "px";
+  };
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("textarea")) grow(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea").forEach(grow);
+  });
+}
 // An htmx request that could not be sent at all (a chosen file changed on disk since it was chosen,
 // which browsers refuse to upload; or the network is down) says so in the form's feedback box
 // instead of doing nothing: <form data-send-error="message" hx-target="#box">.
@@ -31,4 +54,12 @@ document.addEventListener("htmx:sendError", function (event) {
   alert.setAttribute("role", "alert");
   alert.textContent = form.dataset.sendError;
   box.replaceChildren(alert);
+});
+// A "select all" checkbox: <input type="checkbox" data-select-all="name"> ticks every checkbox named so.
+document.addEventListener("change", function (event) {
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
 });
