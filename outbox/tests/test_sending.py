@@ -469,3 +469,17 @@ def test_the_retry_of_a_batch_comes_when_every_email_of_it_is_due(flaky, monkeyp
     [(args, countdown)] = queued
     # The third has been failing for 100 s, so it waits 100 s; a task coming earlier would skip it.
     assert args == ([email.pk for email in emails],) and 98 <= countdown <= 101
+
+
+def test_an_email_waiting_for_its_next_attempt_says_when_to_the_organiser():
+    from datetime import UTC, datetime
+
+    from django.template.loader import render_to_string
+
+    email = Email(
+        status=Email.Status.QUEUED,
+        last_error="SMTPDataError: (451, b'try later')",
+        next_attempt_at=datetime(2030, 1, 2, 3, 4, tzinfo=UTC),
+    )
+    html = render_to_string("outbox/_status.html", {"email": email})
+    assert "Email queued" in html and "retrying at 03:04 UTC" in html and "451" in html
