@@ -22,7 +22,7 @@ from badges.forms import (
     TaskForm,
     alignment_formset,
 )
-from badges.jobs import PLAYLIST_ISSUE
+from badges.jobs import BAKE, PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -44,7 +44,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
-from jobs.selectors import latest_job_about
+from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
@@ -353,6 +353,7 @@ def badge_detail(request, public_id):
             "revoke_form": RevokeForm(),
             "review_form": ReviewForm(),
             "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
             "events": list(badge.events.select_related("actor")[:20]),
         },
     )
