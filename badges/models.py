@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage, public_storage
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -120,7 +121,7 @@ class BadgeClass(models.Model):
     description = models.TextField(_("description"))
     criteria = models.TextField(_("criteria"), blank=True)
     # Sanitised PNG or SVG bytes as uploaded; empty means the generated default image.
-    image = models.FileField(_("image"), upload_to="badges/images/", blank=True)
+    image = models.FileField(_("image"), upload_to=RandomName("badges"), storage=public_storage, blank=True)
     colour = models.CharField(max_length=7, default="#1f4e79")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -212,7 +213,9 @@ class EvidenceSubmission(models.Model):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_evidence")
     text = models.TextField(_("text"), blank=True)
     url = models.URLField(_("link"), max_length=1000, blank=True)
-    file = models.FileField(_("file"), upload_to="badges/evidence/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=RandomName("evidence"), storage=private_storage, blank=True)
+    # The name the learner's file had, for the download (the stored name is random).
+    file_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField()
     reviewer = models.ForeignKey(
@@ -264,7 +267,7 @@ class Assertion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Derived: the badge image with this assertion baked in, made on first request.
-    baked_image = models.FileField(upload_to="badges/baked/", blank=True)
+    baked_image = models.FileField(upload_to=RandomName("baked"), storage=public_storage, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-id"]

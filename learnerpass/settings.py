@@ -16,6 +16,7 @@ from learnerpass.env import (
     env_path,
     env_str,
     parse_database_url,
+    s3_storage_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,14 +162,42 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+# Files by kind (learnerpass/lib/storage.py): "public" (badge images, baked badges, logos) and
+# "private" (certificate PDFs, evidence, uploaded tables; no URL, every download is a view that
+# checks who asks). Local folders under MEDIA_ROOT by default; S3-compatible storage with
+# STORAGE_URL=s3://bucket[/prefix] (two prefixes in one bucket, or STORAGE_PRIVATE_URL for a
+# second bucket). Nothing is ever served from a raw /media/ path.
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
+STORAGE_URL = env_str("STORAGE_URL", "")
+STORAGE_PRIVATE_URL = env_str("STORAGE_PRIVATE_URL", "")
+if STORAGE_URL:
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", "") or None
+    AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
+    AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE", "") or None
+    FILE_STORAGES = {
+        "public": s3_storage_options(STORAGE_URL, "public", "learnerpass.lib.storage.S3PublicFiles"),
+        "private": s3_storage_options(
+            STORAGE_PRIVATE_URL or STORAGE_URL,
+            "" if STORAGE_PRIVATE_URL else "private",
+            "learnerpass.lib.storage.S3PrivateFiles",
+        ),
+    }
+else:
+    FILE_STORAGES = {
+        "public": {"BACKEND": "learnerpass.lib.storage.LocalPublicFiles"},
+        "private": {"BACKEND": "learnerpass.lib.storage.LocalPrivateFiles"},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Nothing should store through the default storage; it is the private one if something does.
+    "default": FILE_STORAGES["private"],
+    **FILE_STORAGES,
+    # WhiteNoise serves the collected, hashed and compressed static files when DEBUG is off.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 # Uploads beyond this are refused by each upload form with a clear message;

@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -109,7 +110,7 @@ class ImportBatch(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     file_name = models.CharField(max_length=255)
     # Kept only while a background task validates it; deleted afterwards.
-    upload = models.FileField(upload_to="programs/imports/", blank=True)
+    upload = models.FileField(upload_to=RandomName("imports"), storage=private_storage, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
     row_count = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)

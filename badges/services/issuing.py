@@ -25,6 +25,7 @@ from badges.models import (
 )
 from badges.services import emails
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
+from learnerpass.lib.storage import PUBLIC, delete_on_commit, random_name
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
 from outbox.services import build_email, emails_queue
@@ -336,7 +337,9 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image carries the document, evidence included; bake it again next time.
+    # The baked image carries the document, evidence included: it goes (hidden evidence must not
+    # stay public in it), and the image is baked again on its next request.
+    delete_on_commit(PUBLIC, assertion.baked_image.name)
     assertion.baked_image = ""
     assertion.save(update_fields=["show_evidence", "baked_image"])
     return assertion
@@ -365,7 +368,7 @@ def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
         data = baking.bake_png(image, payload)
     else:
         data = baking.bake_svg(image, payload, ob.assertion_url(assertion))
-    name = assertion.baked_image.storage.save(f"badges/baked/{assertion.public_id}.{kind}", ContentFile(data))
+    name = assertion.baked_image.storage.save(random_name("baked", f".{kind}"), ContentFile(data))
     # Two first requests may bake at once; the first to record its file wins, the other tidies up.
     if not Assertion.objects.filter(pk=assertion.pk, baked_image="").update(baked_image=name):
         assertion.baked_image.storage.delete(name)

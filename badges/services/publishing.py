@@ -21,6 +21,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
+from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email, emails_queue
@@ -200,20 +201,26 @@ def badge_update(
     badge = BadgeClass.objects.select_for_update().get(pk=badge.pk)
     badge.name, badge.description, badge.criteria = name, description, criteria
     image_changed = False
+    old_image = badge.image.name
     if image is not None:
         try:
             data, kind = images.clean_upload(image)
         except images.ImageError as exc:
             raise BadgesError(str(exc)) from None
-        badge.image.save(f"{badge.public_id}-{secrets.token_hex(4)}.{kind}", ContentFile(data), save=False)
+        badge.image.save(f"image.{kind}", ContentFile(data), save=False)
         image_changed = True
     elif remove_image and badge.image:
         badge.image = ""
         image_changed = True
     badge.save()
     if image_changed:
-        # The baked images carry the old picture; they are baked again on their next request.
-        Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")
+        # The replaced picture goes, and so do the baked images that carry it; they are baked
+        # again on their next request.
+        delete_on_commit(PUBLIC, old_image)
+        baked = Assertion.objects.select_for_update().filter(badge=badge).exclude(baked_image="")
+        for name in baked.values_list("baked_image", flat=True):
+            delete_on_commit(PUBLIC, name)
+        baked.update(baked_image="")
     audit(
         organisation_id=badge.organisation_id,
         actor=user,

@@ -17,6 +17,7 @@ from badges.models import (
     PublishStatus,
 )
 from badges.views.common import badge_of
+from learnerpass.lib import files
 from organisations.models import Organisation
 
 CATALOGUE_PAGE = 24
@@ -142,13 +143,14 @@ def badge_image(request, public_id):
 
 
 def _image_response(data: bytes, kind: str, filename: str | None = None) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
-    response["Access-Control-Allow-Origin"] = "*"
-    # An uploaded SVG is sanitised; this stops anything left from running if opened directly.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
-    return response
+    # An uploaded SVG is rebuilt by the sanitiser; the sandbox stops anything left from running if opened directly.
+    return files.bytes_response(
+        data,
+        content_type="image/png" if kind == "png" else "image/svg+xml",
+        filename=f"{filename}.{kind}" if filename else None,
+        attachment=bool(filename),
+        public=True,
+    )
 
 
 def assertion(request, public_id, suffix=None):
@@ -185,5 +187,5 @@ def assertion(request, public_id, suffix=None):
 def assertion_image(request, public_id):
     found = get_object_or_404(Assertion.objects.select_related("badge"), public_id=public_id)
     data, kind = services.assertion_baked_image(assertion=found)
-    filename = f"{found.badge.name[:40]}-badge".replace('"', "") if request.GET.get("download") else None
+    filename = f"{found.badge.name[:40]}-badge" if request.GET.get("download") else None
     return _image_response(data, kind, filename)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Certificate, Individual, Project
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from learnerpass.lib.storage import PRIVATE, delete_on_commit
 
 
 def certificate_snapshot(individual: Individual) -> dict:
@@ -52,9 +53,11 @@ def _queue_render(ids: list[int]) -> None:
 
 def _generate(individual: Individual, generated_by) -> Certificate:
     require_status(individual, Status.ACCEPTED, message=_("Only accepted data can be certified."))
-    Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID).update(
-        status=Certificate.Status.SUPERSEDED
-    )
+    superseded = Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID)
+    # A superseded certificate stays verifiable (as superseded), but its PDF goes: the new one replaces it.
+    for name in superseded.exclude(pdf="").values_list("pdf", flat=True):
+        delete_on_commit(PRIVATE, name)
+    superseded.update(status=Certificate.Status.SUPERSEDED, pdf="")
     certificate = Certificate.objects.create(
         individual=individual, data=certificate_snapshot(individual), generated_by=generated_by
     )

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +23,7 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
+from learnerpass.lib import files
 from learnerpass.lib.actions import perform
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
@@ -58,11 +59,11 @@ def project_zip(request, pk):
     if not certificates:
         raise Http404("No certificates rendered yet.")
 
-    response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
-    # A name the organiser recognises among their downloads; slugify keeps it ASCII and header-safe.
+    # A name the organiser recognises among their downloads.
     name = slugify(project.title)[:60] or str(project.pk)
-    response["Content-Disposition"] = f'attachment; filename="certificates-{name}.zip"'
-    return response
+    return files.streaming_response(
+        stream_zip(certificates), content_type="application/zip", filename=f"certificates-{name}.zip"
+    )
 
 
 @require_POST
@@ -98,9 +99,7 @@ def certificate_revoke(request, pk):
 def _pdf_response(certificate: Certificate):
     if not certificate.pdf:
         raise Http404("Not rendered yet.")
-    return FileResponse(
-        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
-    )
+    return files.stored_file_response(certificate.pdf, content_type="application/pdf", filename=certificate.filename)
 
 
 @org_member_required(ORGANISER)
