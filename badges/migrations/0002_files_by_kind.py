@@ -12,6 +12,48 @@ def _keep_evidence_names(apps, schema_editor):
         model.objects.filter(pk=pk).update(file_name=name.rsplit("/", 1)[-1].split("-", 1)[-1][:200])
 
 
+def _resanitise_badge_images(apps, schema_editor):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from badges.images import ImageError, check_png, sanitise_svg
+    from learnerpass.lib.storage import random_name
+
+    model = apps.get_model("badges", "BadgeClass")
+    for pk, name in model.objects.exclude(image="").values_list("pk", "image"):
+        old = Path(settings.MEDIA_ROOT) / name
+        if storages[PUBLIC].exists(name) or not old.is_file():
+            continue
+        data = old.read_bytes()
+        try:
+            if name.lower().endswith(".png"):
+                clean, ext = check_png(data), ".png"
+            else:
+                clean, ext = sanitise_svg(data), ".svg"
+            new_name = storages[PUBLIC].save(random_name("badges", ext), ContentFile(clean))
+        except ImageError:
+            new_name = ""
+        model.objects.filter(pk=pk).update(image=new_name)
+        old.unlink()
+
+
+def _drop_legacy_baked_images(apps, schema_editor):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.storage import storages
+
+    model = apps.get_model("badges", "Assertion")
+    for pk, name in model.objects.exclude(baked_image="").values_list("pk", "baked_image"):
+        if storages[PUBLIC].exists(name):
+            continue
+        Path(settings.MEDIA_ROOT, name).unlink(missing_ok=True)
+        model.objects.filter(pk=pk).update(baked_image="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,16 +82,11 @@ class Migration(migrations.Migration):
             field=models.FileField(blank=True, storage=learnerpass.lib.storage.private_storage, upload_to=learnerpass.lib.storage.RandomName('evidence'), verbose_name='file'),
         ),
         migrations.RunPython(_keep_evidence_names, migrations.RunPython.noop),
-        # Files stored before the public/private split move into their storage, under random names.
-        migrations.RunPython(
-            legacy_files_mover('badges', 'BadgeClass', 'image', alias=PUBLIC, folder='badges'),
-            migrations.RunPython.noop,
-        ),
-        # Files stored before the public/private split move into their storage, under random names.
-        migrations.RunPython(
-            legacy_files_mover('badges', 'Assertion', 'baked_image', alias=PUBLIC, folder='baked'),
-            migrations.RunPython.noop,
-        ),
+        # Uploaded badge images were cleaned by a filter that let script through: each one is
+        # rebuilt by the new sanitiser (or dropped for the generated image), and baked copies are
+        # deleted (they are baked again from the clean image on their next request).
+        migrations.RunPython(_resanitise_badge_images, migrations.RunPython.noop),
+        migrations.RunPython(_drop_legacy_baked_images, migrations.RunPython.noop),
         # Files stored before the public/private split move into their storage, under random names.
         migrations.RunPython(
             legacy_files_mover('badges', 'EvidenceSubmission', 'file', alias=PRIVATE, folder='evidence'),

@@ -244,3 +244,23 @@ def test_nothing_is_served_from_a_media_path(client, org):
     org.logo.save("logo.png", ContentFile(png()))
 
     assert client.get("/media/" + org.logo.name).status_code == 404
+
+
+def test_files_of_an_existing_installation_move_into_their_storage_once(certificate, settings):
+    from pathlib import Path
+
+    from learnerpass.lib.storage import PRIVATE, move_legacy_files
+
+    legacy = "certificates/pdf/2026/11/Lea-Martin-ABCD.pdf"
+    Path(settings.MEDIA_ROOT, legacy).parent.mkdir(parents=True)
+    Path(settings.MEDIA_ROOT, legacy).write_bytes(b"%PDF-1.4 legacy")
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=legacy)
+
+    assert move_legacy_files(Certificate, "pdf", alias=PRIVATE, folder="certificates") == 1
+    assert move_legacy_files(Certificate, "pdf", alias=PRIVATE, folder="certificates") == 0
+
+    certificate.refresh_from_db()
+    assert certificate.pdf.name.startswith("certificates/") and "Lea" not in certificate.pdf.name
+    with certificate.pdf.open("rb") as moved:
+        assert moved.read() == b"%PDF-1.4 legacy"
+    assert not Path(settings.MEDIA_ROOT, legacy).exists()
