@@ -203,6 +203,8 @@ STORAGES = {
 # Uploads beyond this are refused by each upload form with a clear message;
 # Django's own limits stop oversize bodies before they reach memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Rows read from an uploaded table at most (learnerpass/lib/tabular.py); imports may set lower limits.
+MAX_TABLE_ROWS = env_int("MAX_TABLE_ROWS", 200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
