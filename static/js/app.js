@@ -19,3 +19,12 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
   }
 });
+// Progress bars: <div class="progress-bar" data-progress="42">. The width is set here because the
+// Content-Security-Policy allows no inline style attribute; htmx swaps in new bars while polling.
+function applyProgress(root) {
+  root.querySelectorAll("[data-progress]").forEach(function (bar) {
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0)) + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { applyProgress(document); });
+document.addEventListener("htmx:afterSettle", function () { applyProgress(document); });
