@@ -91,6 +91,15 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in French leaves French active in this thread; the next test must start in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def real_broker(transactional_db):
     """Point the test process's Celery app at the real Redis broker, for tests that start a worker process.

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from badges.models import (
     Activity,
@@ -8,6 +9,7 @@ from badges.models import (
     BadgeEvent,
     BadgeLink,
     EvidenceSubmission,
+    PendingLinkClaim,
     Playlist,
     PlaylistItem,
     Quest,
@@ -61,6 +63,22 @@ class BadgeClassAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "activity", "playlist"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
     inlines = [TaskInline]
+    fieldsets = [
+        (None, {"fields": ["organisation", "public_id", "activity", "playlist", "name", "description", "criteria"]}),
+        (_("Image"), {"fields": ["image", "colour"]}),
+        (_("Expiry"), {"fields": ["expires_after", "expires_after_unit", "expires_on"]}),
+        (
+            _("Alignment and tags"),
+            {
+                "fields": ["alignment", "tags"],
+                "description": _(
+                    "Alignment: a JSON list of objects with targetName and targetUrl (required), and "
+                    "targetDescription, targetFramework, targetCode. Tags: a JSON list of words."
+                ),
+            },
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
 
 
 @admin.register(Task)
@@ -92,7 +110,7 @@ class EvidenceSubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(Assertion)
 class AssertionAdmin(admin.ModelAdmin):
-    list_display = ["recipient_email", "badge", "source", "issued_on", "revoked_at", "recipient"]
+    list_display = ["recipient_email", "badge", "source", "issued_on", "expires", "revoked_at", "recipient"]
     list_filter = ["source", "badge__organisation", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["recipient_email", "public_id", "badge__name"]
     list_select_related = ["badge", "recipient"]
@@ -125,3 +143,12 @@ class BadgeEventAdmin(admin.ModelAdmin):
     search_fields = ["detail", "actor__email", "badge__name"]
     list_select_related = ["organisation", "badge", "actor"]
     raw_id_fields = ["actor"]
+
+
+@admin.register(PendingLinkClaim)
+class PendingLinkClaimAdmin(admin.ModelAdmin):
+    list_display = ["user", "link", "created_at"]
+    list_filter = ["link__badge__organisation"]
+    search_fields = ["user__email", "link__badge__name"]
+    list_select_related = ["user", "link__badge"]
+    raw_id_fields = ["user", "link"]

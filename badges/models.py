@@ -5,12 +5,15 @@ a database id, so badge classes and assertions can be published without revealin
 how many there are.
 """
 
+import calendar
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from learnerpass.lib.storage import RandomName, private_storage, public_storage
@@ -112,7 +115,22 @@ class PlaylistItem(models.Model):
         return f"{self.playlist} #{self.position}: {self.activity}"
 
 
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later; a day the month lacks becomes its last (31 Jan + 1 month = 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+# The keys of an Open Badges 2.0 AlignmentObject; targetName and targetUrl are required.
+ALIGNMENT_KEYS = ("targetName", "targetUrl", "targetDescription", "targetFramework", "targetCode")
+
+
 class BadgeClass(models.Model):
+    class ExpiryUnit(models.TextChoices):
+        DAYS = "days", _("days")
+        MONTHS = "months", _("months")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_classes")
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     activity = models.OneToOneField(Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="badge")
@@ -123,6 +141,17 @@ class BadgeClass(models.Model):
     # Sanitised PNG or SVG bytes as uploaded; empty means the generated default image.
     image = models.FileField(_("image"), upload_to=RandomName("badges"), storage=public_storage, blank=True)
     colour = models.CharField(max_length=7, default="#1f4e79")
+    # Expiry of every assertion issued from now on, whatever the path (email, link, QR, quest, playlist):
+    # N days or months after issue, or the end of a fixed day (UTC); neither means it never expires.
+    expires_after = models.PositiveIntegerField(_("expires after"), null=True, blank=True)
+    expires_after_unit = models.CharField(
+        _("unit"), max_length=6, choices=ExpiryUnit.choices, default=ExpiryUnit.MONTHS
+    )
+    expires_on = models.DateField(_("expires on (fixed date)"), null=True, blank=True)
+    # Open Badges 2.0 alignment: a list of {targetName, targetUrl, targetDescription, targetFramework,
+    # targetCode} (ALIGNMENT_KEYS; the last three may be absent), in the organiser's order.
+    alignment = models.JSONField(_("alignment"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,7 +162,10 @@ class BadgeClass(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(activity__isnull=True) | Q(playlist__isnull=True), name="badges_badge_one_source"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_after__isnull=True) | Q(expires_on__isnull=True), name="badges_badge_one_expiry"
+            ),
         ]
 
     def __str__(self):
@@ -146,6 +178,25 @@ class BadgeClass(models.Model):
     @property
     def source(self):
         return self.activity or self.playlist
+
+    def expiry_for(self, issued_on: datetime) -> datetime | None:
+        """When an assertion issued at `issued_on` expires under this badge's rule (None: never)."""
+        if self.expires_on is not None:
+            return expiry_of_day(self.expires_on)
+        if self.expires_after:
+            if self.expires_after_unit == self.ExpiryUnit.DAYS:
+                return issued_on + timedelta(days=self.expires_after)
+            return add_months(issued_on, self.expires_after)
+        return None
+
+    @property
+    def has_expiry(self) -> bool:
+        return self.expires_on is not None or bool(self.expires_after)
+
+
+def expiry_of_day(day: date) -> datetime:
+    """A badge that expires "on" a day is valid through that whole day, UTC."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
 class Task(models.Model):
@@ -261,6 +312,9 @@ class Assertion(models.Model):
     # The approved evidence at the time of issue, so the public document needs no further query.
     evidence = models.JSONField(default=list, blank=True)
     show_evidence = models.BooleanField(_("show my evidence on the public page"), default=True)
+    # The holder's choice: their name on the share page (never in the Open Badges document, whose recipient is hashed).
+    show_name = models.BooleanField(_("show my name on the share page"), default=False)
+    holder_name = models.CharField(_("name shown"), max_length=200, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(_("reason"), max_length=500, blank=True)
     revoked_by = models.ForeignKey(
@@ -268,6 +322,13 @@ class Assertion(models.Model):
     )
     # Derived: the badge image with this assertion baked in, made on first request.
     baked_image = models.FileField(upload_to=RandomName("baked"), storage=public_storage, blank=True)
+    # Open Badges 3.0: the revocation entry, given out at issue; the signed credential is made on
+    # its first request and kept (signing costs milliseconds, too much for a 10,000-badge issue).
+    status_list = models.ForeignKey(
+        "credentials.StatusList", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    credential = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -290,6 +351,14 @@ class Assertion(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires is not None and self.expires <= timezone.now()
+
+    @property
+    def shown_name(self) -> str:
+        return self.holder_name if self.show_name else ""
+
 
 class AssertionClaim(LinkToken):
     """The emailed link that attaches an assertion issued to an address to the account that follows it."""
@@ -311,7 +380,8 @@ class BadgeLink(models.Model):
 
     badge = models.OneToOneField(BadgeClass, on_delete=models.CASCADE, related_name="link")
     code = models.CharField(max_length=64, unique=True, default=new_link_code)
-    enabled = models.BooleanField(_("link is on"), default=False)
+    # On from the start: a badge without evidence can be handed out by QR code or link at once.
+    enabled = models.BooleanField(_("link is on"), default=True)
     expires_at = models.DateTimeField(_("expires (UTC)"), null=True, blank=True)
     max_claims = models.PositiveIntegerField(_("maximum number of claims"), null=True, blank=True)
     claims_count = models.PositiveIntegerField(default=0)
@@ -336,6 +406,10 @@ class BadgeEvent(models.Model):
         EVIDENCE_REJECTED = "evidence_rejected", _("Evidence rejected")
         ESCALATED = "escalated", _("Peer review escalated")
         INVITED = "invited", _("Invited to a playlist")
+        TASK_ADDED = "task_added", _("Task added")
+        TASK_EDITED = "task_edited", _("Task edited")
+        TASK_MOVED = "task_moved", _("Tasks reordered")
+        TASK_DELETED = "task_deleted", _("Task deleted")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="badge_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
@@ -349,3 +423,23 @@ class BadgeEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.detail}"
+
+
+class PendingLinkClaim(models.Model):
+    """A badge link someone opened before having a confirmed account.
+
+    Recorded when their confirmation email is sent, so the claim survives confirming in another
+    browser (the phone that scanned the QR code, the laptop that opens the email): /me/ offers to
+    continue it until it is claimed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_badge_claims")
+    link = models.ForeignKey(BadgeLink, on_delete=models.CASCADE, related_name="pending_claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "link"], name="badges_one_pending_claim_per_link")]
+
+    def __str__(self):
+        return f"{self.user} → {self.link}"

@@ -10,12 +10,15 @@ import json
 from django.conf import settings
 from django.utils.html import strip_tags
 
-from badges.models import Assertion, BadgeClass
+from badges.models import ALIGNMENT_KEYS, Assertion, BadgeClass
+from credentials import did
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 JSON_TYPES = ("application/ld+json", "application/json")
+# What the negotiating URLs can answer, the page first: `*/*` or no Accept header gets the page.
+OFFERED_TYPES = ("text/html", *JSON_TYPES)
 
 
 def recipient_identity(email: str, salt: str) -> str:
@@ -66,14 +69,22 @@ def issuer_document(org: Organisation) -> dict:
         doc["description"] = org.description
     if org.logo:
         doc["image"] = settings.SITE_URL + org.logo.url
+    # The same issuer in Open Badges 3.0: its did:web DID document (an https address, as OB 2.0 wants
+    # for linked ids), which lists the keys that sign the organisation's 3.0 credentials.
+    doc["related"] = [did.did_document_url(org.slug)]
     return doc
+
+
+def alignment_items(badge: BadgeClass) -> list[dict]:
+    """The badge's alignments as OB 2.0 AlignmentObjects: the stored keys, empty ones left out."""
+    return [{key: item[key] for key in ALIGNMENT_KEYS if item.get(key)} for item in badge.alignment or []]
 
 
 def badge_class_document(badge: BadgeClass) -> dict:
     criteria = {"id": absolute_url("badges:badge_class", public_id=badge.public_id) + "#criteria"}
     if badge.criteria.strip():
         criteria["narrative"] = badge.criteria
-    return {
+    doc = {
         "@context": CONTEXT,
         "type": "BadgeClass",
         "id": badge_url(badge),
@@ -83,6 +94,12 @@ def badge_class_document(badge: BadgeClass) -> dict:
         "criteria": criteria,
         "issuer": issuer_url(badge.organisation),
     }
+    alignment = alignment_items(badge)
+    if alignment:
+        doc["alignment"] = alignment
+    if badge.tags:
+        doc["tags"] = list(badge.tags)
+    return doc
 
 
 def evidence_items(assertion: Assertion) -> list[dict]:
@@ -122,11 +139,13 @@ def assertion_document(assertion: Assertion) -> dict:
 
 
 def revoked_document(assertion: Assertion) -> dict:
-    """What a revoked hosted assertion answers, with HTTP 410 (OB 2.0 §Hosted verification)."""
+    """What a revoked hosted assertion answers, with HTTP 410 (OB 2.0 §Hosted verification).
+
+    The whole assertion with `revoked` and `revocationReason`: a consumer that reads only the body, or
+    checks the usual properties before looking at `revoked`, still finds a complete assertion marked revoked.
+    """
     return {
-        "@context": CONTEXT,
-        "id": assertion_url(assertion),
-        "type": "Assertion",
+        **assertion_document(assertion),
         "revoked": True,
         "revocationReason": assertion.revocation_reason or "Revoked by the issuer",
     }
@@ -137,12 +156,12 @@ def dumps(doc: dict) -> bytes:
 
 
 def wants_json(request, suffix: str | None = None) -> str | None:
-    """The JSON content type to answer with, or None when a person's browser asked."""
+    """The JSON content type to answer with, or None for the page.
+
+    The Accept header's q-values decide (`text/html, application/json;q=0` is a page); `*/*`, no header or
+    nothing we offer gets the page. Responses chosen this way must carry `Vary: Accept`.
+    """
     if suffix == ".json":
         return "application/ld+json"
-    accept = request.headers.get("Accept", "")
-    if "application/ld+json" in accept:
-        return "application/ld+json"
-    if "application/json" in accept:
-        return "application/json"
-    return None
+    preferred = request.get_preferred_type(OFFERED_TYPES)
+    return preferred if preferred in JSON_TYPES else None

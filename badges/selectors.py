@@ -29,9 +29,10 @@ def organiser_queue(organisation):
 
 
 def peer_queue(user):
-    """Peer reviews this learner may do: other learners' evidence on badges they hold or work towards."""
+    """Peer reviews this learner may do: other learners' evidence on badges they hold (unrevoked) or work
+    towards now (services.is_peer says the same for one badge)."""
     holds = Assertion.objects.filter(badge_id=OuterRef("task__badge_id"), recipient=user, revoked_at__isnull=True)
-    quests = Quest.objects.filter(badge_id=OuterRef("task__badge_id"), learner=user)
+    quests = Quest.objects.filter(badge_id=OuterRef("task__badge_id"), learner=user, status=Quest.Status.IN_PROGRESS)
     return (
         EvidenceSubmission.objects.filter(
             status=EvidenceSubmission.Status.SUBMITTED, escalated=False, task__approval=Task.Approval.PEER

@@ -48,6 +48,7 @@ urlpatterns = [
     path("ob/assertions/<slug:public_id>", public.assertion, name="assertion"),
     path("ob/assertions/<slug:public_id>.json", public.assertion, {"suffix": ".json"}, name="assertion_json"),
     path("ob/assertions/<slug:public_id>/image", public.assertion_image, name="assertion_image"),
+    path("ob/assertions/<slug:public_id>/credential", public.assertion_credential, name="assertion_credential"),
     # Learners
     path("badges/claim/<str:code>/", learner.claim, name="claim"),
     path("badges/accept/<str:token>/", learner.accept, name="accept"),

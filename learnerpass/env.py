@@ -46,11 +46,34 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_secrets(name: str, *, debug: bool, debug_default: str, min_length: int = 32) -> list[str]:
+    """One or more comma-separated secrets; required outside DEBUG, each at least `min_length` characters."""
+    values = env_list(name, [])
+    if not values:
+        if debug:
+            return [debug_default]
+        raise ImproperlyConfigured(f"Environment variable {name} is required when DEBUG is false.")
+    for value in values:
+        if len(value) < min_length:
+            raise ImproperlyConfigured(f"Each {name} entry must be at least {min_length} characters long.")
+    return values
 
 
 def env_path(name: str, default: Path) -> Path:

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from learnerpass.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_path,
+    env_secrets,
     env_str,
     parse_database_url,
     s3_storage_options,
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "learnerpass",
     "organisations",
     "outbox",
+    "jobs",
+    "credentials",
     "programs",
     "certificates",
     "badges",
@@ -227,7 +231,15 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
-DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG)
+
+# Verifiable credentials: the organisations' Ed25519 private keys are stored encrypted with the
+# first of these; every one listed can decrypt (list the old one second while rotating).
+CREDENTIALS_KEYS = env_secrets(
+    "CREDENTIALS_KEY", debug=DEBUG, debug_default="dev-only-credentials-key-never-use-in-production"
+)
+# The development mailbox shows password-reset links: never with DEBUG off, whatever the environment says
+# (the view also wants a browser on this machine).
+DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG) and DEBUG
 
 # Celery: without REDIS_URL tasks run eagerly in-process (the embedded mode).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -253,6 +265,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.escalate_stale_peer_reviews",
         "schedule": 60 * 60,
     },
+    "sweep-jobs": {
+        "task": "jobs.tasks.sweep_jobs",
+        "schedule": env_int("JOBS_SWEEP_SECONDS", 30),
+    },
+    "worker-heartbeat": {
+        "task": "jobs.tasks.heartbeat",
+        "schedule": 30,
+    },
 }
 
 # The site's own pages: scripts only from the site, no inline script or style, no eval (htmx is
@@ -274,6 +294,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Recorded jobs (see jobs/__init__.py). A running job silent for JOBS_HEARTBEAT_TIMEOUT
+# seconds, or queued and not started within JOBS_QUEUED_TIMEOUT, is queued again by the
+# sweeper, at most JOBS_MAX_ATTEMPTS starts; a job silent for JOBS_STUCK_SECONDS shows as
+# stuck with a Retry button. Progress is written at most every JOBS_PROGRESS_SECONDS.
+JOBS_HEARTBEAT_TIMEOUT = env_int("JOBS_HEARTBEAT_TIMEOUT", 90)
+JOBS_QUEUED_TIMEOUT = env_int("JOBS_QUEUED_TIMEOUT", 180)
+JOBS_STUCK_SECONDS = env_int("JOBS_STUCK_SECONDS", 300)
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
+JOBS_PROGRESS_SECONDS = env_float("JOBS_PROGRESS_SECONDS", 1.0)
+JOBS_POLL_SECONDS = env_float("JOBS_POLL_SECONDS", 1.0)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG

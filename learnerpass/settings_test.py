@@ -8,6 +8,7 @@ from learnerpass.settings import BASE_DIR, DATABASES
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
+CREDENTIALS_KEYS = ["test-only-credentials-key-0123456789abcdef"]
 ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,18 +4,20 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from learnerpass.lib.http import is_loopback_client
 from outbox.models import Email
 from outbox.services import render_email
 
 
-def _require_mailbox():
-    if not settings.DEV_MAILBOX:
+def _require_mailbox(request):
+    # It shows password-reset links: anyone who reaches it could take over any account.
+    if not (settings.DEBUG and settings.DEV_MAILBOX and is_loopback_client(request)):
         raise Http404("The development mailbox is off.")
 
 
 def mailbox(request):
-    """Development only: every email the system has queued, so links can be followed without a mail server."""
-    _require_mailbox()
+    """Development only (DEBUG and a browser on this machine): every queued email, so links can be followed."""
+    _require_mailbox(request)
     emails = Email.objects.only("id", "to", "subject", "kind", "status", "created_at", "template")
     query = request.GET.get("to", "").strip()
     if query:
@@ -28,7 +30,7 @@ def mailbox(request):
 # its own inline styles are allowed here, and only here.
 @csp_update({"style-src": ["'unsafe-inline'"]})
 def mailbox_email(request, pk):
-    _require_mailbox()
+    _require_mailbox(request)
     email = get_object_or_404(Email, pk=pk)
     # What was sent is kept; a queued email is shown as it would be rendered now.
     subject, text, html = (

@@ -1,4 +1,4 @@
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django import forms
 from django.conf import settings
@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Program, ProgramRun
-from programs.services import DEFAULT_VALIDITY
+from programs.services import DEFAULT_VALIDITY, ProgramsError
+from programs.services.common import UTC_TIME_FORMAT, parse_utc_time
 
 
 class ProgramForm(forms.ModelForm):
@@ -34,14 +35,31 @@ class RunChoiceField(forms.ModelMultipleChoiceField):
         return run.label
 
 
-class UTCDateTimeField(forms.DateTimeField):
-    """Read the organiser's input as UTC whatever the server's time zone."""
+class UTCTimeField(forms.Field):
+    """A UTC time typed as YYYY-MM-DD HH:MM[:SS].
+
+    A plain text box, not the browser's datetime widget: that one shows the visitor's
+    local format (12/30/2026, 04:37 AM) and leaves unclear which zone is meant.
+    """
+
+    def __init__(self, **kwargs):
+        attrs = {"placeholder": "YYYY-MM-DD HH:MM:SS", "maxlength": 30, "autocomplete": "off", "spellcheck": "false"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
 
     def to_python(self, value):
-        result = super().to_python(value)
-        if result is not None:
-            result = result.replace(tzinfo=None).replace(tzinfo=UTC)
-        return result
+        text = (value or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_utc_time(text, seconds_optional=True)
+        except ProgramsError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime(UTC_TIME_FORMAT)
+        return value
 
 
 class _RunsForm(forms.Form):
@@ -58,18 +76,17 @@ class _RunsForm(forms.Form):
 class InviteForm(_RunsForm):
     external_learner_id = forms.CharField(label=_("Learner ID"), max_length=100, help_text=_("Student or employee ID."))
     email = forms.EmailField(label=_("Email"))
-    valid_until = UTCDateTimeField(
-        label=_("Invitation expiry (UTC)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=_("The emailed link works until this time or for four weeks, whichever comes first."),
-    )
+    valid_until = UTCTimeField(label=_("Invitation expiry (UTC)"))
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, program=program, **kwargs)
-        self.fields["valid_until"].initial = (
-            (timezone.now() + DEFAULT_VALIDITY).astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
-        )
+        now = timezone.now()
+        field = self.fields["valid_until"]
+        field.initial = (now + DEFAULT_VALIDITY).replace(microsecond=0)
+        field.help_text = _(
+            "In UTC, as YYYY-MM-DD HH:MM:SS (it is now %(now)s UTC). The emailed link works until this time "
+            "or for four weeks, whichever comes first."
+        ) % {"now": now.astimezone(UTC).strftime("%Y-%m-%d %H:%M")}
         self.order_fields(["external_learner_id", "email", "runs", "valid_until"])
 
     def clean_valid_until(self):
@@ -93,8 +110,9 @@ class EnrolForm(_RunsForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV or XLSX file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        label=_("XLSX or CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+        error_messages={"required": _("Choose a file to upload.")},
     )
 
     def __init__(self, *args, **kwargs):

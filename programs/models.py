@@ -107,8 +107,14 @@ class ImportBatch(models.Model):
         FAILED = "failed", _("Failed")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitation_batches")
+    # The program page the upload was started from: kept through reuploads for the way back.
+    program = models.ForeignKey(
+        "Program", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation_batches"
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     file_name = models.CharField(max_length=255)
+    # How a CSV was read (UTF-8, Windows-1252, Latin-1), shown on the preview; empty for XLSX.
+    encoding = models.CharField(max_length=20, blank=True)
     # Kept only while a background task validates it; deleted afterwards.
     upload = models.FileField(upload_to=RandomName("imports"), storage=private_storage, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
@@ -124,10 +130,17 @@ class ImportBatch(models.Model):
     invitation_count = models.PositiveIntegerField(default=0)
     planned_count = models.PositiveIntegerField(default=0)
     sent_count = models.PositiveIntegerField(default=0)
+    # Valid rows left out at send time because something changed since validation (reasons in notices).
+    send_skipped_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     validated_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A corrected file uploaded in place of this one: this batch can no longer be sent.
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -140,6 +153,18 @@ class ImportBatch(models.Model):
     def is_working(self) -> bool:
         return self.status in (self.Status.VALIDATING, self.Status.SENDING)
 
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None
+
+    @property
+    def can_be_replaced(self) -> bool:
+        return not self.is_superseded and self.status in (self.Status.INVALID, self.Status.VALID, self.Status.FAILED)
+
+    @property
+    def status_label(self) -> str:
+        return _("Replaced by a newer upload") if self.is_superseded else self.get_status_display()
+
 
 class ImportBatchRows(models.Model):
     """The validated rows of a batch, stored compactly so Send never parses the file again.
@@ -151,6 +176,8 @@ class ImportBatchRows(models.Model):
     batch = models.OneToOneField(ImportBatch, on_delete=models.CASCADE, related_name="valid_rows")
     # [[row_number, external_learner_id, email, run_id, "YYYY-MM-DDTHH:MM:SS"], ...]
     rows = models.JSONField(default=list)
+    # Rows with errors or skipped, as written: [[row_number, id, email, program, run, expiry], ...] (capped).
+    other_rows = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"rows of batch {self.batch_id}"

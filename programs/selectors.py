@@ -1,6 +1,7 @@
+from bisect import bisect_left
 from collections import OrderedDict
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -18,6 +19,7 @@ from programs.models import (
     ProgramLearnerAdmin,
     ProgramRun,
 )
+from programs.services.imports import CSV_COLUMNS
 
 STATUS_FILTERS = ["pending", "accepted", "canceled", "expired"]
 
@@ -144,26 +146,89 @@ def linked_account(invitation: Invitation) -> str:
     )
 
 
-def batch_preview(batch: ImportBatch, *, page_number, per_page: int) -> tuple[Page, list[dict]]:
-    """One page of a validated batch's rows, with program and run codes; two queries."""
-    stored = ImportBatchRows.objects.filter(batch=batch).values_list("rows", flat=True).first() or []
-    page = Paginator(stored, per_page).get_page(page_number)
-    run_ids = {row[3] for row in page.object_list}
-    runs = {run.pk: run for run in ProgramRun.objects.filter(pk__in=run_ids).select_related("program")}
+# ?show= on the batch page → the kind of row it lists.
+ROW_FILTERS = {"errors": "error", "ok": "ok", "skipped": "skipped"}
+
+
+def batch_rows(batch: ImportBatch, *, page_number, per_page: int, show: str = "") -> dict:
+    """Every checked row of a batch in file order, one page at a time; two queries.
+
+    Each row is "ok" (will be invited), "error" (with its problems by column) or "skipped"
+    (with the reason). `show` limits the list to one kind. The result also says on which
+    page the first erroneous and the first error-free row are, for the pager's jumps.
+    """
+    stored = ImportBatchRows.objects.filter(batch=batch).values_list("rows", "other_rows").first() or ([], [])
+    valid, others = stored
+    problems: dict[int, dict[str, str]] = {}
+    for number, column, _value, reason in batch.errors:
+        if number > 1:  # row 1 is the header: its errors are about the file, shown above the rows
+            problems.setdefault(number, {}).setdefault(column, reason)
+    skipped = {number: reason for number, _ext, reason in batch.notices}
+    kinds = {row[0]: "ok" for row in valid}
+    for row in others:
+        kinds[row[0]] = "error" if row[0] in problems else "skipped"
+    wanted = ROW_FILTERS.get(show)
+    numbers = sorted(number for number, kind in kinds.items() if wanted is None or kind == wanted)
+    first_error = next((n for n in sorted(problems) if n in kinds), None)
+    first_ok = valid[0][0] if valid else None
+    # The jumps lead to the full list, whatever `show` is.
+    all_numbers = numbers if wanted is None else sorted(kinds)
+
+    def page_of(number):
+        if number is None:
+            return None
+        return bisect_left(all_numbers, number) // per_page + 1
+
+    page = Paginator(numbers, per_page).get_page(page_number)
+    on_page = set(page.object_list)
+    by_number = {row[0]: row for row in valid if row[0] in on_page}
+    by_number.update({row[0]: row for row in others if row[0] in on_page})
+    runs = {
+        run.pk: run
+        for run in ProgramRun.objects.filter(
+            pk__in={row[3] for number, row in by_number.items() if kinds[number] == "ok"}
+        ).select_related("program")
+    }
     rows = []
-    for number, ext, email, run_id, expiry in page.object_list:
-        run = runs.get(run_id)
+    for number in page.object_list:
+        row = by_number[number]
+        if kinds[number] == "ok":
+            run = runs.get(row[3])
+            cells = [
+                row[1],
+                row[2],
+                run.program.code if run else "?",
+                run.code if run else "?",
+                row[4].replace("T", " "),
+            ]
+        else:
+            cells = row[1:]
+        errors = problems.get(number, {})
         rows.append(
             {
                 "number": number,
-                "ext": ext,
-                "email": email,
-                "program": run.program.code if run else "?",
-                "run": run.code if run else "?",
-                "expiry": expiry.replace("T", " "),
+                "kind": kinds[number],
+                "cells": [
+                    {"column": column, "value": value, "problem": errors.get(column, "")}
+                    for column, value in zip(CSV_COLUMNS, cells, strict=True)
+                ],
+                "reason": skipped.get(number, ""),
             }
         )
-    return page, rows
+    return {
+        "page": page,
+        "rows": rows,
+        "first_error_page": page_of(first_error),
+        "first_error": first_error,
+        "first_ok_page": page_of(first_ok),
+        "first_ok": first_ok,
+        "file_errors": [error for error in batch.errors if error[0] == 1],
+        "counts": {
+            "ok": len(valid),
+            "error": len(problems),
+            "skipped": len(skipped),
+        },
+    }
 
 
 def recent_batches(organisation, *, user, all_uploads: bool, limit: int = 10) -> list[ImportBatch]:
@@ -171,4 +236,15 @@ def recent_batches(organisation, *, user, all_uploads: bool, limit: int = 10) ->
     batches = ImportBatch.objects.filter(organisation=organisation)
     if not all_uploads:
         batches = batches.filter(uploaded_by=user)
-    return list(batches.only("id", "file_name", "status", "created_at")[:limit])
+    return list(batches.only("id", "file_name", "status", "created_at", "superseded_at")[:limit])
+
+
+def invitable_runs(organisation, program_ids: set[int] | None, *, first: Program | None = None) -> list[ProgramRun]:
+    """Open runs of the programs the person manages, `first`'s runs leading; one query."""
+    runs = ProgramRun.objects.filter(program__organisation=organisation, is_open=True).select_related("program")
+    if program_ids is not None:
+        runs = runs.filter(program_id__in=program_ids)
+    runs = list(runs.order_by("program__name", "program__code", "starts_on", "code"))
+    if first is not None:
+        runs.sort(key=lambda run: run.program_id != first.pk)  # stable: keeps the order within each group
+    return runs

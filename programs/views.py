@@ -1,9 +1,12 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
@@ -12,6 +15,7 @@ from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
 from programs import selectors, services
 from programs.access import (
+    can_manage,
     get_batch_for_member,
     get_invitation_for_manager,
     get_program_for_admin,
@@ -22,6 +26,7 @@ from programs.access import (
 )
 from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
 from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
+from programs.spreadsheet import XLSX_CONTENT_TYPE, CodeLine, invitation_template_xlsx
 
 PAGE_SIZE = 50
 
@@ -367,40 +372,128 @@ def invitation(request, token):
 # Bulk upload ---------------------------------------------------------------------------------------------
 
 
+def _upload_response(request, form, do_upload, page):
+    """Shared by upload and reupload: the batch page on success, else the problem next to the form.
+
+    Sent by htmx, a problem replaces only the feedback above the form, so the chosen file stays
+    chosen: the person fixes it on disk and presses the button again. Without JavaScript the
+    whole page comes back with the problem.
+    """
+    problem = ""
+    if form.is_valid():
+        try:
+            batch = do_upload(form.cleaned_data["file"])
+        except services.ProgramsError as exc:
+            problem = str(exc)
+        else:
+            url = reverse("programs:import_batch", kwargs={"org_slug": request.org.slug, "batch_id": batch.pk})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        problem = " ".join(form.errors.get("file", []))
+    file = request.FILES.get("file")
+    feedback = {"problem": problem, "file_name": file.name if file else ""}
+    if request.htmx:
+        return render(request, "programs/_upload_feedback.html", feedback)
+    return page(feedback)
+
+
 @program_manager_required
 def import_upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        batch = perform(
-            request,
-            lambda: services.batch_upload(
-                organisation=request.org, uploaded_by=request.user, upload=form.cleaned_data["file"]
-            ),
-        )
-        if batch:
-            return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
-    recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
-    return render(request, "programs/import_upload.html", {"form": form, "recent": recent})
+    program = _context_program(request)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+
+    def page(feedback):
+        recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
+        context = {"form": form, "recent": recent, "program": program, **feedback}
+        return render(request, "programs/import_upload.html", context)
+
+    if request.method != "POST":
+        return page({})
+    return _upload_response(
+        request,
+        form,
+        lambda file: services.batch_upload(
+            organisation=request.org, uploaded_by=request.user, upload=file, program=program
+        ),
+        page,
+    )
+
+
+def _context_program(request):
+    """The program the person came from (?program=<id>), kept through upload and reupload; None if none."""
+    value = request.POST.get("program") or request.GET.get("program") or ""
+    return get_program_for_manager(request, int(value)) if value.isdigit() else None
+
+
+def _template_parts(request):
+    runs = selectors.invitable_runs(request.org, request.program_ids, first=_context_program(request))
+    return runs, services.template_example_row(run=runs[0] if runs else None)
 
 
 @program_manager_required
 def import_template(request):
-    return csv_response("invitations-template.csv", services.CSV_COLUMNS, services.csv_template_rows())
+    _runs, example = _template_parts(request)
+    return csv_response(f"{request.org.slug}-invitations-template.csv", services.CSV_COLUMNS, [example])
+
+
+@program_manager_required
+def import_template_xlsx(request):
+    runs, example = _template_parts(request)
+    codes = [
+        CodeLine(
+            program_code=run.program.code,
+            program_name=run.program.name,
+            program_kind=run.program.get_kind_display(),
+            run_code=run.code,
+            run_name=run.name,
+            starts_on=run.starts_on,
+            ends_on=run.ends_on,
+        )
+        for run in runs
+    ]
+    data = invitation_template_xlsx(columns=services.CSV_COLUMNS, codes=codes, example=example)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{request.org.slug}-invitations-template.xlsx"'
+    return response
+
+
+def _batch_page(request, batch, form, feedback=None):
+    context = {
+        "batch": batch,
+        "form": form,
+        "program": batch.program if batch.program and can_manage(request, batch.program) else None,
+        **(feedback or {}),
+    }
+    if batch.status in (ImportBatch.Status.INVALID, ImportBatch.Status.VALID):
+        show = request.GET.get("show", "")
+        show = show if show in selectors.ROW_FILTERS else ""
+        context["show"] = show
+        context["query_string"] = urlencode({"show": show}) if show else ""
+        context["listing"] = selectors.batch_rows(
+            batch, page_number=request.GET.get("page"), per_page=PAGE_SIZE, show=show
+        )
+    if request.htmx:
+        return render(request, "programs/_batch_status.html", context)
+    return render(request, "programs/import_batch.html", context)
 
 
 @program_manager_required
 def import_batch(request, batch_id):
     batch = get_batch_for_member(request, batch_id)
-    context = {"batch": batch, "form": UploadForm()}
-    if batch.status == ImportBatch.Status.INVALID:
-        context["errors_page"] = Paginator(batch.errors, PAGE_SIZE).get_page(request.GET.get("page"))
-    elif batch.status == ImportBatch.Status.VALID:
-        context["rows_page"], context["preview"] = selectors.batch_preview(
-            batch, page_number=request.GET.get("page"), per_page=PAGE_SIZE
-        )
-    if request.htmx:
-        return render(request, "programs/_batch_status.html", context)
-    return render(request, "programs/import_batch.html", context)
+    return _batch_page(request, batch, UploadForm())
+
+
+@require_POST
+@program_manager_required
+def import_batch_reupload(request, batch_id):
+    batch = get_batch_for_member(request, batch_id)
+    form = UploadForm(request.POST, request.FILES)
+    return _upload_response(
+        request,
+        form,
+        lambda file: services.batch_reupload(batch=batch, uploaded_by=request.user, upload=file),
+        lambda feedback: _batch_page(request, batch, form, feedback),
+    )
 
 
 @program_manager_required

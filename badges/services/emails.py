@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 
-from badges.models import Assertion, EvidenceSubmission
+from badges.models import Assertion, EvidenceSubmission, Quest
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
 from outbox.services import build_email, email_queue, emails_queue
@@ -63,12 +63,12 @@ def evidence_waiting(*, submission: EvidenceSubmission) -> None:
 
 
 def peer_emails(*, badge_id: int, submitter_id: int, limit: int = PEERS_TOLD) -> list[str]:
-    """Up to `limit` addresses of the learners who could review (they hold the badge or have a quest on it),
-    the most recently active first, each once and never the submitter's."""
+    """Up to `limit` addresses of the learners who could review (they hold the badge unrevoked or work on it
+    now, as services.is_peer), the most recently active first, each once and never the submitter's."""
     users = (
         get_user_model()
         .objects.filter(
-            Q(badge_quests__badge_id=badge_id)
+            Q(badge_quests__badge_id=badge_id, badge_quests__status=Quest.Status.IN_PROGRESS)
             | Q(badge_assertions__badge_id=badge_id, badge_assertions__revoked_at__isnull=True),
             is_active=True,
         )
@@ -163,17 +163,27 @@ def evidence_reviewed(*, submission: EvidenceSubmission) -> None:
     )
 
 
-def badge_earned(*, assertion: Assertion) -> None:
+def _badge_earned_email(assertion: Assertion, me_url: str):
     badge = assertion.badge
-    email_queue(
+    return build_email(
         to=assertion.recipient_email,
         template="badges/badge_earned",
         context={
             "badge": badge.name,
             "issuer": badge.organisation.name,
-            "url": absolute_url("me"),
+            "url": me_url,
             "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
         },
         kind="badge_earned",
         ref=assertion,
     )
+
+
+def badge_earned(*, assertion: Assertion) -> None:
+    badges_earned(assertions=[assertion])
+
+
+def badges_earned(*, assertions: list[Assertion]) -> None:
+    """Tell each learner they earned a badge (one bulk insert, for a playlist issued to many at once)."""
+    me_url = absolute_url("me")
+    emails_queue([_badge_earned_email(assertion, me_url) for assertion in assertions])

@@ -132,10 +132,11 @@ def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=
 
 
 def is_peer(*, user, badge_id: int) -> bool:
-    """Another learner who holds the badge or is working towards it."""
+    """Someone who holds the badge unrevoked or is working towards it now; a completed quest (whose badge
+    may since have been revoked) makes no one a peer."""
     return (
         Assertion.objects.filter(badge_id=badge_id, recipient=user, revoked_at__isnull=True).exists()
-        or Quest.objects.filter(badge_id=badge_id, learner=user).exists()
+        or Quest.objects.filter(badge_id=badge_id, learner=user, status=Quest.Status.IN_PROGRESS).exists()
     )
 
 

@@ -8,9 +8,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from badges import baking, images, ob
 from badges.models import (
@@ -23,7 +24,7 @@ from badges.models import (
     PublishStatus,
     Quest,
 )
-from badges.services import emails
+from badges.services import emails, vc
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
 from learnerpass.lib.storage import PUBLIC, delete_on_commit, random_name
 from learnerpass.lib.tokens import new_token
@@ -33,6 +34,10 @@ from outbox.services import build_email, emails_queue
 CLAIM_LIFETIME = timedelta(days=180)
 _SLOT = "__SLOT__"
 MAX_EMAILS_PER_ISSUE = 100_000
+# Publishing a playlist (or changing it) issues its badge to up to this many qualifiers inside the
+# request; beyond it a background task issues them, this many per transaction.
+PLAYLIST_ISSUE_INLINE = 200
+PLAYLIST_ISSUE_BATCH = 1000
 
 
 def _new_recipient(email: str) -> tuple[str, str]:
@@ -70,6 +75,8 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
         return report
     users = _verified_users(new)
     now = timezone.now()
+    # A date typed on the issue form wins; otherwise the badge's own expiry rule applies.
+    expires = expires or badge.expiry_for(now)
     assertions = []
     for email in new:
         salt, identity = _new_recipient(email)
@@ -86,6 +93,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
                 issued_by=issued_by,
             )
         )
+    vc.allocate_status(assertions, organisation=badge.organisation)
     assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
     claims, tokens = [], []
     for assertion in assertions:
@@ -133,19 +141,23 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         return existing, False
     email = user.email.strip().lower()
     salt, identity = _new_recipient(email)
+    now = timezone.now()
+    assertion = Assertion(
+        badge=badge,
+        recipient_email=email,
+        recipient=user,
+        salt=salt,
+        identity=identity,
+        issued_on=now,
+        expires=badge.expiry_for(now),
+        source=source,
+        issued_by=issued_by,
+        evidence=evidence or [],
+    )
     try:
         with transaction.atomic():
-            assertion = Assertion.objects.create(
-                badge=badge,
-                recipient_email=email,
-                recipient=user,
-                salt=salt,
-                identity=identity,
-                issued_on=timezone.now(),
-                source=source,
-                issued_by=issued_by,
-                evidence=evidence or [],
-            )
+            vc.allocate_status([assertion], organisation=badge.organisation)
+            assertion.save(force_insert=True)
     except IntegrityError:
         # Another request issued it between our check and insert (only possible without row locks, e.g. SQLite).
         return Assertion.objects.get(badge=badge, recipient_email=email, revoked_at__isnull=True), False
@@ -210,6 +222,137 @@ def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
             user = user or get_user_model().objects.get(pk=user_id)
             playlist_badge = BadgeClass.objects.select_for_update().get(pk=playlist.badge.pk)
             assertion_issue(badge=playlist_badge, user=user, source=Assertion.Source.PLAYLIST)
+
+
+@dataclass(frozen=True)
+class QualifierIssue:
+    """What changing a playlist did for those who already complete it: badges issued now, or queued."""
+
+    issued: int = 0
+    queued: int = 0
+
+
+def playlist_qualifiers(playlist: Playlist) -> list[int]:
+    """The accounts that complete the playlist with their live activity badges and neither hold its badge
+    (by account or by address) nor had it revoked (the organisers' decision stands), in a fixed order."""
+    badge = BadgeClass.objects.filter(playlist=playlist).first()
+    activity_ids = list(playlist.items.values_list("activity_id", flat=True))
+    if badge is None or not activity_ids:
+        return []
+    required = playlist.required_count(len(activity_ids))
+    complete = (
+        Assertion.objects.filter(badge__activity_id__in=activity_ids, revoked_at__isnull=True, recipient__isnull=False)
+        .values("recipient_id")
+        .annotate(done=Count("badge__activity_id", distinct=True))
+        .filter(done__gte=required)
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+    )
+    return _without_holders(badge, list(complete))
+
+
+def _without_holders(badge: BadgeClass, user_ids: list[int]) -> list[int]:
+    if not user_ids:
+        return []
+    kept = set(user_ids)
+    for start in range(0, len(user_ids), 5000):
+        chunk = user_ids[start : start + 5000]
+        kept -= set(
+            Assertion.objects.filter(badge=badge, recipient_id__in=chunk).values_list("recipient_id", flat=True)
+        )
+    live_addresses = set(
+        Assertion.objects.filter(badge=badge, revoked_at__isnull=True, recipient__isnull=True).values_list(
+            "recipient_email", flat=True
+        )
+    )
+    if live_addresses:
+        kept -= set(get_user_model().objects.filter(pk__in=kept, email__in=live_addresses).values_list("pk", flat=True))
+    return [pk for pk in user_ids if pk in kept]
+
+
+def _issue_playlist_badge(*, badge: BadgeClass, user_ids: list[int], actor) -> list[Assertion]:
+    """Issue the (locked) playlist badge to these accounts in one go and tell each of them."""
+    now = timezone.now()
+    expires = badge.expiry_for(now)
+    assertions = []
+    for user_id, email in get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "email"):
+        address = email.strip().lower()
+        salt, identity = _new_recipient(address)
+        assertions.append(
+            Assertion(
+                badge=badge,
+                recipient_email=address,
+                recipient_id=user_id,
+                salt=salt,
+                identity=identity,
+                issued_on=now,
+                expires=expires,
+                source=Assertion.Source.PLAYLIST,
+                issued_by=actor,
+            )
+        )
+    vc.allocate_status(assertions, organisation=badge.organisation)
+    assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
+    emails.badges_earned(assertions=assertions)
+    return assertions
+
+
+def _audit_qualifiers(badge: BadgeClass, count: int, actor) -> None:
+    audit(
+        organisation_id=badge.organisation_id,
+        actor=actor,
+        action=BadgeEvent.Action.ISSUED,
+        badge=badge,
+        detail=ngettext(
+            "%(n)s person who had already completed the playlist",
+            "%(n)s people who had already completed the playlist",
+            count,
+        )
+        % {"n": count},
+    )
+
+
+def playlist_issue_to_qualifiers(*, playlist: Playlist, user) -> QualifierIssue:
+    """Inside the transaction that published or changed the playlist: issue its badge to those who now
+    complete it, at once for a few, else in a background task queued after commit."""
+    if playlist.status != PublishStatus.PUBLISHED:
+        return QualifierIssue()
+    qualifiers = playlist_qualifiers(playlist)
+    if not qualifiers:
+        return QualifierIssue()
+    if len(qualifiers) > PLAYLIST_ISSUE_INLINE:
+        from badges import tasks
+
+        actor_id = user.pk if user is not None and user.is_authenticated else None
+        transaction.on_commit(
+            lambda: tasks.issue_playlist_badge_to_qualifiers.delay(playlist_id=playlist.pk, actor_id=actor_id)
+        )
+        return QualifierIssue(queued=len(qualifiers))
+    badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist=playlist)
+    issued = _issue_playlist_badge(badge=badge, user_ids=qualifiers, actor=user)
+    _audit_qualifiers(badge, len(issued), user)
+    return QualifierIssue(issued=len(issued))
+
+
+def playlist_badge_issue_to_qualifiers(*, playlist_id: int, actor_id: int | None) -> int:
+    """The background task's work: issue the playlist badge to everyone who completes the playlist now,
+    a batch per transaction. Safe to run twice or at once: each batch locks the badge and skips holders."""
+    playlist = Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).first()
+    if playlist is None:
+        return 0
+    candidates = playlist_qualifiers(playlist)
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    total, badge = 0, None
+    for start in range(0, len(candidates), PLAYLIST_ISSUE_BATCH):
+        with transaction.atomic():
+            badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist_id=playlist_id)
+            if not Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).exists():
+                break
+            batch = _without_holders(badge, candidates[start : start + PLAYLIST_ISSUE_BATCH])
+            total += len(_issue_playlist_badge(badge=badge, user_ids=batch, actor=actor))
+    if total:
+        _audit_qualifiers(badge, total, actor)
+    return total
 
 
 def claim_problem(claim: AssertionClaim | None) -> str | None:
@@ -321,6 +464,8 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
     assertion.revocation_reason = reason.strip()[:500]
     assertion.revoked_by = user
     assertion.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+    # One truth: the OB 3.0 status list says so in the same transaction as the 2.0 document and the pages.
+    vc.revoke_status(assertion)
     audit(
         organisation_id=assertion.badge.organisation_id,
         actor=user,
@@ -337,11 +482,12 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image carries the document, evidence included: it goes (hidden evidence must not
-    # stay public in it), and the image is baked again on its next request.
+    # The baked image and the 3.0 credential carry the evidence: the image file goes (hidden evidence
+    # must not stay public in it) and both are made again on their next request.
     delete_on_commit(PUBLIC, assertion.baked_image.name)
     assertion.baked_image = ""
-    assertion.save(update_fields=["show_evidence", "baked_image"])
+    assertion.credential = ""
+    assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
     return assertion
 
 

@@ -1,15 +1,20 @@
 """Activities, playlists, badge classes, links and tasks: what organisers set up."""
 
 import secrets
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from badges import images
 from badges.models import (
+    ALIGNMENT_KEYS,
     Activity,
     Assertion,
     BadgeClass,
@@ -21,6 +26,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
+from badges.services.issuing import playlist_issue_to_qualifiers
 from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
@@ -107,9 +113,74 @@ def activity_publish(*, activity: Activity, user) -> Activity:
     return activity
 
 
+@dataclass
+class Detached:
+    """What unpublishing an activity did to the published playlists that needed it."""
+
+    playlists: list[Playlist] = field(default_factory=list)
+    unpublished: list[Playlist] = field(default_factory=list)
+    issued: int = 0
+    queued: int = 0
+
+
+def playlists_needing(activity: Activity) -> list[Playlist]:
+    """The published playlists that hold this activity: unpublishing it would leave them impossible to complete."""
+    return list(
+        Playlist.objects.filter(items__activity=activity, status=PublishStatus.PUBLISHED).order_by("title", "id")
+    )
+
+
+def _quoted(playlists: list[Playlist]) -> str:
+    return ", ".join(f"“{p.title}”" for p in playlists)
+
+
 @transaction.atomic
-def activity_unpublish(*, activity: Activity, user) -> None:
+def activity_unpublish(*, activity: Activity, user, detach_from_playlists: bool = False) -> Detached:
+    """Unpublish. When published playlists need the activity, only with `detach_from_playlists`: it is taken
+    out of them (an "at least N" shrinks to what is left, a playlist left empty is unpublished, and whoever
+    now completes one gets its badge); otherwise refused, naming them."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.status != PublishStatus.PUBLISHED:
+        raise BadgesError(_("This activity is not published."))
+    needing = playlists_needing(activity)
+    if needing and not detach_from_playlists:
+        raise BadgesError(
+            ngettext(
+                "The published playlist %(names)s needs this activity. Confirm to take it out of it.",
+                "The published playlists %(names)s need this activity. Confirm to take it out of them.",
+                len(needing),
+            )
+            % {"names": _quoted(needing)}
+        )
     _unpublish(activity, user=user, refusal=_("This activity is not published."))
+    result = Detached()
+    for playlist in needing:
+        _detach(playlist, activity, user=user, result=result)
+    return result
+
+
+def _detach(playlist: Playlist, activity: Activity, *, user, result: Detached) -> None:
+    playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
+    PlaylistItem.objects.filter(playlist=playlist, activity=activity).delete()
+    left = playlist.items.count()
+    if playlist.rule == Playlist.Rule.AT_LEAST and playlist.min_count > max(left, 1):
+        playlist.min_count = max(left, 1)
+        playlist.save(update_fields=["min_count"])
+    audit(
+        organisation_id=playlist.organisation_id,
+        actor=user,
+        action=BadgeEvent.Action.EDITED,
+        badge=BadgeClass.objects.filter(playlist=playlist).first(),
+        detail=f"{activity.title} taken out: the activity was unpublished",
+    )
+    result.playlists.append(playlist)
+    if not left:
+        _unpublish(playlist, user=user, refusal=_("This playlist is not published."))
+        result.unpublished.append(playlist)
+        return
+    issue = playlist_issue_to_qualifiers(playlist=playlist, user=user)
+    result.issued += issue.issued
+    result.queued += issue.queued
 
 
 def _set_playlist_items(playlist: Playlist, activity_ids: list[int]) -> None:
@@ -162,24 +233,38 @@ def playlist_create(*, organisation: Organisation, user, data: dict, activity_id
 
 @transaction.atomic
 def playlist_update(*, playlist: Playlist, user, data: dict, activity_ids: list[int]) -> Playlist:
+    """Save the playlist; when published, its badge goes to everyone the new rule or activities complete
+    (what was done is in `playlist.qualifiers`, a QualifierIssue)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     for key in PLAYLIST_FIELDS:
         if key in data:
             setattr(playlist, key, data[key])
     playlist.save()
     _set_playlist_items(playlist, activity_ids)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 
 @transaction.atomic
 def playlist_publish(*, playlist: Playlist, user) -> Playlist:
+    """Publish; everyone who already completes the playlist gets its badge (`playlist.qualifiers` says how many,
+    issued now or queued for a background task)."""
     playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
     if playlist.status == PublishStatus.PUBLISHED:
         raise BadgesError(_("This playlist is already published."))
     if not playlist.items.exists():
         raise BadgesError(_("Add at least one published activity before publishing the playlist."))
+    unpublished = list(
+        playlist.items.exclude(activity__status=PublishStatus.PUBLISHED).values_list("activity__title", flat=True)
+    )
+    if unpublished:
+        raise BadgesError(
+            _("Publish these activities first, or take them out of the playlist: %(titles)s")
+            % {"titles": ", ".join(unpublished)}
+        )
     criteria = _("Earn the badges of the playlist's activities (%(rule)s).") % {"rule": _rule_text(playlist)}
     _publish(playlist, user=user, criteria=criteria)
+    playlist.qualifiers = playlist_issue_to_qualifiers(playlist=playlist, user=user)
     return playlist
 
 
@@ -194,12 +279,105 @@ def playlist_unpublish(*, playlist: Playlist, user) -> None:
     _unpublish(playlist, user=user, refusal=_("This playlist is not published."))
 
 
+@dataclass(frozen=True)
+class Expiry:
+    """A badge's expiry rule: `after` days or months after issue, or the end of the day `on` (UTC); neither: never."""
+
+    after: int | None = None
+    unit: str = BadgeClass.ExpiryUnit.MONTHS
+    on: date | None = None
+
+
+MAX_EXPIRY = {BadgeClass.ExpiryUnit.DAYS: 3650, BadgeClass.ExpiryUnit.MONTHS: 120}
+MAX_ALIGNMENTS = 10
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+
+def _set_expiry(badge: BadgeClass, expiry: Expiry) -> None:
+    if expiry.after is not None and expiry.on is not None:
+        raise BadgesError(_("Choose either a number of days or months after issue, or a fixed date; not both."))
+    if expiry.after is not None:
+        if expiry.unit not in MAX_EXPIRY:
+            raise BadgesError(_("Choose days or months."))
+        if not 1 <= expiry.after <= MAX_EXPIRY[expiry.unit]:
+            raise BadgesError(
+                _("The badge can expire between 1 and %(days)s days, or 1 and %(months)s months, after issue.")
+                % {"days": MAX_EXPIRY["days"], "months": MAX_EXPIRY["months"]}
+            )
+    if expiry.on is not None and expiry.on < timezone.now().date():
+        raise BadgesError(_("The fixed expiry date has passed; choose a date from today on."))
+    badge.expires_after, badge.expires_on = expiry.after, expiry.on
+    badge.expires_after_unit = expiry.unit if expiry.unit in MAX_EXPIRY else BadgeClass.ExpiryUnit.MONTHS
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def clean_alignment(items: list[dict]) -> list[dict]:
+    """Keep the OB 2.0 AlignmentObject keys, trimmed; every alignment needs a name and an http(s) URL."""
+    cleaned = []
+    for number, item in enumerate(items, start=1):
+        entry = {key: str(item.get(key) or "").strip() for key in ALIGNMENT_KEYS}
+        if not any(entry.values()):
+            continue
+        if not entry["targetName"] or not entry["targetUrl"]:
+            raise BadgesError(
+                _("Alignment %(n)s needs both the name and the URL of what it aligns to.") % {"n": number}
+            )
+        try:
+            _url_validator(entry["targetUrl"])
+        except ValidationError:
+            raise BadgesError(
+                _("Alignment %(n)s: the URL must be a full http or https address.") % {"n": number}
+            ) from None
+        if any(len(value) > (2000 if key == "targetDescription" else 500) for key, value in entry.items()):
+            raise BadgesError(_("Alignment %(n)s has a value that is too long.") % {"n": number})
+        cleaned.append({key: value for key, value in entry.items() if value})
+    if len(cleaned) > MAX_ALIGNMENTS:
+        raise BadgesError(_("At most %(n)s alignments.") % {"n": MAX_ALIGNMENTS})
+    return cleaned
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Trimmed, without repeats (compared case-insensitively), in the order given."""
+    found: dict[str, str] = {}
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise BadgesError(_("A tag can have at most %(n)s characters.") % {"n": MAX_TAG_LENGTH})
+        found.setdefault(tag.lower(), tag)
+    if len(found) > MAX_TAGS:
+        raise BadgesError(_("At most %(n)s tags.") % {"n": MAX_TAGS})
+    return list(found.values())
+
+
 @transaction.atomic
 def badge_update(
-    *, badge: BadgeClass, user, name: str, description: str, criteria: str, image=None, remove_image: bool = False
+    *,
+    badge: BadgeClass,
+    user,
+    name: str,
+    description: str,
+    criteria: str,
+    image=None,
+    remove_image: bool = False,
+    expiry: Expiry | None = None,
+    alignment: list[dict] | None = None,
+    tags: list[str] | None = None,
 ) -> BadgeClass:
+    """Edit the badge class. `expiry`, `alignment` and `tags` left as None stay as they are; the expiry applies
+    to assertions issued from now on (those issued before keep theirs)."""
     badge = BadgeClass.objects.select_for_update().get(pk=badge.pk)
     badge.name, badge.description, badge.criteria = name, description, criteria
+    if expiry is not None:
+        _set_expiry(badge, expiry)
+    if alignment is not None:
+        badge.alignment = clean_alignment(alignment)
+    if tags is not None:
+        badge.tags = clean_tags(tags)
     image_changed = False
     old_image = badge.image.name
     if image is not None:
@@ -213,6 +391,8 @@ def badge_update(
         badge.image = ""
         image_changed = True
     badge.save()
+    # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
+    Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
         # The replaced picture goes, and so do the baked images that carry it; they are baked
         # again on their next request.

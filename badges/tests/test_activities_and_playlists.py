@@ -25,7 +25,7 @@ def test_publishing_an_activity_creates_its_badge_from_its_text(org, organiser):
         "Pass the capsize drill.",
     )
     assert badge.organisation == org and badge.activity == activity
-    assert badge.link.enabled is False
+    assert badge.link.enabled is True
     assert BadgeEvent.objects.filter(action=BadgeEvent.Action.PUBLISHED, actor=organiser).exists()
 
 

@@ -52,7 +52,20 @@ def test_a_badge_with_evidence_tasks_starts_the_quest(login, badge, organiser, l
     assert not Assertion.objects.exists()
 
 
-def test_a_link_that_is_off_is_refused(login, badge, learner):
+def test_a_new_badge_has_its_link_on_from_the_start(login, badge, learner):
+    assert badge.link.enabled is True
+
+    response = login(learner).post(claim_url(badge.link))
+
+    assert response.status_code == 302
+    assert Assertion.objects.get().recipient == learner
+
+
+def test_a_link_that_is_off_is_refused(login, badge, organiser, learner):
+    services.badge_link_update(
+        badge=badge, user=organiser, enabled=False, expires_at=None, max_claims=None, new_code=False
+    )
+
     response = login(learner).post(claim_url(badge.link))
 
     assert response.status_code == 410
@@ -165,4 +178,4 @@ def test_a_badge_without_a_link_row_gets_one_on_its_page(login, org, organiser, 
     url = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
 
     assert login(organiser).get(url).status_code == 200
-    assert BadgeLink.objects.get(badge=badge).enabled is False
+    assert BadgeLink.objects.get(badge=badge).enabled is True

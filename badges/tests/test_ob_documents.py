@@ -70,6 +70,7 @@ def test_the_badge_class_and_issuer_documents_follow_the_spec(assertion, org):
         "name": "Acme Learning",
         "url": f"http://testserver/org/{org.slug}/",
         "email": "hello@acme.test",
+        "related": [f"http://testserver/o/{org.slug}/did.json"],
     }
 
 
@@ -140,6 +141,98 @@ def test_a_revoked_assertion_answers_410_with_revoked_and_the_reason(client, ass
     assert body["id"] == ob.assertion_url(assertion)
     assert page.status_code == 410
     assert b"Revoked" in page.content and b"Issued by mistake" in page.content
+
+
+def test_a_revoked_assertion_answers_the_whole_assertion_marked_revoked(client, assertion, organiser):
+    complete = ob.assertion_document(assertion)
+    services.assertion_revoke(assertion=assertion, reason="Issued by mistake", user=organiser)
+
+    response = client.get(assertion.get_absolute_url(), headers={"Accept": "application/ld+json"})
+
+    body = json.loads(response.content)
+    assert response.status_code == 410
+    assert body == {**complete, "revoked": True, "revocationReason": "Issued by mistake"}
+    for key in ("recipient", "badge", "issuedOn", "verification"):
+        assert key in body
+
+
+def test_the_badge_class_document_carries_its_alignment_and_tags(badge, organiser):
+    badge = services.badge_update(
+        badge=badge,
+        user=organiser,
+        name=badge.name,
+        description=badge.description,
+        criteria=badge.criteria,
+        alignment=[
+            {
+                "targetName": "provide first aid",
+                "targetUrl": "http://data.europa.eu/esco/skill/example",
+                "targetFramework": "ESCO",
+                "targetCode": "",
+            },
+            {
+                "targetName": "Outdoor safety",
+                "targetUrl": "https://example.org/frameworks/outdoor#safety",
+                "targetDescription": "Keeps a group safe outdoors.",
+                "targetFramework": "Example framework",
+                "targetCode": "OS-1",
+            },
+        ],
+        tags=["first aid", " outdoors ", "First Aid", ""],
+    )
+
+    doc = ob.badge_class_document(badge)
+
+    assert doc["alignment"] == [
+        {
+            "targetName": "provide first aid",
+            "targetUrl": "http://data.europa.eu/esco/skill/example",
+            "targetFramework": "ESCO",
+        },
+        {
+            "targetName": "Outdoor safety",
+            "targetUrl": "https://example.org/frameworks/outdoor#safety",
+            "targetDescription": "Keeps a group safe outdoors.",
+            "targetFramework": "Example framework",
+            "targetCode": "OS-1",
+        },
+    ]
+    assert doc["tags"] == ["first aid", "outdoors"]
+
+
+def test_a_badge_without_alignment_or_tags_leaves_them_out(badge):
+    doc = ob.badge_class_document(badge)
+
+    assert "alignment" not in doc and "tags" not in doc
+
+
+@pytest.mark.parametrize(
+    ("alignment", "message"),
+    [
+        ([{"targetName": "No URL"}], "needs both the name and the URL"),
+        ([{"targetUrl": "https://example.org/"}], "needs both the name and the URL"),
+        ([{"targetName": "Bad", "targetUrl": "javascript:alert(1)"}], "full http or https address"),
+        ([{"targetName": "x" * 501, "targetUrl": "https://example.org/"}], "too long"),
+        ([{"targetName": f"n{i}", "targetUrl": "https://example.org/"} for i in range(11)], "At most 10"),
+    ],
+)
+def test_a_wrong_alignment_is_refused_and_changes_nothing(badge, organiser, alignment, message):
+    with pytest.raises(services.BadgesError, match=message):
+        services.badge_update(
+            badge=badge, user=organiser, name="Changed", description="d", criteria="c", alignment=alignment
+        )
+
+    badge.refresh_from_db()
+    assert badge.name == "Forest first aid" and badge.alignment == []
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [(["x" * 51], "at most 50 characters"), ([f"t{i}" for i in range(21)], "At most 20 tags")],
+)
+def test_wrong_tags_are_refused(badge, organiser, tags, message):
+    with pytest.raises(services.BadgesError, match=message):
+        services.badge_update(badge=badge, user=organiser, name="n", description="d", criteria="c", tags=tags)
 
 
 def test_revoking_twice_is_refused(assertion, organiser):

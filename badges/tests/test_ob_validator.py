@@ -96,6 +96,60 @@ def test_an_assertion_with_evidence_passes_the_official_validator(issuer, valida
     assert graph["Assertion"]["evidence"]
 
 
+def test_an_assertion_with_alignment_tags_and_expiry_passes_the_official_validator(issuer, validator):
+    org, organiser = issuer
+    badge = publish_activity(org, organiser, title="Forest first aid").badge
+    services.badge_update(
+        badge=badge,
+        user=organiser,
+        name=badge.name,
+        description=badge.description,
+        criteria=badge.criteria,
+        expiry=services.Expiry(after=24, unit="months"),
+        alignment=[
+            {
+                "targetName": "provide first aid",
+                "targetUrl": "https://esco.example.org/skill/provide-first-aid",
+                "targetDescription": "Give first aid to a person who is hurt or ill.",
+                "targetFramework": "ESCO",
+                "targetCode": "S3.2.1",
+            }
+        ],
+        tags=["first aid", "outdoors"],
+    )
+    services.badge_issue_to_emails(badge=badge, text="medic@example.test", issued_by=organiser)
+    assertion = badge.assertions.get()
+    assert assertion.expires is not None
+
+    report = validator("--email", "medic@example.test", f"{settings.SITE_URL}{assertion.get_absolute_url()}")
+
+    assert_valid(report)
+    graph = {node.get("type"): node for node in report["graph"]}
+    assert graph["Assertion"]["expires"] == assertion.expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert graph["BadgeClass"]["tags"] == ["first aid", "outdoors"]
+    # JSON-LD compaction turns a one-item list into the item itself.
+    alignment = graph["BadgeClass"]["alignment"]
+    assert alignment["targetName"] == "provide first aid" and alignment["targetFramework"] == "ESCO"
+
+
+def test_a_revoked_assertion_is_reported_revoked_by_the_official_validator(issuer, validator):
+    org, organiser = issuer
+    badge = publish_activity(org, organiser, title="River safety").badge
+    services.badge_issue_to_emails(badge=badge, text="wrong@example.test", issued_by=organiser)
+    assertion = badge.assertions.get()
+    services.assertion_revoke(assertion=assertion, reason="Issued to the wrong person.", user=organiser)
+
+    report = validator("--email", "wrong@example.test", f"{settings.SITE_URL}{assertion.get_absolute_url()}")
+
+    # The body is a whole assertion, so no property is reported missing; the revocation is in the graph
+    # the validator reports (this validator does not turn a hosted revocation into an error of its own).
+    errors = [m["result"] for m in report["report"]["messages"] if m["messageLevel"] == "ERROR"]
+    assert not [e for e in errors if "missing" in e.lower() or "required" in e.lower()], errors
+    node = next(n for n in report["graph"] if n.get("id") == f"{settings.SITE_URL}{assertion.get_absolute_url()}")
+    assert node["revoked"] is True
+    assert node["revocationReason"] == "Issued to the wrong person."
+
+
 @pytest.mark.parametrize("kind", ["svg", "png"])
 def test_a_baked_image_passes_the_official_validator(issuer, validator, tmp_path, kind):
     org, organiser = issuer

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from badges import images, selectors, services
@@ -87,7 +88,17 @@ def activity_create(request):
 @org_member_required(*MANAGE)
 def activity_detail(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("badge"), pk=pk, organisation=request.org)
-    return render(request, "badges/activity_detail.html", {"activity": activity, "badge": badge_of(activity)})
+    needed_by = services.playlists_needing(activity) if activity.status == "published" else []
+    return render(
+        request,
+        "badges/activity_detail.html",
+        {
+            "activity": activity,
+            "badge": badge_of(activity),
+            "needed_by": needed_by,
+            "needed_names": ", ".join(f"“{p.title}”" for p in needed_by),
+        },
+    )
 
 
 @org_member_required(*MANAGE)
@@ -117,11 +128,41 @@ def activity_publish(request, pk):
 @org_member_required(*MANAGE)
 def activity_unpublish(request, pk):
     activity = get_activity_for_member(request, pk)
-    perform(
+    detached = perform(
         request,
-        lambda: services.activity_unpublish(activity=activity, user=request.user),
+        lambda: services.activity_unpublish(
+            activity=activity, user=request.user, detach_from_playlists=request.POST.get("detach_from_playlists") == "1"
+        ),
         _("Unpublished: it has left the catalogue and its link no longer works."),
     )
+    if detached and detached.playlists:
+        names = ", ".join(f"“{p.title}”" for p in detached.playlists)
+        messages.info(
+            request,
+            ngettext(
+                "It was taken out of the playlist %(names)s.",
+                "It was taken out of the playlists %(names)s.",
+                len(detached.playlists),
+            )
+            % {"names": names},
+        )
+        if detached.unpublished:
+            messages.info(
+                request,
+                _("Left without activities, these were unpublished: %(names)s")
+                % {"names": ", ".join(f"“{p.title}”" for p in detached.unpublished)},
+            )
+        if detached.issued or detached.queued:
+            n = detached.issued + detached.queued
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s person now completes a playlist without it and gets its badge.",
+                    "%(n)s people now complete a playlist without it and get its badge.",
+                    n,
+                )
+                % {"n": n},
+            )
     return redirect("badges:activity_detail", org_slug=request.org.slug, pk=activity.pk)
 
 
@@ -175,19 +216,47 @@ def playlist_edit(request, pk):
             _("Playlist saved."),
         )
         if saved:
+            qualifiers_message(request, saved.qualifiers)
             return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
     return render(request, "badges/playlist_form.html", {"form": form, "playlist": playlist})
+
+
+def qualifiers_message(request, issue: services.QualifierIssue) -> None:
+    if issue.issued:
+        messages.success(
+            request,
+            ngettext(
+                "Its badge was issued to %(n)s person who had already completed it.",
+                "Its badge was issued to %(n)s people who had already completed it.",
+                issue.issued,
+            )
+            % {"n": issue.issued},
+        )
+    if issue.queued:
+        messages.info(
+            request,
+            ngettext(
+                "Its badge is being issued in the background to %(n)s person who had already completed it; "
+                "the badge's history shows the count when it is done.",
+                "Its badge is being issued in the background to %(n)s people who had already completed it; "
+                "the badge's history shows the count when it is done.",
+                issue.queued,
+            )
+            % {"n": issue.queued},
+        )
 
 
 @require_POST
 @org_member_required(*MANAGE)
 def playlist_publish(request, pk):
     playlist = get_playlist_for_member(request, pk)
-    perform(
+    published = perform(
         request,
         lambda: services.playlist_publish(playlist=playlist, user=request.user),
         _("Published. Completing it now earns its badge."),
     )
+    if published:
+        qualifiers_message(request, published.qualifiers)
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
 
 

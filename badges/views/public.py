@@ -1,12 +1,18 @@
 """Public pages: the catalogue, organisations' pages and the Open Badges documents."""
 
+import functools
+
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
 from badges import ob, selectors, services
 from badges.models import (
@@ -17,6 +23,7 @@ from badges.models import (
     PublishStatus,
 )
 from badges.views.common import badge_of
+from credentials.views import credential_response
 from learnerpass.lib import files
 from organisations.models import Organisation
 
@@ -120,17 +127,38 @@ def _json(doc: dict, content_type: str, status: int = 200) -> HttpResponse:
     return response
 
 
-def issuer(request, org_slug, suffix=None):
+def negotiated(view):
+    """For the URLs that answer JSON or a page by the Accept header: every answer varies on it (caches must
+    keep both), and an unknown id asked for as JSON is a JSON 404, not the HTML error page."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, suffix=None, **kwargs):
+        content_type = ob.wants_json(request, suffix)
+        try:
+            response = view(request, *args, content_type=content_type, **kwargs)
+        except Http404 as exc:
+            if content_type:
+                response = _json({"error": "not found", "status": 404}, content_type, status=404)
+            else:
+                response = page_not_found(request, exc)
+        if suffix is None:
+            patch_vary_headers(response, ["Accept"])
+        return response
+
+    return wrapper
+
+
+@negotiated
+def issuer(request, org_slug, content_type):
     org = get_object_or_404(Organisation, slug=org_slug)
-    content_type = ob.wants_json(request, suffix)
     if content_type:
         return _json(ob.issuer_document(org), content_type)
     return redirect("badges:organisation", org_slug=org.slug)
 
 
-def badge_class(request, public_id, suffix=None):
+@negotiated
+def badge_class(request, public_id, content_type):
     badge = get_object_or_404(BadgeClass.objects.select_related("organisation"), public_id=public_id)
-    content_type = ob.wants_json(request, suffix)
     if content_type:
         return _json(ob.badge_class_document(badge), content_type)
     return render(request, "badges/badge_class.html", {"badge": badge, "tasks": list(badge.tasks.all())})
@@ -153,8 +181,8 @@ def _image_response(data: bytes, kind: str, filename: str | None = None) -> Http
     )
 
 
-def assertion(request, public_id, suffix=None):
-    content_type = ob.wants_json(request, suffix)
+@negotiated
+def assertion(request, public_id, content_type):
     if content_type:
         # The hot path for verifiers: one query, no session or user lookups.
         found = Assertion.objects.select_related("badge").filter(public_id=public_id).first()
@@ -182,6 +210,18 @@ def assertion(request, public_id, suffix=None):
         },
         status=410 if found.is_revoked else 200,
     )
+
+
+@require_GET
+def assertion_credential(request, public_id):
+    """The assertion's Open Badges 3.0 credential (signed); a revoked one is still served: its status says so."""
+    found = get_object_or_404(
+        Assertion.objects.select_related("badge__organisation", "status_list"), public_id=public_id
+    )
+    download = (
+        f"{slugify(found.badge.name)[:40] or 'badge'}-{found.public_id}.json" if request.GET.get("download") else None
+    )
+    return credential_response(services.assertion_credential_json(assertion=found), filename=download)
 
 
 def assertion_image(request, public_id):

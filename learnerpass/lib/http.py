@@ -1,4 +1,9 @@
+import ipaddress
+
 from django.conf import settings
+
+# Headers a reverse proxy adds: a request carrying one came from somewhere else, whatever REMOTE_ADDR says.
+_PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
 
 
 def client_ip(request) -> str:
@@ -14,3 +19,13 @@ def client_ip(request) -> str:
         if value:
             return value.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+def is_loopback_client(request) -> bool:
+    """True only for a browser on this very machine, not one behind a proxy that runs here."""
+    if any(request.META.get(header) for header in _PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False

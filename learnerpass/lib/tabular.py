@@ -1,7 +1,8 @@
 """Read an uploaded table (CSV or XLSX) the way spreadsheet programs export it.
 
-Accepts UTF-8 with or without BOM, comma or semicolon, CRLF line ends, columns in any
-order (matched by header name, case- and space-insensitive) and cells with surrounding
+Accepts UTF-8 with or without BOM, Windows-1252 (what Excel on Windows writes for
+"CSV (Comma delimited)"), comma or semicolon, CRLF line ends, columns in any order
+(matched by header name, case- and space-insensitive) and cells with surrounding
 spaces. Anything else is refused with a TableError whose message is shown to the user.
 
 Every upload has a bounded cost (issue 8: a 154 KB XLSX once took 79 s and 1.87 GB). An XLSX
@@ -43,6 +44,8 @@ class TableError(Exception):
 class Table:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (row number as the spreadsheet shows it, cells by column)
+    # How a CSV's bytes were read ("UTF-8", "Windows-1252", "Latin-1"); "" for a workbook.
+    encoding: str = ""
 
     def missing(self, required: list[str]) -> list[str]:
         return [name for name in required if name not in self.header]
@@ -128,12 +131,26 @@ def sniff_table(upload) -> None:
         raise TableError(_("This does not look like a table: the first row must name the columns."))
 
 
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a CSV and the name of its encoding: valid UTF-8 first, else Windows-1252.
+
+    Text that is not UTF-8 is almost always from Excel on Windows, which writes the
+    Windows-1252 code page; the five bytes that code page leaves undefined can only be
+    Latin-1. UTF-8 is tried first because it is the only one that can fail on other text.
+    """
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
 def _read_csv(data: bytes, *, max_rows: int) -> Table:
     _refuse_binary(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TableError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")) from None
+    text, encoding = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
 
@@ -161,7 +178,7 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
         rows = _collect(header, rows_in, first_row=2, max_rows=max_rows, is_empty=is_empty)
     except csv.Error as exc:
         raise TableError(_("The CSV could not be read: %(error)s") % {"error": exc}) from None
-    return Table(header=header, rows=rows)
+    return Table(header=header, rows=rows, encoding=encoding)
 
 
 def _row_dict(header: list[str], cells) -> dict[str, str]:

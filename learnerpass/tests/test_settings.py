@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from learnerpass.env import env_bool, env_int, env_list, parse_database_url
+from learnerpass.env import env_bool, env_int, env_list, env_secrets, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +55,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 64 + "-production-secret-with-enough-entropy-1234567890",
     "ALLOWED_HOSTS": "learnerpass.example.org",
     "SITE_URL": "https://learnerpass.example.org",
+    "CREDENTIALS_KEY": "y" * 48,
 }
 
 
@@ -66,6 +67,27 @@ def test_deploy_check_is_clean_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_credential_keys_are_required_in_production_and_must_be_long(monkeypatch):
+    monkeypatch.delenv("X_KEYS", raising=False)
+    assert env_secrets("X_KEYS", debug=True, debug_default="dev") == ["dev"]
+    with pytest.raises(ImproperlyConfigured, match="X_KEYS is required"):
+        env_secrets("X_KEYS", debug=False, debug_default="dev")
+    monkeypatch.setenv("X_KEYS", "short")
+    with pytest.raises(ImproperlyConfigured, match="at least 32"):
+        env_secrets("X_KEYS", debug=False, debug_default="dev")
+    monkeypatch.setenv("X_KEYS", "n" * 40 + "," + "o" * 40)
+    assert env_secrets("X_KEYS", debug=False, debug_default="dev") == ["n" * 40, "o" * 40]
+
+
+def test_production_without_a_credentials_key_refuses_to_start():
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "CREDENTIALS_KEY"}}
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="learnerpass.settings")
+    env.pop("CREDENTIALS_KEY")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "CREDENTIALS_KEY is required" in result.stderr
 
 
 def test_production_without_a_secret_key_refuses_to_start():

@@ -16,12 +16,13 @@ from programs.services.common import DEFAULT_VALIDITY, ProgramsError
 from programs.services.imports import (
     CSV_COLUMNS,
     batch_mark_failed,
+    batch_reupload,
     batch_send,
     batch_send_start,
     batch_upload,
     batch_validate_stored,
     batch_validate_table,
-    csv_template_rows,
+    template_example_row,
 )
 from programs.services.invitations import (
     enrolment_create_direct,
@@ -38,12 +39,12 @@ __all__ = [
     "DEFAULT_VALIDITY",
     "ProgramsError",
     "batch_mark_failed",
+    "batch_reupload",
     "batch_send",
     "batch_send_start",
     "batch_upload",
     "batch_validate_stored",
     "batch_validate_table",
-    "csv_template_rows",
     "enrolment_create_direct",
     "invitation_accept",
     "invitation_cancel",
@@ -57,4 +58,5 @@ __all__ = [
     "program_update",
     "run_create",
     "run_update",
+    "template_example_row",
 ]

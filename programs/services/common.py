@@ -1,6 +1,9 @@
 """Pieces shared by the programs services: the error class, normalising, the invitation email."""
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils.translation import gettext as _
 
 from learnerpass.lib.actions import UserError
 from learnerpass.lib.urls import absolute_url
@@ -21,6 +24,34 @@ class ProgramsError(UserError):
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+UTC_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_UTC_TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def parse_utc_time(text: str, *, seconds_optional: bool = False) -> datetime:
+    """Read YYYY-MM-DD HH:MM:SS as a UTC time; raise ProgramsError saying what is wrong.
+
+    Something in that form that names no real moment (2027-02-30, 2027-13-01, 24:00:00)
+    is told apart from a different form, so the person fixes the right thing.
+    """
+    match = _UTC_TIME_RE.fullmatch(text.strip())
+    if match is None or (match.group(6) is None and not seconds_optional):
+        raise ProgramsError(_("Write the time as YYYY-MM-DD HH:MM:SS (UTC)."))
+    year, month, day, hour, minute = (int(group) for group in match.groups()[:5])
+    second = int(match.group(6) or 0)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        date(year, month, day)
+    except ValueError:
+        raise ProgramsError(_("The date %(date)s does not exist.") % {"date": "-".join(match.groups()[:3])}) from None
+    raise ProgramsError(
+        _("The time %(time)s does not exist.") % {"time": ":".join(g for g in match.groups()[3:] if g is not None)}
+    )
 
 
 def link_expiry(valid_until: datetime, now: datetime) -> datetime:

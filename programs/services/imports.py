@@ -33,6 +33,7 @@ from programs.services.common import (
     invitation_email,
     link_expiry,
     normalise_email,
+    parse_utc_time,
     run_line,
 )
 
@@ -49,19 +50,13 @@ BULK_BATCH_SIZE = 2000
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
 
 
-def parse_expiry(text: str) -> datetime | None:
-    """Exactly YYYY-MM-DD HH:MM:SS, in UTC; None when it is not that."""
-    if len(text) != 19 or text[10] != " " or text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 @transaction.atomic
-def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBatch:
-    """Take an uploaded file: small ones are validated at once, big ones by a task after commit."""
+def batch_upload(*, organisation: Organisation, uploaded_by, upload, program: Program | None = None) -> ImportBatch:
+    """Take an uploaded file: small ones are validated at once, big ones by a task after commit.
+
+    `program` is the program page the upload started from (context only: rows may name any
+    program the uploader manages).
+    """
     name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:200]
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise ProgramsError(
@@ -74,14 +69,16 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
             table = read_table(upload)
         except TableError as exc:
             raise ProgramsError(str(exc)) from None
-        batch = ImportBatch.objects.create(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+        batch = ImportBatch.objects.create(
+            organisation=organisation, program=program, uploaded_by=uploaded_by, file_name=name
+        )
         batch_validate_table(batch=batch, table=table)
         return batch
     try:
         sniff_table(upload)
     except TableError as exc:
         raise ProgramsError(str(exc)) from None
-    batch = ImportBatch(organisation=organisation, uploaded_by=uploaded_by, file_name=name)
+    batch = ImportBatch(organisation=organisation, program=program, uploaded_by=uploaded_by, file_name=name)
     # Stored chunk by chunk: reading a 20 MB upload into memory first would only double it.
     batch.upload.save(name, upload, save=False)
     batch.save()
@@ -90,6 +87,28 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload) -> ImportBa
     batch_id = batch.pk
     transaction.on_commit(lambda: validate_batch.delay(batch_id))
     return batch
+
+
+@transaction.atomic
+def batch_reupload(*, batch: ImportBatch, uploaded_by, upload) -> ImportBatch:
+    """Upload a corrected file in place of a checked one: same organisation and program, the old one marked.
+
+    The old batch is locked and must not be replaced already, so a double click makes one
+    new batch; an unreadable file raises and leaves the old batch as it was.
+    """
+    old = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if old.is_superseded:
+        raise ProgramsError(_("This upload has already been replaced by a newer one."))
+    if not old.can_be_replaced:
+        raise ProgramsError(
+            _("This file has been sent or is being processed; upload a new file instead.")
+            if old.status in (ImportBatch.Status.SENDING, ImportBatch.Status.SENT)
+            else _("This file is still being checked. Wait for the result before replacing it.")
+        )
+    new = batch_upload(organisation=old.organisation, uploaded_by=uploaded_by, upload=upload, program=old.program)
+    old.superseded_by, old.superseded_at = new, timezone.now()
+    old.save(update_fields=["superseded_by", "superseded_at"])
+    return new
 
 
 def batch_validate_stored(*, batch_id: int) -> None:
@@ -149,11 +168,13 @@ class _Validator:
         errors: list[list] = []
         notices: list[list] = []
         valid: list[list] = []
+        # The cells of rows with errors or skipped, as written, so the preview shows them in place.
+        others: list[list] = []
         missing = table.missing(CSV_COLUMNS)
         if missing:
             for column in missing:
                 errors.append([1, column, "", _("Missing column. The header must name every column of the template.")])
-            return errors, notices, valid
+            return errors, notices, valid, others
         seen: dict[tuple[str, int], int] = {}
         file_email: dict[str, tuple[str, int]] = {}
         file_learner: dict[str, tuple[str, int]] = {}
@@ -201,11 +222,13 @@ class _Validator:
             if not expiry_text:
                 row_errors.append(("expiry_time", expiry_text, empty))
             else:
-                expiry = parse_expiry(expiry_text)
-                if expiry is None:
-                    row_errors.append(("expiry_time", expiry_text, _("Write the time as YYYY-MM-DD HH:MM:SS (UTC).")))
-                elif expiry <= now:
-                    row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
+                try:
+                    expiry = parse_utc_time(expiry_text)
+                except ProgramsError as exc:
+                    row_errors.append(("expiry_time", expiry_text, str(exc)))
+                else:
+                    if expiry <= now:
+                        row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
             if ext and email:
                 earlier = file_email.get(ext)
                 if earlier is None:
@@ -274,18 +297,23 @@ class _Validator:
             if row_errors:
                 for column, value, reason in row_errors:
                     errors.append([number, column, value, reason])
+                if len(others) < MAX_STORED_ERRORS:
+                    others.append([number, ext, raw_email, program_code, run_code, expiry_text])
                 continue
+            notice = None
             if (ext, run.pk) in self.pending:
-                notices.append(
-                    [number, ext, _("A pending invitation for this learner and run exists; not sent again.")]
-                )
-                continue
-            linked = self.link_user.get(ext)
-            if linked and (linked[0], run.pk) in self.enrolled:
-                notices.append([number, ext, _("Already enrolled on this run.")])
+                notice = _("A pending invitation for this learner and run exists; not sent again.")
+            else:
+                linked = self.link_user.get(ext)
+                if linked and (linked[0], run.pk) in self.enrolled:
+                    notice = _("Already enrolled on this run.")
+            if notice:
+                notices.append([number, ext, notice])
+                if len(others) < MAX_STORED_ERRORS:
+                    others.append([number, ext, raw_email, program_code, run_code, expiry_text])
                 continue
             valid.append([number, ext, email, run.pk, expiry.strftime("%Y-%m-%dT%H:%M:%S")])
-        return errors, notices, valid
+        return errors, notices, valid, others
 
     def totals(self, valid: list[list]) -> list[dict]:
         counts = Counter(row[3] for row in valid)
@@ -309,6 +337,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
     transaction so the polling page sees them; the outcome is then written in one transaction.
     """
     batch.row_count = len(table.rows)
+    batch.encoding = table.encoding
     report = None
     if progress:
         ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)
@@ -317,7 +346,7 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
             ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
 
     validator = _Validator(organisation=batch.organisation, user=batch.uploaded_by, now=timezone.now())
-    errors, notices, valid = validator.validate(table, report)
+    errors, notices, valid, others = validator.validate(table, report)
     batch.rows_checked = batch.row_count
     batch.error_count = len(errors)
     batch.errors = errors[:MAX_STORED_ERRORS]
@@ -339,8 +368,9 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
         batch.invitation_count = len(valid)
         batch.planned_count = validator.invitations(valid)
     with transaction.atomic():
-        if valid and not errors:
-            ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid})
+        # Valid rows are kept even when other rows have errors: the preview shows every row in file order.
+        if valid or others:
+            ImportBatchRows.objects.update_or_create(batch=batch, defaults={"rows": valid, "other_rows": others})
         batch.save()
     return batch
 
@@ -352,10 +382,12 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
     The conditional UPDATE is the guard: a double click or a re-post finds the batch
     no longer valid and sends nothing.
     """
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALID).update(
-        status=ImportBatch.Status.SENDING
-    )
+    claimed = ImportBatch.objects.filter(
+        pk=batch.pk, status=ImportBatch.Status.VALID, superseded_at__isnull=True
+    ).update(status=ImportBatch.Status.SENDING)
     if not claimed:
+        if ImportBatch.objects.filter(pk=batch.pk, superseded_at__isnull=False).exists():
+            raise ProgramsError(_("This upload was replaced by a newer one; send that one instead."))
         raise ProgramsError(_("This file has already been sent, or it is not ready to send."))
     if batch.invitation_count <= INLINE_SEND_ROWS:
         batch_send(batch_id=batch.pk)
@@ -444,11 +476,30 @@ def batch_send(*, batch_id: int) -> int:
             invitation__valid_until__gt=now,
         ).values_list("invitation__external_learner_id", "run_id")
     )
+    enrolled = set(
+        Enrolment.objects.filter(organisation=organisation, run_id__in={row[3] for row in rows}).values_list(
+            "external_learner_id", "run_id"
+        )
+    )
+    now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
-    for _number, ext, email, run_id, expiry in rows:
+    skipped = []
+    for number, ext, email, run_id, expiry in rows:
         run = runs.get(run_id)
-        # A run deleted or closed since validation is left out rather than failing the whole file.
-        if run is None or not run.is_open or (ext, run_id) in pending:
+        # What changed since validation leaves that row out rather than failing the whole file; the page says why.
+        reason = None
+        if run is None:
+            reason = _("The run was deleted after the file was checked.")
+        elif not run.is_open:
+            reason = _("The run was closed after the file was checked.")
+        elif (ext, run_id) in pending:
+            reason = _("Invited to this run after the file was checked (another upload or a single invitation).")
+        elif (ext, run_id) in enrolled:
+            reason = _("Enrolled on this run after the file was checked.")
+        elif expiry <= now_text:
+            reason = _("The expiry time passed after the file was checked.")
+        if reason:
+            skipped.append([number, ext, reason])
             continue
         groups[(ext, run.program_id, expiry)].append((email, run_id))
 
@@ -494,9 +545,12 @@ def batch_send(*, batch_id: int) -> int:
     emails_queue(emails)
     batch.status = ImportBatch.Status.SENT
     batch.sent_count = len(created)
+    batch.send_skipped_count = len(skipped)
+    # First, so the rows this send left out are the first the page lists.
+    batch.notices = (skipped + batch.notices)[:MAX_STORED_ERRORS]
     batch.sent_at = timezone.now()
     batch.message = ""
-    batch.save(update_fields=["status", "sent_count", "sent_at", "message"])
+    batch.save(update_fields=["status", "sent_count", "send_skipped_count", "notices", "sent_at", "message"])
     ImportBatchRows.objects.filter(batch=batch).delete()
     return len(created)
 
@@ -508,6 +562,8 @@ def batch_mark_failed(*, batch_id: int, message: str) -> None:
     ).update(status=ImportBatch.Status.FAILED, message=message[:2000])
 
 
-def csv_template_rows(now: datetime | None = None) -> list[list[str]]:
+def template_example_row(*, run: ProgramRun | None, now: datetime | None = None) -> list[str]:
+    """The template's example row, with a run the person may invite to (placeholders when there is none)."""
     expiry = ((now or timezone.now()) + DEFAULT_VALIDITY).strftime("%Y-%m-%d 23:59:59")
-    return [["S0001", "learner@example.org", "MC-DATA", "2026-SPRING", expiry]]
+    program_code, run_code = (run.program.code, run.code) if run else ("PROGRAM-CODE", "RUN-CODE")
+    return ["S0001", "learner@example.org", program_code, run_code, expiry]

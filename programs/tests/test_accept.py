@@ -176,7 +176,7 @@ def test_the_invite_form_defaults_to_four_weeks_ahead_in_utc(login, org, learnin
     page = login(learning_manager).get(
         reverse("programs:invite", kwargs={"org_slug": org.slug, "program_id": program.pk})
     )
-    expected = (datetime.now(UTC) + timedelta(weeks=4)).strftime("%Y-%m-%dT")
+    expected = (datetime.now(UTC) + timedelta(weeks=4)).strftime("%Y-%m-%d ")
     assert f'value="{expected}' in page.content.decode()
     assert "Invitation expiry (UTC)" in page.content.decode()
 

@@ -381,11 +381,11 @@ def test_a_stored_file_that_turns_out_unreadable_makes_the_batch_invalid(org, le
     from django.core.files.base import ContentFile
 
     batch = ImportBatch(organisation=org, uploaded_by=learning_manager, file_name="x.csv")
-    batch.upload.save("x.csv", ContentFile(b"a,b\n\xff\xfe broken"), save=False)
+    batch.upload.save("x.csv", ContentFile(b"a,b\n\x00\x01 binary"), save=False)
     batch.save()
     services.batch_validate_stored(batch_id=batch.pk)
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.INVALID and "UTF-8" in batch.message
+    assert batch.status == ImportBatch.Status.INVALID and "not a CSV or XLSX" in batch.message
     assert not batch.upload
 
 
@@ -414,3 +414,110 @@ def test_the_upload_page_states_the_size_limit_in_force(manager_client, org, set
     settings.MAX_UPLOAD_BYTES = 5 * 1_048_576
     page = manager_client.get(reverse("programs:import_upload", kwargs={"org_slug": org.slug})).content.decode()
     assert "Up to 5 MB." in page
+
+
+@pytest.mark.parametrize(
+    ("expiry", "reason"),
+    [
+        ("2031-02-30 10:00:00", "The date 2031-02-30 does not exist."),
+        ("2031-13-01 10:00:00", "The date 2031-13-01 does not exist."),
+        ("2031-04-31 23:59:59", "The date 2031-04-31 does not exist."),
+        ("2031-01-01 25:00:00", "The time 25:00:00 does not exist."),
+        ("2031-01-01 10:60:00", "The time 10:60:00 does not exist."),
+        ("2031-01-01T10:00:00", "Write the time as YYYY-MM-DD HH:MM:SS (UTC)."),
+        ("2031-01-01 10:00+01", "Write the time as YYYY-MM-DD HH:MM:SS (UTC)."),
+        ("01/02/2031 10:00:00", "Write the time as YYYY-MM-DD HH:MM:SS (UTC)."),
+    ],
+)
+def test_an_expiry_in_the_right_form_that_names_no_real_moment_says_so(
+    manager_client, org, program, run, expiry, reason
+):
+    upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{expiry}"]))
+    assert errors_of(ImportBatch.objects.get()) == {(2, "expiry_time", reason)}
+
+
+def test_a_leap_day_expiry_is_accepted(manager_client, org, program, run):
+    upload(manager_client, org, csv_file(["S1,one@example.test,MC-DATA,2026-SPRING,2032-02-29 10:00:00"]))
+    assert ImportBatch.objects.get().status == ImportBatch.Status.VALID
+
+
+def test_a_batch_whose_rows_were_all_invited_meanwhile_says_none_was_sent_and_why_not_in_green(
+    manager_client, org, program, run, run2
+):
+    expiry = future_text()
+    upload(
+        manager_client,
+        org,
+        csv_file(
+            [f"S1,one@example.test,MC-DATA,2026-SPRING,{expiry}", f"S2,two@example.test,MC-DATA,2026-AUTUMN,{expiry}"]
+        ),
+    )
+    batch = ImportBatch.objects.get()
+    # Between the check and Send, someone invites both learners one by one.
+    invite(program, [run], ext="S1", email="one@example.test")
+    invite(program, [run2], ext="S2", email="two@example.test")
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    batch.refresh_from_db()
+    assert (batch.status, batch.sent_count, batch.send_skipped_count) == (ImportBatch.Status.SENT, 0, 2)
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "No invitation was sent." in page and "0 invitations sent" not in page
+    assert "2 rows were left out because they changed after the file was checked" in page
+    assert "alert-success" not in page and "alert-warning" in page
+    assert "Row 2 (S1): Invited to this run after the file was checked" in page
+    assert Invitation.objects.filter(batch=batch).count() == 0
+
+
+def test_rows_closed_or_enrolled_since_the_check_are_left_out_and_the_rest_is_sent(
+    manager_client, org, program, run, run2, linked_learner
+):
+    expiry = future_text()
+    upload(
+        manager_client,
+        org,
+        csv_file(
+            [
+                f"S1,one@example.test,MC-DATA,2026-SPRING,{expiry}",
+                f"S2,two@example.test,MC-DATA,2026-AUTUMN,{expiry}",
+                f"S-LINKED,{linked_learner.email},MC-DATA,2026-SPRING,{expiry}",
+            ]
+        ),
+    )
+    batch = ImportBatch.objects.get()
+    run2.is_open = False
+    run2.save()
+    services.enrolment_create_direct(program=program, runs=[run], external_learner_id="S-LINKED", created_by=None)
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    batch.refresh_from_db()
+    assert (batch.sent_count, batch.send_skipped_count) == (1, 2)
+    assert [notice[0] for notice in batch.notices] == [3, 4]
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "1 invitation sent." in page and "2 rows were left out" in page
+    assert "The run was closed after the file was checked." in page
+    assert "Enrolled on this run after the file was checked." in page
+
+
+def test_the_progress_says_the_file_is_being_opened_until_the_total_is_known(manager_client, org, learning_manager):
+    batch = ImportBatch.objects.create(organisation=org, uploaded_by=learning_manager, file_name="big.csv")
+    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
+    assert "Opening the file…" in polled and "0 of 0" not in polled
+    ImportBatch.objects.filter(pk=batch.pk).update(row_count=100_000, rows_checked=40_000)
+    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
+    assert "40,000 of 100,000 rows checked." in polled
+
+
+def test_a_windows_excel_csv_is_read_as_cp1252_and_the_preview_says_so(manager_client, org, program, run):
+    text = f"{HEADER}\r\nZOË-1,zoe@example.test,MC-DATA,2026-SPRING,{future_text()}\r\n".replace(",", ";")
+    upload(manager_client, org, SimpleUploadedFile("invites.csv", text.encode("cp1252")))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.VALID and batch.encoding == "Windows-1252"
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "1 row read as Windows-1252 text" in page and "ZOË-1" in page
+    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    assert Invitation.objects.get().external_learner_id == "ZOË-1"
+
+
+def test_a_utf8_file_says_utf8_and_a_workbook_says_so(manager_client, org, program, run):
+    upload(manager_client, org, csv_file([f"ZOË-1,zoe@example.test,MC-DATA,NOPE,{future_text()}"]))
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "UTF-8"
+    assert "1 row read as UTF-8 text." in manager_client.get(batch_url(org, batch)).content.decode()

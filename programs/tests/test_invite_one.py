@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -21,7 +21,7 @@ def post_invite(client, org, program, runs, **overrides):
         "external_learner_id": " S001 ",
         "email": "New.Learner@Example.TEST",
         "runs": [r.pk for r in runs],
-        "valid_until": future(10).strftime("%Y-%m-%dT%H:%M"),
+        "valid_until": future(10).strftime("%Y-%m-%d %H:%M:%S"),
         **overrides,
     }
     return client.post(invite_url(org, program), data)
@@ -97,7 +97,7 @@ def test_an_already_enrolled_learner_is_refused(login, org, learning_manager, pr
 
 
 def test_an_expiry_in_the_past_is_refused(login, org, learning_manager, program, run):
-    past = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    past = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
     response = post_invite(login(learning_manager), org, program, [run], valid_until=past)
     assert "The expiry must be in the future." in response.content.decode()
     assert not Invitation.objects.exists()
@@ -175,3 +175,40 @@ def test_an_email_pending_for_another_learner_id_is_refused(program, run, run2):
     invite(program, [run], ext="S1", email="one@example.test")
     with pytest.raises(services.ProgramsError, match="A pending invitation to one@example.test is for learner ID S1"):
         invite(program, [run2], ext="S2", email="One@example.test")
+
+
+def test_the_expiry_field_shows_utc_as_text_not_the_browsers_local_widget(login, org, learning_manager, program, run):
+    page = login(learning_manager).get(invite_url(org, program)).content.decode()
+    assert 'type="datetime-local"' not in page
+    assert 'placeholder="YYYY-MM-DD HH:MM:SS"' in page
+    initial = (timezone.now() + services.DEFAULT_VALIDITY).astimezone(UTC)
+    assert f'value="{initial:%Y-%m-%d %H:}' in page
+    assert "In UTC, as YYYY-MM-DD HH:MM:SS" in page
+
+
+@pytest.mark.parametrize("typed", ["2031-05-06 07:08:09", "2031-05-06 07:08", " 2031-05-06 07:08:09 "])
+def test_the_typed_expiry_is_read_as_utc(login, org, learning_manager, program, run, settings, typed):
+    settings.TIME_ZONE = "America/New_York"
+    response = post_invite(login(learning_manager), org, program, [run], valid_until=typed)
+    assert response.status_code == 302
+    expected = datetime(2031, 5, 6, 7, 8, 9 if typed.count(":") == 2 else 0, tzinfo=UTC)
+    assert Invitation.objects.get().valid_until == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12/30/2031, 04:37 AM", "Write the time as YYYY-MM-DD HH:MM:SS (UTC)."),
+        ("2031-02-30 10:00:00", "The date 2031-02-30 does not exist."),
+        ("2031-13-01 10:00", "The date 2031-13-01 does not exist."),
+        ("2031-01-01 24:00:00", "The time 24:00:00 does not exist."),
+        ("", "This field is required."),
+    ],
+)
+def test_an_expiry_that_is_not_a_utc_time_says_what_is_wrong(
+    login, org, learning_manager, program, run, typed, message
+):
+    response = post_invite(login(learning_manager), org, program, [run], valid_until=typed)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Invitation.objects.exists()

@@ -28,3 +28,17 @@ function applyProgress(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { applyProgress(document); });
 document.addEventListener("htmx:afterSettle", function () { applyProgress(document); });
+
+// An htmx request that could not be sent at all (a chosen file changed on disk since it was chosen,
+// which browsers refuse to upload; or the network is down) says so in the form's feedback box
+// instead of doing nothing: <form data-send-error="message" hx-target="#box">.
+document.addEventListener("htmx:sendError", function (event) {
+  const form = event.detail.elt.closest("form[data-send-error]");
+  const box = form && document.querySelector(form.getAttribute("hx-target"));
+  if (!box) return;
+  const alert = document.createElement("div");
+  alert.className = "alert alert-danger";
+  alert.setAttribute("role", "alert");
+  alert.textContent = form.dataset.sendError;
+  box.replaceChildren(alert);
+});

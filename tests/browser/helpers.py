@@ -2,6 +2,8 @@
 
 import re
 
+from django.test import override_settings
+
 from outbox.models import Email
 from outbox.services import render_email
 
@@ -43,10 +45,15 @@ def email_links(to_email: str) -> list[str]:
 
 
 def open_latest_email(page, live_url: str, to_email: str) -> None:
-    """Open the development mailbox and the latest email to that address, as a person would."""
-    page.goto(f"{live_url}/dev/mailbox/?to={to_email}")
-    page.locator("tbody tr").first.get_by_role("link").click()
-    page.wait_for_load_state()
+    """Open the development mailbox and the latest email to that address, as a person would.
+
+    The mailbox opens only with DEBUG on (a developer's machine, as `make run` gives); the test
+    runner turns DEBUG off, so it is on just while the mailbox pages load.
+    """
+    with override_settings(DEBUG=True, DEV_MAILBOX=True):
+        page.goto(f"{live_url}/dev/mailbox/?to={to_email}")
+        page.locator("tbody tr").first.get_by_role("link").click()
+        page.wait_for_load_state()
 
 
 _axe = None

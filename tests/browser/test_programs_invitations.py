@@ -40,19 +40,18 @@ def test_organiser_bulk_invites_learner_accepts_and_a_canceled_link_shows_an_err
     # Upload a file with a typo in a run code: the error is listed and nothing is sent.
     sign_in(page, live_url, "manager@acme.test", PASSWORD)
     page.goto(f"{live_url}/o/acme/programs/upload/")
-    page.get_by_label("CSV or XLSX file").set_input_files(csv_payload("2026-SPRNG"))
+    page.get_by_label("XLSX or CSV file").set_input_files(csv_payload("2026-SPRNG"))
     page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_text("Nothing was sent.")).to_be_visible()
-    errors = page.get_by_role("table", name="Errors by row and column")
-    expect(errors.get_by_role("row").nth(1)).to_contain_text("3")
-    expect(errors).to_contain_text("No run has this code in program MC-DATA.")
+    rows = page.get_by_role("table", name="Rows of the file, as checked")
+    expect(rows.locator("#row-3")).to_contain_text("No run has this code in program MC-DATA.")
     assert not Invitation.objects.exists()
 
     # Upload the fixed file from the same page, check the preview, send.
-    page.get_by_label("CSV or XLSX file").set_input_files(csv_payload("2026-spring"))
-    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_label("XLSX or CSV file").set_input_files(csv_payload("2026-spring"))
+    page.get_by_role("button", name="Reupload and check").click()
     expect(page.get_by_role("table", name="Totals per program and run")).to_contain_text("2")
-    expect(page.get_by_role("table", name="Rows to invite")).to_contain_text("second@example.test")
+    expect(page.get_by_role("table", name="Rows of the file, as checked")).to_contain_text("second@example.test")
     page.get_by_role("button", name="Send invitations").click()
     expect(page.get_by_text("2 invitations sent.")).to_be_visible()
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_batch_planned_count'),
+        ('programs', '0003_batch_encoding_reupload_and_skips'),
     ]
 
     operations = [

@@ -57,7 +57,7 @@ def _drop_legacy_baked_images(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('badges', '0001_initial'),
+        ('badges', '0003_assertion_credential'),
     ]
 
     operations = [
