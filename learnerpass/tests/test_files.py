@@ -264,3 +264,23 @@ def test_files_of_an_existing_installation_move_into_their_storage_once(certific
     with certificate.pdf.open("rb") as moved:
         assert moved.read() == b"%PDF-1.4 legacy"
     assert not Path(settings.MEDIA_ROOT, legacy).exists()
+
+
+def test_healthz_answers_200_without_sign_in_and_without_an_https_redirect(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", broken)
+
+    assert client.get("/healthz").status_code == 503
