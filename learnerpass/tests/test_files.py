@@ -266,7 +266,7 @@ def test_files_of_an_existing_installation_move_into_their_storage_once(certific
     assert not Path(settings.MEDIA_ROOT, legacy).exists()
 
 
-def test_healthz_answers_200_without_sign_in_and_without_an_https_redirect(client, settings):
+def test_healthz_answers_200_without_sign_in_and_without_an_https_redirect(db, client, settings):
     settings.SECURE_SSL_REDIRECT = True
 
     response = client.get("/healthz")
@@ -275,12 +275,13 @@ def test_healthz_answers_200_without_sign_in_and_without_an_https_redirect(clien
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+def test_healthz_answers_503_when_the_database_does_not(db, client, monkeypatch):
     from django.db import DatabaseError
 
-    def broken(*args, **kwargs):
-        raise DatabaseError("down")
+    class Unreachable:
+        def cursor(self):
+            raise DatabaseError("down")
 
-    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", broken)
+    monkeypatch.setattr("learnerpass.views.connection", Unreachable())
 
     assert client.get("/healthz").status_code == 503
