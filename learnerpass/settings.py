@@ -8,8 +8,8 @@ shows them.
 from pathlib import Path
 
 from csp.constants import NONE, SELF
-from whitenoise.compress import Compressor
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from learnerpass.env import (
     env_bool,
