@@ -7,6 +7,7 @@ class BadgesConfig(AppConfig):
     verbose_name = _("Open Badges")
 
     def ready(self):
+        from badges import receivers  # noqa: F401  (connects the allauth receivers)
         from badges.selectors import org_summary
         from organisations.models import Role
         from organisations.sections import OrgSection, register

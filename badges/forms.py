@@ -3,6 +3,7 @@ import os
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from badges.models import Activity, BadgeClass, BadgeLink, Playlist, Task
 
@@ -67,19 +68,52 @@ class PlaylistForm(forms.ModelForm):
             elif chosen and data["min_count"] > chosen:
                 self.add_error(
                     "min_count",
-                    _("N is larger than the %(n)s activities chosen: nobody could complete the playlist.")
+                    ngettext(
+                        "N is larger than the %(n)s activity chosen: nobody could complete the playlist.",
+                        "N is larger than the %(n)s activities chosen: nobody could complete the playlist.",
+                        chosen,
+                    )
                     % {"n": chosen},
                 )
         return data
 
 
 class BadgeForm(forms.ModelForm):
+    EXPIRY_CHOICES = [
+        ("never", _("Never expires")),
+        ("after", _("Expires a number of days or months after it is issued")),
+        ("on", _("Expires on a fixed date")),
+    ]
+
     image = forms.FileField(
         label=_("Image"),
         required=False,
         help_text=_("PNG or SVG, at most 512 KB. Without one, a clean image is generated from the name."),
     )
     remove_image = forms.BooleanField(label=_("Use the generated image instead"), required=False)
+    expiry = forms.ChoiceField(
+        label=_("Expiry"),
+        choices=EXPIRY_CHOICES,
+        widget=forms.RadioSelect,
+        initial="never",
+        help_text=_("Applies to every badge issued from now on, by email, link, QR code, tasks or playlist."),
+    )
+    expires_after = forms.IntegerField(label=_("Number of days or months"), required=False, min_value=1)
+    expires_after_unit = forms.ChoiceField(
+        label=_("Days or months"), choices=BadgeClass.ExpiryUnit.choices, initial=BadgeClass.ExpiryUnit.MONTHS
+    )
+    expires_on = forms.DateField(
+        label=_("Fixed expiry date"),
+        required=False,
+        widget=DateInput(format="%Y-%m-%d"),
+        help_text=_("The badge is valid until the end of that day (UTC)."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1200,
+        help_text=_("Words that describe the badge, separated by commas (e.g. first aid, outdoors)."),
+    )
 
     class Meta:
         model = BadgeClass
@@ -91,6 +125,61 @@ class BadgeForm(forms.ModelForm):
         if not self.instance.image:
             # Nothing uploaded: the generated image is already in use.
             del self.fields["remove_image"]
+        badge = self.instance
+        if not self.is_bound:
+            self.initial["expiry"] = "on" if badge.expires_on else "after" if badge.expires_after else "never"
+            self.initial["expires_after"] = badge.expires_after
+            self.initial["expires_after_unit"] = badge.expires_after_unit
+            self.initial["expires_on"] = badge.expires_on
+            self.initial["tags"] = ", ".join(badge.tags or [])
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("expiry")
+        if choice == "after" and not data.get("expires_after"):
+            self.add_error("expires_after", _("Say after how many days or months the badge expires."))
+        if choice == "on" and not data.get("expires_on"):
+            self.add_error("expires_on", _("Choose the date the badge expires."))
+        return data
+
+    def expiry_rule(self):
+        """The chosen rule as the service takes it (only the fields of the chosen option count)."""
+        from badges.services import Expiry
+
+        data = self.cleaned_data
+        if data["expiry"] == "after":
+            return Expiry(after=data["expires_after"], unit=data["expires_after_unit"])
+        if data["expiry"] == "on":
+            return Expiry(on=data["expires_on"])
+        return Expiry()
+
+    def tag_list(self) -> list[str]:
+        return self.cleaned_data.get("tags", "").split(",")
+
+
+class AlignmentForm(forms.Form):
+    """One Open Badges 2.0 alignment: what the badge stands for in a framework (a skill in ESCO…)."""
+
+    targetName = forms.CharField(label=_("Name"), max_length=500, required=False)  # noqa: N815 (the OB 2.0 key)
+    targetUrl = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https")  # noqa: N815
+    targetDescription = forms.CharField(  # noqa: N815
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    targetFramework = forms.CharField(label=_("Framework"), max_length=500, required=False)  # noqa: N815
+    targetCode = forms.CharField(label=_("Code in the framework"), max_length=500, required=False)  # noqa: N815
+
+    def clean(self):
+        data = super().clean()
+        if any(data.values()) and not (data.get("targetName") and data.get("targetUrl")):
+            raise forms.ValidationError(_("An alignment needs both the name and the URL of what it aligns to."))
+        return data
+
+
+AlignmentFormSet = forms.formset_factory(AlignmentForm, extra=1, max_num=10, validate_max=True)
+
+
+def alignment_formset(badge: BadgeClass, data=None):
+    return AlignmentFormSet(data, initial=list(badge.alignment or []), prefix="alignment")
 
 
 class LinkForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from learnerpass.lib.storage import RandomName, private_storage, public_storage
@@ -192,6 +193,27 @@ class BadgeClass(models.Model):
     @property
     def has_expiry(self) -> bool:
         return self.expires_on is not None or bool(self.expires_after)
+
+    @property
+    def expiry_description(self) -> str:
+        """The expiry rule in words, for pages."""
+        if self.expires_on is not None:
+            return gettext("Expires on %(date)s (end of the day, UTC).") % {"date": self.expires_on.isoformat()}
+        if self.expires_after:
+            if self.expires_after_unit == self.ExpiryUnit.DAYS:
+                text = ngettext(
+                    "Expires %(n)s day after it is issued.",
+                    "Expires %(n)s days after it is issued.",
+                    self.expires_after,
+                )
+            else:
+                text = ngettext(
+                    "Expires %(n)s month after it is issued.",
+                    "Expires %(n)s months after it is issued.",
+                    self.expires_after,
+                )
+            return text % {"n": self.expires_after}
+        return gettext("Does not expire.")
 
 
 def expiry_of_day(day: date) -> datetime:

@@ -1,13 +1,15 @@
 """Reads of the badges app: organiser lists, queues, the learner dashboard and the catalogue."""
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from badges.models import (
     Activity,
     Assertion,
     BadgeClass,
     EvidenceSubmission,
+    PendingLinkClaim,
     Playlist,
     PlaylistItem,
     PublishStatus,
@@ -148,7 +150,15 @@ def learner_dashboard(user) -> dict:
         entry["revoked"] = badge is not None and not entry["completed"] and badge.pk in revoked_playlist_badges
         entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
     reviews = peer_queue(user).count()
+    # Badge links opened before the account was confirmed (maybe in another browser): offer to continue.
+    pending_claims = list(
+        PendingLinkClaim.objects.filter(user=user, link__enabled=True)
+        .filter(Q(link__expires_at__isnull=True) | Q(link__expires_at__gt=timezone.now()))
+        .exclude(link__badge_id__in=held_badges or [0])
+        .select_related("link__badge__organisation")
+    )
     return {
+        "pending_claims": pending_claims,
         "assertions": assertions,
         "quests": quests,
         "playlists": list(playlists.values()),
@@ -156,8 +166,33 @@ def learner_dashboard(user) -> dict:
     }
 
 
+MAX_SEARCH_WORDS = 10
+
+
+def _all_words(queryset, q: str):
+    """Every word of the query, in any order, in the title or the description ("compass map" finds
+    "Map & compass basics")."""
+    for word in q.split()[:MAX_SEARCH_WORDS]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return queryset
+
+
+def _upcoming_first(queryset, *, start: str, end: str, today):
+    """Current and upcoming first, the soonest first and the undated (always open) after them; then the
+    past, the most recent first. `end` is the last day (the start day for one-day activities)."""
+    is_past = Case(When(**{f"{end}__lt": today}, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return queryset.annotate(is_past=is_past).order_by(
+        "is_past",
+        Case(When(is_past=0, then=F(start))).asc(nulls_last=True),
+        Case(When(is_past=1, then=F(end))).desc(nulls_last=True),
+        "title",
+        "id",
+    )
+
+
 def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=None, date_to=None, organisation=None):
-    """Published activities and playlists matching the search (of one organisation, when given).
+    """Published activities and playlists matching the search (of one organisation, when given), current
+    and upcoming ones first, then past ones.
 
     A playlist's dates are the span of its activities: from the earliest start to the latest end
     (an activity without an end date ends on its start date), so the date filters treat both alike.
@@ -168,8 +203,8 @@ def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=No
         activities = activities.filter(organisation=organisation)
         playlists = playlists.filter(organisation=organisation)
     if q:
-        activities = activities.filter(Q(title__icontains=q) | Q(description__icontains=q))
-        playlists = playlists.filter(Q(title__icontains=q) | Q(description__icontains=q))
+        activities = _all_words(activities, q)
+        playlists = _all_words(playlists, q)
     if organiser:
         activities = activities.filter(organisation__name__icontains=organiser)
         playlists = playlists.filter(organisation__name__icontains=organiser)
@@ -183,8 +218,12 @@ def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=No
         activities = activities.filter(Q(end_date__gte=date_from) | Q(end_date__isnull=True, start_date__gte=date_from))
     if date_to:
         activities = activities.filter(start_date__lte=date_to)
-    activities = activities.select_related("organisation", "badge").order_by(
-        F("start_date").asc(nulls_last=True), "title", "id"
+    today = timezone.now().date()
+    activities = _upcoming_first(
+        activities.select_related("organisation", "badge").annotate(last_day=Coalesce("end_date", "start_date")),
+        start="start_date",
+        end="last_day",
+        today=today,
     )
     playlists = playlists.select_related("organisation", "badge").annotate(
         n_activities=Count("items", distinct=True),
@@ -195,4 +234,4 @@ def catalogue(*, q: str = "", organiser: str = "", place: str = "", date_from=No
         playlists = playlists.filter(end_date__gte=date_from)
     if date_to:
         playlists = playlists.filter(start_date__lte=date_to)
-    return activities, playlists.order_by("title", "id")
+    return activities, _upcoming_first(playlists, start="start_date", end="end_date", today=today)

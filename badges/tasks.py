@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from badges import services
+from jobs.services import job_run
 
 
 @shared_task(acks_late=True)
@@ -10,6 +11,12 @@ def escalate_stale_peer_reviews() -> int:
 
 
 @shared_task(acks_late=True)
-def issue_playlist_badge_to_qualifiers(*, playlist_id: int, actor_id: int | None = None) -> int:
-    """Queued after a playlist was published or changed: its badge to the many who already complete it."""
-    return services.playlist_badge_issue_to_qualifiers(playlist_id=playlist_id, actor_id=actor_id)
+def issue_playlist_badge_to_qualifiers(job_id: int, playlist_id: int) -> None:
+    """The recorded job started when a playlist was published or changed: its badge to the many who already
+    complete it."""
+    job_run(
+        job_id,
+        lambda run: services.playlist_badge_issue_to_qualifiers(
+            playlist_id=playlist_id, actor_id=run.job.started_by_id, run=run
+        ),
+    )

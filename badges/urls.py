@@ -30,7 +30,9 @@ urlpatterns = [
     path(ORG + "badges/<slug:public_id>/qr.<str:kind>", organiser.badge_qr, name="badge_qr"),
     path(ORG + "badges/<slug:public_id>/holders.csv", organiser.badge_holders_csv, name="badge_holders_csv"),
     path(ORG + "badges/<slug:public_id>/tasks/", organiser.task_create, name="task_create"),
+    path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/edit/", organiser.task_edit, name="task_edit"),
     path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/delete/", organiser.task_delete, name="task_delete"),
+    path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/move-<str:direction>/", organiser.task_move, name="task_move"),
     path(ORG + "assertions/<slug:public_id>/revoke/", organiser.assertion_revoke, name="assertion_revoke"),
     path(ORG + "evidence/", organiser.queue, name="queue"),
     path(ORG + "evidence/<int:pk>/review/", organiser.organiser_review, name="organiser_review"),
@@ -49,6 +51,7 @@ urlpatterns = [
     path("ob/assertions/<slug:public_id>.json", public.assertion, {"suffix": ".json"}, name="assertion_json"),
     path("ob/assertions/<slug:public_id>/image", public.assertion_image, name="assertion_image"),
     path("ob/assertions/<slug:public_id>/credential", public.assertion_credential, name="assertion_credential"),
+    path("ob/assertions/<slug:public_id>/qr.png", public.assertion_qr, name="assertion_qr"),
     # Learners
     path("badges/claim/<str:code>/", learner.claim, name="claim"),
     path("badges/accept/<str:token>/", learner.accept, name="accept"),

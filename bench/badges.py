@@ -5,7 +5,12 @@
 
 Runs against a throw-away test database (SQLite in memory by default, or the database of
 DATABASE_URL with a test_ prefix). Last line:
-    badges n=N issue_s=<s> assertion_json_ms=<ms> peak_mb=<MB>
+    badges n=N issue_s=<s> assertion_json_ms=<ms> peak_mb=<MB> issue_plain_s=<s> vc_sign_ms=<ms> vc_verify_ms=<ms>
+
+issue_s is the issue as it runs (with each assertion's Open Badges 3.0 revocation entry);
+issue_plain_s the same issue with the entries left out, for the ratio. Credentials are signed on
+their first request, not at issue: vc_sign_ms is building and signing one OpenBadgeCredential
+(median over --sign assertions), vc_verify_ms checking one (signature, issuer, dates, status).
 """
 
 import argparse
@@ -25,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--sign", type=int, default=300)
     args = parser.parse_args()
 
     import django
@@ -37,11 +43,17 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         issue_s, json_ms, queries = run(args.n, args.requests)
+        issue_plain_s = run_plain(args.n)
+        sign_ms, verify_ms = run_vc(args.sign)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"assertion JSON: {queries} queries per request, median of {args.requests} requests")
-    print(f"badges n={args.n} issue_s={issue_s:.2f} assertion_json_ms={json_ms:.3f} peak_mb={peak_mb:.0f}")
+    print(f"OB 3.0: issue with revocation entries {issue_s:.2f} s, without {issue_plain_s:.2f} s")
+    print(
+        f"badges n={args.n} issue_s={issue_s:.2f} assertion_json_ms={json_ms:.3f} peak_mb={peak_mb:.0f} "
+        f"issue_plain_s={issue_plain_s:.2f} vc_sign_ms={sign_ms:.2f} vc_verify_ms={verify_ms:.2f}"
+    )
 
 
 def run(n: int, requests: int) -> tuple[float, float, int]:
@@ -88,6 +100,57 @@ def run(n: int, requests: int) -> tuple[float, float, int]:
         client.get(url, headers=headers)
         timings.append((time.perf_counter() - started) * 1000)
     return issue_s, statistics.median(timings), len(queries)
+
+
+def run_plain(n: int) -> float:
+    """The same issue to other addresses of another badge, without the revocation entries."""
+    from django.contrib.auth import get_user_model
+
+    from badges import services
+    from badges.models import Activity
+    from organisations.models import Organisation
+
+    org = Organisation.objects.get(slug="bench")
+    organiser = get_user_model().objects.get(email="organiser@bench.test")
+    activity = Activity.objects.create(organisation=org, title="Bench badge 2", description="Issued in bulk.")
+    services.activity_publish(activity=activity, user=organiser)
+    activity.refresh_from_db()
+    text = "\n".join(f"plain{i}@bench.example.test" for i in range(n))
+    with mock.patch("outbox.services._send_after_commit"), mock.patch("badges.services.vc.allocate_status"):
+        started = time.perf_counter()
+        services.badge_issue_to_emails(badge=activity.badge, text=text, issued_by=organiser)
+        return time.perf_counter() - started
+
+
+def run_vc(count: int) -> tuple[float, float]:
+    """Median ms to build and sign one assertion's credential, and to verify one."""
+    import json
+
+    from badges import ob3
+    from badges.models import Assertion
+    from credentials import services as credentials
+    from credentials.verification import verify_credential
+
+    assertions = list(
+        Assertion.objects.filter(status_list__isnull=False).select_related("badge__organisation", "status_list")[:count]
+    )
+    org = assertions[0].badge.organisation
+    credentials.signing_key_for(organisation=org)
+    signed = []
+    sign_times = []
+    for assertion in assertions:
+        started = time.perf_counter()
+        document = ob3.assertion_credential(assertion, status_list_public_id=assertion.status_list.public_id)
+        signed.append(credentials.credential_sign(organisation=org, document=document))
+        sign_times.append((time.perf_counter() - started) * 1000)
+    verify_times = []
+    for credential in signed[: max(1, count // 3)]:
+        document = json.loads(json.dumps(credential))
+        started = time.perf_counter()
+        report = verify_credential(document)
+        verify_times.append((time.perf_counter() - started) * 1000)
+        assert report.ok, report.checks
+    return statistics.median(sign_times), statistics.median(verify_times)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark of the bulk invitation upload: validate and send N CSV rows.
 
-    .venv/bin/python bench/csv_invites.py --rows 100000
+    .venv/bin/python bench/csv_invites.py --rows 100000 [--pending 100000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lp_bench_programs .venv/bin/python bench/csv_invites.py
 
 Without DATABASE_URL it uses a fresh SQLite file in a temporary directory. It migrates the
@@ -14,12 +14,16 @@ learner and run, two runs per learner), and times the service functions directly
 Emails are not sent: outbox.services._send_after_commit is replaced by a no-op, so the
 outbox rows are committed but no send task is queued (with Celery eager, sending would
 otherwise run in-process right after the commit and be timed too).
+With --pending N the organisation first has N pending invitations (other learners, two runs each,
+sent as an earlier upload through the same send path, not timed), to show that neither time
+nor memory grows with what is already pending.
 The last line is: csv_invites rows=N validate_s=<s> send_s=<s> peak_mb=<MB>
 """
 
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,11 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(workdir: str) -> None:
+def setup_django(workdir: str, *, migrate: bool = True) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     # DEBUG off: with it on Django keeps every query in memory, which would distort both figures.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("CREDENTIALS_KEY", "bench-only-credentials-key-0123456789abcdef")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ["MEDIA_ROOT"] = os.path.join(workdir, "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnerpass.settings")
@@ -43,7 +48,8 @@ def setup_django(workdir: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
 
 
 def build(rows: int, csv_path: str):
@@ -75,10 +81,43 @@ def build(rows: int, csv_path: str):
     return org, user
 
 
+def add_pending(org, user, count: int) -> None:
+    """`count` pending invitations of other learners, each on two runs, as an earlier upload would leave them."""
+    from programs import services
+    from programs.models import ImportBatch, ImportBatchRows, ProgramRun
+
+    runs = list(ProgramRun.objects.filter(program__organisation=org).order_by("program__code", "code"))
+    expiry = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    rows = []
+    for i in range(count):
+        first = runs[(i * 5) % len(runs)]
+        second = runs[(i * 5) % len(runs) + 1]
+        for run in (first, second):
+            rows.append([len(rows) + 2, f"P{i:07d}", f"pending{i}@example.test", run.pk, expiry])
+    batch = ImportBatch.objects.create(
+        organisation=org, uploaded_by=user, file_name="pending.csv", status=ImportBatch.Status.SENDING
+    )
+    ImportBatchRows.objects.create(batch=batch, rows=rows)
+    sent = services.batch_send(batch_id=batch.pk)
+    assert sent == count, sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pending", type=int, default=0, help="pending invitations the organisation has first")
+    parser.add_argument("--add-pending", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--org", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.add_pending:
+        setup_django(os.environ["BENCH_WORKDIR"], migrate=False)
+        import outbox.services
+        from organisations.models import Membership
+
+        outbox.services._send_after_commit = lambda ids: None
+        membership = Membership.objects.select_related("organisation", "user").get(organisation_id=args.org)
+        add_pending(membership.organisation, membership.user, args.add_pending)
+        return
 
     with tempfile.TemporaryDirectory() as workdir:
         setup_django(workdir)
@@ -95,8 +134,15 @@ def main() -> None:
 
         csv_path = os.path.join(workdir, "invites.csv")
         org, user = build(args.rows, csv_path)
+        if args.pending:
+            # In a child process, so what building them takes does not count in this process's peak.
+            subprocess.run(
+                [sys.executable, __file__, "--add-pending", str(args.pending), "--org", str(org.pk)],
+                check=True,
+                env={**os.environ, "BENCH_WORKDIR": workdir},
+            )
         size = os.path.getsize(csv_path)
-        print(f"database={connection.vendor} file={size / 1_048_576:.1f} MB")
+        print(f"database={connection.vendor} file={size / 1_048_576:.1f} MB pending={args.pending}")
 
         batch = ImportBatch.objects.create(organisation=org, uploaded_by=user, file_name="invites.csv")
         started = time.perf_counter()

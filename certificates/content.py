@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 EVIDENCE_ROWS = 5
 REFERENCE_ROWS = 3
+# The name is personal data the learner writes, and the individual's name too: one value (see Individual).
+NAME_KEYS = ("first_name", "surname")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from certificates import content
 from certificates.models import ActivityType, AuditEntry, Certificate, Individual, Project
-from certificates.services import certificate_render, certificate_snapshot
+from certificates.services import certificate_render
+from certificates.snapshot import certificate_snapshot
 from organisations.demo import demo_user
 
 SELF_ASSESSMENT = {

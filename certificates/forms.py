@@ -63,8 +63,8 @@ class ProjectForm(forms.ModelForm):
 
 
 class IndividualForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    surname = forms.CharField(label=_("Surname"), max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"dir": "auto"}))
+    surname = forms.CharField(label=_("Surname"), max_length=100, widget=forms.TextInput(attrs={"dir": "auto"}))
     email = forms.EmailField(label=_("Email"))
     # A callable, so the names follow the language of each request.
     country = LazyTypedChoiceField(label=_("Country of residence"), choices=country_choices)
@@ -127,6 +127,7 @@ class CertificateDataForm(forms.Form):
         parts: tuple[str, ...] = ("tasks", "training_activities"),
         comments=None,
         strict: bool = True,
+        names: bool = True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -134,8 +135,10 @@ class CertificateDataForm(forms.Form):
         self.strict = strict
         self.comments = comments or {}
         textarea = forms.Textarea(attrs={"rows": 4})
-        self.fields["first_name"] = forms.CharField(label=_("First name"), max_length=100, required=False)
-        self.fields["surname"] = forms.CharField(label=_("Surname"), max_length=100, required=False)
+        # The organiser's form asks for the name once, with the individual's details (names=False).
+        if names:
+            self.fields["first_name"] = forms.CharField(label=_("First name"), max_length=100, required=False)
+            self.fields["surname"] = forms.CharField(label=_("Surname"), max_length=100, required=False)
         self.fields["birth_date"] = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
         self.fields["birth_place"] = forms.CharField(label=_("Birth place"), max_length=200, required=False)
         if "tasks" in parts:
@@ -177,6 +180,11 @@ class CertificateDataForm(forms.Form):
             for part in ("name", "role", "contact"):
                 key = f"reference_{n}_{part}"
                 self.fields[key] = forms.CharField(label=_label(key), max_length=200, required=False)
+        # Learners write in any script: each text takes its direction from its own first letters, so an
+        # Arabic name or a phone number beside it is not reordered.
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.TextInput | forms.Textarea | forms.URLInput):
+                field.widget.attrs["dir"] = "auto"
 
     def clean(self):
         cleaned = super().clean()
@@ -220,7 +228,7 @@ class CertificateDataForm(forms.Form):
                     self.add_error(key, exc)
             self._check_rows(cleaned)
         for key in ("first_name", "surname", "birth_date"):
-            if not cleaned.get(key):
+            if key in self.fields and not cleaned.get(key):
                 self.add_error(key, _("This is needed on the certificate."))
         for part in self.parts:
             if not cleaned.get(part):
@@ -242,7 +250,9 @@ class CertificateDataForm(forms.Form):
         return [
             {
                 "title": content.GROUP_PERSONAL,
-                "entries": [item(k) for k in ("first_name", "surname", "birth_date", "birth_place")],
+                "entries": [
+                    item(k) for k in ("first_name", "surname", "birth_date", "birth_place") if k in self.fields
+                ],
             },
             {"title": content.GROUP_PROJECT, "entries": [item(k) for k in part_keys]},
             {"title": content.GROUP_COMPETENCES, "entries": [item(f"competence_{c.key}") for c in content.COMPETENCES]},

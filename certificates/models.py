@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 import uuid
 
@@ -78,7 +79,8 @@ class Individual(models.Model):
         TEAM_MEMBER = "team_member", _("Team member")
 
     class Status(models.TextChoices):
-        NOT_INVITED = "not_invited", _("Not invited")
+        # "Not invited" read as a contradiction beside a connect link that was sent: the status is about writing.
+        NOT_INVITED = "not_invited", _("Not writing yet")
         EDITING = "editing", _("Editing")
         SUBMITTED = "submitted", _("Submitted")
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
@@ -90,6 +92,10 @@ class Individual(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="individuals")
     # The learner's address in links, so no database id appears in them.
     public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False)
+    # One name per person: these two always equal the accepted data's first_name and surname (the services
+    # write both at once), so lists, emails and the certificate agree. Who changes it: the learner, in their
+    # personal data while they hold the data (it becomes the name when the organiser accepts); the organiser
+    # otherwise.
     first_name = models.CharField(_("first name"), max_length=100)
     surname = models.CharField(_("surname"), max_length=100)
     email = models.EmailField(_("email"))
@@ -107,6 +113,8 @@ class Individual(models.Model):
     draft_data = models.JSONField(default=dict, blank=True)
     submitted_data = models.JSONField(default=dict, blank=True)
     accepted_data = models.JSONField(default=dict, blank=True)
+    # The submission before the last request for changes, so the review can show what changed in answer.
+    previous_submitted_data = models.JSONField(default=dict, blank=True)
     # {"general": "...", "fields": {"<key>": "..."}} from the last request for changes.
     review_comments = models.JSONField(default=dict, blank=True)
     edit_message = models.TextField(_("message to the learner"), blank=True)
@@ -235,6 +243,10 @@ def normalise_code(code: str) -> str:
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Certificate(models.Model):
     class Status(models.TextChoices):
         VALID = "valid", _("Valid")
@@ -257,6 +269,14 @@ class Certificate(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Open Badges 3.0: the revocation entry (given out at generation), the salt of the hashed email in
+    # the credential, and the signed credential (made with the PDF, or on its first request) as served.
+    status_list = models.ForeignKey(
+        "credentials.StatusList", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    salt = models.CharField(max_length=32, default=new_salt, editable=False)
+    credential = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -270,6 +290,12 @@ class Certificate(models.Model):
     def verify_url(self) -> str:
         """The public verification page: the QR code's target, printed on the PDF and shown to the learner."""
         return absolute_url("certificates:verify", code=self.code)
+
+    @property
+    def recipient_identity(self) -> str:
+        """The holder's email as OB 3.0 publishes it: sha256 of the lower-cased address and the salt."""
+        email = self.individual.email.strip().lower()
+        return "sha256$" + hashlib.sha256((email + self.salt).encode("utf-8")).hexdigest()
 
     @property
     def filename(self) -> str:

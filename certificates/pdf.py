@@ -19,7 +19,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_countries import countries
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from certificates import content
@@ -130,6 +130,22 @@ def base_url() -> str:
     return path2url(str(Path(settings.BASE_DIR, "static").resolve())) + "/"
 
 
+CREDENTIAL_ATTACHMENT = "credential.json"
+
+
 def render_certificate_pdf(certificate) -> bytes:
+    """The certificate as PDF/A-3b; its signed Open Badges 3.0 credential (`certificate.credential`,
+    when set) travels inside as an attached file, so the PDF alone carries its proof."""
     html = certificate_html(certificate)
-    return HTML(string=html, base_url=base_url(), url_fetcher=LocalFilesFetcher()).write_pdf()
+    attachments = []
+    if certificate.credential:
+        attachments.append(
+            Attachment(
+                string=certificate.credential.encode("utf-8"),
+                name=CREDENTIAL_ATTACHMENT,
+                description="Open Badges 3.0 verifiable credential (W3C VC, eddsa-rdfc-2022)",
+                relationship="Data",
+            )
+        )
+    document = HTML(string=html, base_url=base_url(), url_fetcher=LocalFilesFetcher())
+    return document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from certificates import content
 from certificates.models import Certificate, Individual, Project
+from certificates.snapshot import certificate_is_current
 
 Status = Individual.Status
 
@@ -103,6 +104,37 @@ def certificate_progress(project: Project) -> dict:
     return figures
 
 
+def generation_plan(project: Project, *, lock: bool = False) -> dict:
+    """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
+    project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
+    would supersede. Two queries."""
+    individuals = Individual.objects.filter(project=project, status=Status.ACCEPTED).order_by("surname", "id")
+    if lock:
+        individuals = individuals.select_for_update()
+    individuals = list(individuals)
+    valid = {
+        c.individual_id: c
+        for c in Certificate.objects.filter(individual__in=individuals, status=Certificate.Status.VALID).only(
+            "id", "individual_id", "status", "data"
+        )
+    }
+    missing, outdated = [], []
+    for individual in individuals:
+        individual.project = project
+        certificate = valid.get(individual.pk)
+        if certificate is None:
+            missing.append(individual)
+        elif not certificate_is_current(certificate, individual):
+            outdated.append(individual)
+    return {
+        "accepted": individuals,
+        "missing": missing,
+        "outdated": outdated,
+        "todo": missing + outdated,
+        "valid": len(valid),
+    }
+
+
 def rendered_certificates(project: Project):
     return (
         Certificate.objects.filter(individual__project=project, status=Certificate.Status.VALID)
@@ -140,14 +172,26 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return segments
 
 
-def review_rows(individual: Individual) -> list[dict]:
-    """Each field of the submission beside its accepted value; changed ones carry a diff."""
-    accepted = content.clean_data(individual.accepted_data)
+LONG_TEXT = 800  # characters; longer values fold on the review page
+
+
+def review_against(individual: Individual, requested: str = "") -> str:
+    """What the submission is compared with: the previous submission after a request for changes (what
+    the learner changed in answer), else the accepted data; the organiser may ask for either."""
+    has_previous = bool(individual.previous_submitted_data)
+    if requested == "accepted" or not has_previous:
+        return "accepted"
+    return "previous"
+
+
+def review_rows(individual: Individual, against: str = "accepted") -> list[dict]:
+    """Each field of the submission beside the value it is compared with; changed ones carry a diff."""
+    base = content.clean_data(individual.previous_submitted_data if against == "previous" else individual.accepted_data)
     submitted = content.clean_data(individual.submitted_data)
     comments = (individual.review_comments or {}).get("fields", {})
     rows = []
     for field in content.FIELDS:
-        old, new = accepted[field.key], submitted[field.key]
+        old, new = base[field.key], submitted[field.key]
         if not old and not new:
             continue
         changed = old != new
@@ -159,6 +203,7 @@ def review_rows(individual: Individual) -> list[dict]:
                 "changed": changed,
                 "diff": word_diff(old, new) if changed and field.long and old else None,
                 "comment": comments.get(field.key, ""),
+                "long": len(new) > LONG_TEXT or len(old) > LONG_TEXT,
             }
         )
     return rows

@@ -24,6 +24,7 @@ urlpatterns = [
         name="individuals_import_errors",
     ),
     path(ORG + "projects/<int:pk>/certificates/generate/", views.project_generate, name="project_generate"),
+    path(ORG + "projects/<int:pk>/certificates/replace/", views.project_replace, name="project_replace"),
     path(ORG + "projects/<int:pk>/certificates/progress/", views.certificate_progress, name="progress"),
     path(ORG + "projects/<int:pk>/certificates.zip", views.project_zip, name="project_zip"),
     path(ORG + "individuals/<int:pk>/", views.individual, name="individual"),
@@ -46,4 +47,6 @@ urlpatterns = [
     path("me/certificate-pdf/<str:code>/", views.learner_download, name="learner_download"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path("verify/<str:code>/credential", views.credential, name="credential"),
+    path("verify/<str:code>/qr.png", views.qr, name="qr"),
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
@@ -86,9 +87,74 @@ def _nquads_term(term) -> str:
     return text
 
 
+class _Processor(jsonld.JsonLdProcessor):
+    """PyLD's processor with two caches that make a repeat of the same contexts cheap.
+
+    PyLD caches a processed context per active context id, but a type-scoped context (Achievement,
+    Profile, …: every object in a credential) is applied to a fresh copy of the active context with
+    a new random id each time, so it is processed again for every object of every credential. That
+    copy is fully determined by the context it copies, so it gets an id derived from that context's
+    and is made once: PyLD's own cache then answers. Nothing else changes.
+    """
+
+    _copies: dict = {}
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True, **kwargs):
+        if (
+            not propagate
+            and "_uuid" in active_ctx
+            and not active_ctx.get("previousContext")
+            and isinstance(local_ctx, dict)
+            and "@propagate" not in local_ctx
+        ):
+            copy = self._copies.get(active_ctx["_uuid"])
+            if copy is None or copy["previousContext"] is not active_ctx:
+                copy = self._clone_active_context(active_ctx)
+                copy["previousContext"] = active_ctx
+                copy["_uuid"] = active_ctx["_uuid"] + "/scoped"
+                copy = jsonld.freeze(copy)
+                if len(self._copies) > 1000:
+                    self._copies.clear()
+                self._copies[active_ctx["_uuid"]] = copy
+            active_ctx = copy
+        return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate, **kwargs)
+
+
+class _Resolver(ContextResolver):
+    """Resolves an inline context object by identity first: the scoped contexts inside our cached context
+    documents are the same objects every time, and PyLD would otherwise serialise each one canonically
+    to find it in its cache."""
+
+    _by_identity: dict = {}
+
+    def resolve(self, active_ctx, context, base, cycles=None):
+        if isinstance(context, dict) and "@context" not in context:
+            found = self._by_identity.get(id(context))
+            if found is not None and found[0] is context:
+                return found[1]
+            resolved = super().resolve(active_ctx, context, base, cycles)
+            if len(self._by_identity) > 1000:
+                self._by_identity.clear()
+            self._by_identity[id(context)] = (context, resolved)
+            return resolved
+        return super().resolve(active_ctx, context, base, cycles)
+
+
+_processor = _Processor()
+
+
+def to_rdf(document: dict) -> dict:
+    options = {
+        "documentLoader": document_loader,
+        "base": None,
+        "contextResolver": _Resolver(jsonld._resolved_context_cache, document_loader),
+    }
+    return _processor.to_rdf(document, options)
+
+
 def to_dataset(document: dict) -> ox.Dataset:
     """The document's RDF dataset (JSON-LD 1.1 to-RDF), contexts from the local copies."""
-    graphs = jsonld.to_rdf(document, {"documentLoader": document_loader, "base": None})
+    graphs = to_rdf(document)
     dataset = ox.Dataset()
     blanks: dict = {}
     for graph_name, triples in graphs.items():

@@ -1,7 +1,9 @@
 """Public: the organisations' DID documents, their status lists, and the verification page."""
 
 import hashlib
+import io
 
+import segno
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,6 +27,15 @@ def credential_response(signed_json: str, *, filename: str | None = None) -> Htt
     response["X-Content-Type-Options"] = "nosniff"
     if filename:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def qr_response(url: str, *, filename: str) -> HttpResponse:
+    """A PNG QR code of a public verification address, as a download for the holder to print or share."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -36,6 +36,9 @@ class Kind:
     labels: dict[str, str] = field(default_factory=dict)
     roles: tuple[str, ...] = ()
     follow: Callable[["Job"], Followed] | None = None
+    # Called once a job of this kind has failed (refused, an error, or given up by the sweeper),
+    # so the app can put what the job was about in a state that says so.
+    on_fail: Callable[["Job"], None] | None = None
 
 
 DEFAULT_LABELS = {

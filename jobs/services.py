@@ -190,6 +190,7 @@ class JobRun:
     def fail(self, message: str) -> None:
         self._write(state=Job.State.FAILED, finished_at=timezone.now(), message=message[:2000], run_token=None)
         self.finished = True
+        _after_failure(self.pk)
 
     def follow(self) -> None:
         """The task's part is done; the kind's follower reads the rest (the sweeper and the page refresh it)."""
@@ -274,6 +275,17 @@ def _fail_quietly(run: JobRun, message: str) -> None:
         run.fail(message)
 
 
+def _after_failure(job_id: int) -> None:
+    job = Job.objects.filter(pk=job_id).first()
+    hook = get_kind(job.kind).on_fail if job else None
+    if hook is None:
+        return
+    try:
+        hook(job)
+    except Exception:
+        log.exception("the failure hook of job %s failed", job_id)
+
+
 def job_refresh(*, job: Job) -> Job:
     """Read a following job's progress from its follower and record it; finish it when the follower says so."""
     kind = get_kind(job.kind)
@@ -281,7 +293,12 @@ def job_refresh(*, job: Job) -> Job:
         return job
     followed: Followed = kind.follow(job)
     now = timezone.now()
-    fields = {"done": followed.done, "counts": followed.counts, "reasons": followed.reasons}
+    # The follower's counts replace the same names only: what the task counted itself stays.
+    fields = {
+        "done": followed.done,
+        "counts": {**job.counts, **followed.counts},
+        "reasons": {**job.reasons, **followed.reasons},
+    }
     if followed.done != job.done:
         fields["heartbeat_at"] = now
     if followed.finished:
@@ -348,6 +365,7 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
                 ) % {"n": attempts}
             if same.update(state=Job.State.FAILED, finished_at=now, message=message, retryable=True, run_token=None):
                 log.error("job %s gave up after %s attempts", pk, attempts)
+                _after_failure(pk)
                 outcome["gave_up"] += 1
             continue
         if same.update(state=Job.State.QUEUED, queued_at=now, run_token=None):

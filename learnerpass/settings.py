@@ -148,7 +148,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_CHANGE_EMAIL = True
+# Several addresses per account: following an emailed link may add the address it was sent to
+# (learnerpass/lib/links.py); changing the primary address must not drop the others.
+ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LearnerPass] "
 ACCOUNT_ADAPTER = "learnerpass.accounts.AccountAdapter"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from learnerpass.lib import images
 from learnerpass.lib.actions import UserError
+from learnerpass.lib.links import require_link_address
 from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import MemberInvitation, Membership, Organisation, Role
@@ -155,11 +156,14 @@ def member_invitation_problem(invitation: MemberInvitation | None) -> str | None
 
 
 @transaction.atomic
-def member_invitation_accept(*, token: str, user) -> Membership:
+def member_invitation_accept(*, token: str, user, add_address: bool = False) -> Membership:
+    """Make the account that owns the invited address a member (links belong to their address:
+    with add_address, an address no account owns is first added to `user`)."""
     invitation = MemberInvitation.by_token(token).select_for_update().select_related("organisation").first()
     problem = member_invitation_problem(invitation)
     if problem:
         raise OrganisationsError(problem)
+    require_link_address(user=user, email=invitation.email, add_address=add_address, error=OrganisationsError)
     membership = Membership.objects.filter(organisation=invitation.organisation, user=user).first()
     if membership is None:
         membership = Membership.objects.create(organisation=invitation.organisation, user=user, role=invitation.role)

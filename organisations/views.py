@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learnerpass.lib.actions import perform
-from learnerpass.lib.links import link_visitor
+from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations import services
 from organisations.access import org_member_required
 from organisations.forms import MemberInviteForm, OrganisationForm, OrganisationProfileForm, RoleForm
@@ -163,10 +163,12 @@ def invitation(request, token):
         return render(request, "organisations/invitation.html", context)
     if request.method == "POST":
         try:
-            membership = services.member_invitation_accept(token=token, user=request.user)
+            membership = services.member_invitation_accept(
+                token=token, user=request.user, add_address=wants_address_added(request)
+            )
         except services.OrganisationsError as exc:
             messages.error(request, str(exc))
-            return redirect("home")
+            return redirect(request.path)
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organisation.name})
         return redirect(membership.organisation)
     return render(request, "organisations/invitation.html", context)

@@ -5,6 +5,7 @@ a sender claims rows with a conditional UPDATE, so a task delivered twice or ret
 never sends the same email twice.
 """
 
+import json
 import logging
 import smtplib
 import socket
@@ -19,6 +20,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from learnerpass.lib.bulk import insert_rows, reserve_ids
 from outbox.models import Email
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,37 @@ def emails_queue(emails: list[Email]) -> list[Email]:
         raise RuntimeError("bulk_create returned no ids")
     _send_after_commit([email.pk for email in created])
     return created
+
+
+def emails_queue_many(
+    *,
+    template: str,
+    kind: str,
+    items: list[tuple[str, dict, int | None]],
+    ref_model: type[models.Model] | None = None,
+    language: str | None = None,
+) -> list[int]:
+    """Queue one email per (recipient, context, id of what it is about) from one template; return their ids.
+
+    For the big batches (100,000 invitations): the rows go in as plain tuples (COPY on PostgreSQL)
+    with no Email instance per row. Sent in batches after commit, like emails_queue.
+    """
+    ids = reserve_ids(Email, len(items))
+    ref_type = ref_model._meta.label_lower if ref_model is not None else ""
+    dumps = json.dumps
+    insert_rows(
+        Email,
+        ["id", "to", "context", "ref_id"],
+        ((pk, to, dumps(context), ref_id) for pk, (to, context, ref_id) in zip(ids, items, strict=True)),
+        constants={
+            "template": template,
+            "kind": kind,
+            "ref_type": ref_type,
+            "language": language or translation.get_language() or settings.LANGUAGE_CODE,
+        },
+    )
+    _send_after_commit(ids)
+    return ids
 
 
 def email_retry(*, email: Email) -> Email:

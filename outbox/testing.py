@@ -66,6 +66,7 @@ def start_worker(
         # Production-like: DEBUG off (no query log kept in memory).
         "DEBUG": "false",
         "SECRET_KEY": "worker-for-tests-and-benchmarks-only",
+        "CREDENTIALS_KEY": "worker-credentials-key-for-tests-and-benchmarks-only",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -223,6 +223,8 @@ class Invitation(LinkToken):
         indexes = [
             models.Index(fields=["organisation", "status"], name="prog_inv_org_status"),
             models.Index(fields=["organisation", "external_learner_id"], name="prog_inv_org_learner"),
+            # Checking an upload looks up pending invitations by the file's addresses.
+            models.Index(fields=["organisation", "email"], name="prog_inv_org_email"),
         ]
 
     def __str__(self):
@@ -277,7 +279,11 @@ class Enrolment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["run", "user"], name="one_enrolment_per_run")]
-        indexes = [models.Index(fields=["organisation", "source", "created_at"], name="prog_enrol_billing")]
+        indexes = [
+            models.Index(fields=["organisation", "source", "created_at"], name="prog_enrol_billing"),
+            # Sending an upload looks up the enrolments of the file's learners.
+            models.Index(fields=["organisation", "external_learner_id"], name="prog_enrol_org_learner"),
+        ]
 
     def __str__(self):
         return f"{self.user} on {self.run}"

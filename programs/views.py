@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from jobs.selectors import jobs_started_here, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
-from learnerpass.lib.links import link_visitor
+from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
 from programs import selectors, services
@@ -25,10 +26,12 @@ from programs.access import (
     program_manager_required,
 )
 from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
+from programs.jobs import CHECK, SEND
 from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
 from programs.spreadsheet import XLSX_CONTENT_TYPE, CodeLine, invitation_template_xlsx
 
 PAGE_SIZE = 50
+PAGE_JOBS = 10
 
 
 def _program_redirect(program):
@@ -357,7 +360,7 @@ def invitation(request, token):
         return render(request, "programs/invitation.html", context)
     if request.method == "POST":
         try:
-            services.invitation_accept(token=token, user=request.user)
+            services.invitation_accept(token=token, user=request.user, add_address=wants_address_added(request))
         except services.ProgramsError as exc:
             return render(request, "link_invalid.html", {"problem": str(exc)}, status=409)
         messages.success(
@@ -403,8 +406,12 @@ def import_upload(request):
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
 
     def page(feedback):
-        recent = selectors.recent_batches(request.org, user=request.user, all_uploads=request.program_ids is None)
-        context = {"form": form, "recent": recent, "program": program, **feedback}
+        all_uploads = request.program_ids is None
+        recent = selectors.recent_batches(request.org, user=request.user, all_uploads=all_uploads)
+        jobs = jobs_started_here(
+            request.org, kinds=[CHECK, SEND], started_by=None if all_uploads else request.user, limit=PAGE_JOBS
+        )
+        context = {"form": form, "recent": recent, "program": program, "jobs": jobs, **feedback}
         return render(request, "programs/import_upload.html", context)
 
     if request.method != "POST":
@@ -462,6 +469,7 @@ def _batch_page(request, batch, form, feedback=None):
         "batch": batch,
         "form": form,
         "program": batch.program if batch.program and can_manage(request, batch.program) else None,
+        "job": latest_job_about(batch),
         **(feedback or {}),
     }
     if batch.status in (ImportBatch.Status.INVALID, ImportBatch.Status.VALID):
@@ -508,8 +516,8 @@ def import_batch_errors_csv(request, batch_id):
 @program_manager_required
 def import_batch_send(request, batch_id):
     batch = get_batch_for_member(request, batch_id)
-    perform(request, lambda: services.batch_send_start(batch=batch))
-    # No message on success: the batch page says "N invitations sent" once done, here or by the task.
+    perform(request, lambda: services.batch_send_start(batch=batch, started_by=request.user))
+    # No message on success: the batch page shows the job's progress, then "N sent".
     return redirect("programs:import_batch", org_slug=request.org.slug, batch_id=batch.pk)
 
 

@@ -14,6 +14,7 @@ from badges.services.issuing import (
     badge_issue_to_emails,
     badge_link_claim,
     claim_problem,
+    link_claims_remember,
     link_problem,
     playlist_badge_issue_to_qualifiers,
     playlist_issue_to_qualifiers,
@@ -36,6 +37,8 @@ from badges.services.publishing import (
     playlists_needing,
     task_create,
     task_delete,
+    task_move,
+    task_update,
 )
 from badges.services.vc import assertion_credential_json
 
@@ -66,6 +69,7 @@ __all__ = [
     "evidence_review",
     "evidence_submit",
     "is_peer",
+    "link_claims_remember",
     "link_problem",
     "parse_emails",
     "playlist_badge_issue_to_qualifiers",
@@ -80,4 +84,6 @@ __all__ = [
     "required_tasks",
     "task_create",
     "task_delete",
+    "task_move",
+    "task_update",
 ]

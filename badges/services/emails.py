@@ -179,6 +179,24 @@ def _badge_earned_email(assertion: Assertion, me_url: str):
     )
 
 
+def badge_revoked(*, assertion: Assertion) -> None:
+    """Tell the holder (the address it was issued to) that the organisers revoked their badge, and why."""
+    badge = assertion.badge
+    email_queue(
+        to=assertion.recipient_email,
+        template="badges/badge_revoked",
+        context={
+            "badge": badge.name,
+            "issuer": badge.organisation.name,
+            "reason": assertion.revocation_reason,
+            "url": absolute_url("me"),
+            "assertion_url": absolute_url("badges:assertion", public_id=assertion.public_id),
+        },
+        kind="badge_revoked",
+        ref=assertion,
+    )
+
+
 def badge_earned(*, assertion: Assertion) -> None:
     badges_earned(assertions=[assertion])
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,12 +21,16 @@ from badges.models import (
     BadgeClass,
     BadgeEvent,
     BadgeLink,
+    PendingLinkClaim,
     Playlist,
     PublishStatus,
     Quest,
 )
 from badges.services import emails, vc
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
+from jobs.models import Job
+from jobs.services import JobRun, job_start
+from learnerpass.lib.links import require_link_address
 from learnerpass.lib.storage import PUBLIC, delete_on_commit, random_name
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
@@ -66,7 +71,10 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
     if expires is not None and expires <= timezone.now():
         raise BadgesError(_("The expiry date must be in the future."))
     if len(emails) > MAX_EMAILS_PER_ISSUE:
-        raise BadgesError(_("At most %(n)s addresses at once.") % {"n": MAX_EMAILS_PER_ISSUE})
+        raise BadgesError(
+            ngettext("At most %(n)s address at once.", "At most %(n)s addresses at once.", MAX_EMAILS_PER_ISSUE)
+            % {"n": MAX_EMAILS_PER_ISSUE}
+        )
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=badge.pk)
     held = set(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).values_list("recipient_email", flat=True))
     report.already_held = [e for e in emails if e in held]
@@ -226,10 +234,11 @@ def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
 
 @dataclass(frozen=True)
 class QualifierIssue:
-    """What changing a playlist did for those who already complete it: badges issued now, or queued."""
+    """What changing a playlist did for those who already complete it: badges issued now, or queued in a job."""
 
     issued: int = 0
     queued: int = 0
+    job: Job | None = None
 
 
 def playlist_qualifiers(playlist: Playlist) -> list[int]:
@@ -314,7 +323,7 @@ def _audit_qualifiers(badge: BadgeClass, count: int, actor) -> None:
 
 def playlist_issue_to_qualifiers(*, playlist: Playlist, user) -> QualifierIssue:
     """Inside the transaction that published or changed the playlist: issue its badge to those who now
-    complete it, at once for a few, else in a background task queued after commit."""
+    complete it, at once for a few, else in a recorded background job started after commit."""
     if playlist.status != PublishStatus.PUBLISHED:
         return QualifierIssue()
     qualifiers = playlist_qualifiers(playlist)
@@ -322,34 +331,54 @@ def playlist_issue_to_qualifiers(*, playlist: Playlist, user) -> QualifierIssue:
         return QualifierIssue()
     if len(qualifiers) > PLAYLIST_ISSUE_INLINE:
         from badges import tasks
+        from badges.jobs import PLAYLIST_ISSUE
 
-        actor_id = user.pk if user is not None and user.is_authenticated else None
-        transaction.on_commit(
-            lambda: tasks.issue_playlist_badge_to_qualifiers.delay(playlist_id=playlist.pk, actor_id=actor_id)
+        job = job_start(
+            kind=PLAYLIST_ISSUE.name,
+            task=tasks.issue_playlist_badge_to_qualifiers,
+            organisation=playlist.organisation,
+            started_by=user,
+            ref=playlist,
+            total=len(qualifiers),
+            task_kwargs={"playlist_id": playlist.pk},
+            return_url=reverse(
+                "badges:playlist_detail", kwargs={"org_slug": playlist.organisation.slug, "pk": playlist.pk}
+            ),
         )
-        return QualifierIssue(queued=len(qualifiers))
+        return QualifierIssue(queued=len(qualifiers), job=job)
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist=playlist)
     issued = _issue_playlist_badge(badge=badge, user_ids=qualifiers, actor=user)
     _audit_qualifiers(badge, len(issued), user)
     return QualifierIssue(issued=len(issued))
 
 
-def playlist_badge_issue_to_qualifiers(*, playlist_id: int, actor_id: int | None) -> int:
-    """The background task's work: issue the playlist badge to everyone who completes the playlist now,
-    a batch per transaction. Safe to run twice or at once: each batch locks the badge and skips holders."""
+def playlist_badge_issue_to_qualifiers(*, playlist_id: int, actor_id: int | None, run: JobRun | None = None) -> int:
+    """The background job's work: issue the playlist badge to everyone who completes the playlist now, a batch
+    per transaction, reporting to `run`. Safe to run twice or at once: each batch locks the badge and skips
+    holders, so a run started again after a lost worker issues only what is left."""
     playlist = Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).first()
     if playlist is None:
+        if run is not None:
+            run.finish(_("The playlist was unpublished before its badge could be issued."))
         return 0
     candidates = playlist_qualifiers(playlist)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    if run is not None:
+        run.set_total(len(candidates))
     total, badge = 0, None
     for start in range(0, len(candidates), PLAYLIST_ISSUE_BATCH):
+        chunk = candidates[start : start + PLAYLIST_ISSUE_BATCH]
         with transaction.atomic():
             badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist_id=playlist_id)
             if not Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).exists():
                 break
-            batch = _without_holders(badge, candidates[start : start + PLAYLIST_ISSUE_BATCH])
-            total += len(_issue_playlist_badge(badge=badge, user_ids=batch, actor=actor))
+            batch = _without_holders(badge, chunk)
+            issued = len(_issue_playlist_badge(badge=badge, user_ids=batch, actor=actor))
+        total += issued
+        if run is not None:
+            run.count("issued", issued)
+            run.count("skipped", len(chunk) - issued, reason=_("Got the badge meanwhile."))
+            run.advance(len(chunk))
     if total:
         _audit_qualifiers(badge, total, actor)
     return total
@@ -368,8 +397,9 @@ def claim_problem(claim: AssertionClaim | None) -> str | None:
 
 
 @transaction.atomic
-def assertion_claim_accept(*, token: str, user) -> Assertion:
-    """Attach a badge issued to an email address to the account that followed the emailed link."""
+def assertion_claim_accept(*, token: str, user, add_address: bool = False) -> Assertion:
+    """Attach a badge issued to an email address to the account that owns the address
+    (with add_address, an address no account owns is first added to `user`)."""
     claim = AssertionClaim.by_token(token).select_for_update().select_related("assertion__badge").first()
     problem = claim_problem(claim)
     if problem:
@@ -377,6 +407,7 @@ def assertion_claim_accept(*, token: str, user) -> Assertion:
     assertion = claim.assertion
     if assertion.recipient_id and assertion.recipient_id != user.pk:
         raise BadgesError(_("This badge already belongs to another account."))
+    require_link_address(user=user, email=assertion.recipient_email, add_address=add_address, error=BadgesError)
     if (
         Assertion.objects.filter(badge=assertion.badge, recipient=user, revoked_at__isnull=True)
         .exclude(pk=assertion.pk)
@@ -412,6 +443,21 @@ def link_problem(link: BadgeLink | None, *, check_limit: bool = True) -> str | N
     return None
 
 
+PENDING_CLAIMS_KEPT = 5
+
+
+@transaction.atomic
+def link_claims_remember(*, user, codes: list[str]) -> int:
+    """Remember the badge links this person opened before their account was confirmed (newest last in
+    `codes`), so /me/ can offer to continue them wherever they confirm. Unknown codes are ignored."""
+    links = list(BadgeLink.objects.filter(code__in=codes[-PENDING_CLAIMS_KEPT:]))
+    created = 0
+    for link in links:
+        _pending, new = PendingLinkClaim.objects.get_or_create(user=user, link=link)
+        created += new
+    return created
+
+
 @dataclass
 class ClaimResult:
     assertion: Assertion | None = None
@@ -431,6 +477,8 @@ def badge_link_claim(*, code: str, user) -> ClaimResult:
     if problem:
         raise BadgesError(problem)
     badge = BadgeClass.objects.select_for_update().select_related("organisation").get(pk=link.badge_id)
+    # Whatever happens next, a claim waiting for this account is being continued now.
+    PendingLinkClaim.objects.filter(user=user, link=link).delete()
     held = _held_by(badge=badge, user=user)
     if held is not None:
         return ClaimResult(assertion=held)
@@ -473,6 +521,7 @@ def assertion_revoke(*, assertion: Assertion, reason: str, user) -> Assertion:
         badge=assertion.badge,
         detail=f"{assertion.recipient_email}: {assertion.revocation_reason}",
     )
+    emails.badge_revoked(assertion=assertion)
     return assertion
 
 

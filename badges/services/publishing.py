@@ -20,6 +20,7 @@ from badges.models import (
     BadgeClass,
     BadgeEvent,
     BadgeLink,
+    EvidenceSubmission,
     Playlist,
     PlaylistItem,
     PublishStatus,
@@ -270,7 +271,9 @@ def playlist_publish(*, playlist: Playlist, user) -> Playlist:
 
 def _rule_text(playlist: Playlist) -> str:
     if playlist.rule == Playlist.Rule.AT_LEAST:
-        return _("at least %(n)s of them") % {"n": playlist.min_count}
+        return ngettext("at least %(n)s of them", "at least %(n)s of them", playlist.min_count) % {
+            "n": playlist.min_count
+        }
     return _("all of them")
 
 
@@ -335,7 +338,9 @@ def clean_alignment(items: list[dict]) -> list[dict]:
             raise BadgesError(_("Alignment %(n)s has a value that is too long.") % {"n": number})
         cleaned.append({key: value for key, value in entry.items() if value})
     if len(cleaned) > MAX_ALIGNMENTS:
-        raise BadgesError(_("At most %(n)s alignments.") % {"n": MAX_ALIGNMENTS})
+        raise BadgesError(
+            ngettext("At most %(n)s alignment.", "At most %(n)s alignments.", MAX_ALIGNMENTS) % {"n": MAX_ALIGNMENTS}
+        )
     return cleaned
 
 
@@ -347,10 +352,17 @@ def clean_tags(tags: list[str]) -> list[str]:
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:
-            raise BadgesError(_("A tag can have at most %(n)s characters.") % {"n": MAX_TAG_LENGTH})
+            raise BadgesError(
+                ngettext(
+                    "A tag can have at most %(n)s character.",
+                    "A tag can have at most %(n)s characters.",
+                    MAX_TAG_LENGTH,
+                )
+                % {"n": MAX_TAG_LENGTH}
+            )
         found.setdefault(tag.lower(), tag)
     if len(found) > MAX_TAGS:
-        raise BadgesError(_("At most %(n)s tags.") % {"n": MAX_TAGS})
+        raise BadgesError(ngettext("At most %(n)s tag.", "At most %(n)s tags.", MAX_TAGS) % {"n": MAX_TAGS})
     return list(found.values())
 
 
@@ -435,10 +447,18 @@ def _link_summary(link: BadgeLink, *, new_code: bool) -> str:
     if link.expires_at:
         parts.append(_("expires %(when)s UTC") % {"when": link.expires_at.strftime("%Y-%m-%d %H:%M")})
     if link.max_claims is not None:
-        parts.append(_("at most %(n)s claims") % {"n": link.max_claims})
+        parts.append(ngettext("at most %(n)s claim", "at most %(n)s claims", link.max_claims) % {"n": link.max_claims})
     if new_code:
         parts.append(_("new link (the old one and its QR code stopped working)"))
     return ", ".join(str(p) for p in parts)
+
+
+def _task_summary(task: Task) -> str:
+    return f"{task.title} ({task.get_evidence_kind_display()}, {task.get_approval_display()})"
+
+
+def _audit_task(task: Task, *, user, action: str, detail: str) -> None:
+    audit(organisation_id=task.badge.organisation_id, actor=user, action=action, badge=task.badge, detail=detail)
 
 
 @transaction.atomic
@@ -452,22 +472,84 @@ def task_create(
     approval: str = Task.Approval.ORGANISER,
     peer_review_days: int = 7,
 ) -> Task:
-    position = badge.tasks.count()
-    return Task.objects.create(
+    badge = BadgeClass.objects.select_for_update().get(pk=badge.pk)
+    last = badge.tasks.order_by("-position").values_list("position", flat=True).first()
+    task = Task.objects.create(
         badge=badge,
         title=title,
         description=description,
         evidence_kind=evidence_kind,
         approval=approval,
         peer_review_days=peer_review_days,
-        position=position,
+        position=0 if last is None else last + 1,
+    )
+    _audit_task(task, user=user, action=BadgeEvent.Action.TASK_ADDED, detail=_task_summary(task))
+    return task
+
+
+TASK_FIELDS = ("title", "description", "evidence_kind", "approval", "peer_review_days")
+
+
+@transaction.atomic
+def task_update(*, task: Task, user, data: dict) -> Task:
+    """Edit a task. What learners already sent stays valid: the kind of evidence cannot change once evidence
+    was submitted, nor the way it is approved while evidence waits for review."""
+    task = Task.objects.select_for_update().select_related("badge").get(pk=task.pk)
+    before = {key: getattr(task, key) for key in TASK_FIELDS}
+    after = {key: data.get(key, before[key]) for key in TASK_FIELDS}
+    if after["evidence_kind"] != before["evidence_kind"] and task.submissions.exists():
+        raise BadgesError(
+            _("Learners have submitted evidence for this task, so its kind of evidence cannot change. Add a new task.")
+        )
+    waiting = task.submissions.filter(status=EvidenceSubmission.Status.SUBMITTED).exists()
+    if after["approval"] != before["approval"] and waiting:
+        raise BadgesError(_("Evidence for this task waits for review; change how it is approved once it is reviewed."))
+    changed = [key for key in TASK_FIELDS if after[key] != before[key]]
+    if not changed:
+        return task
+    for key in changed:
+        setattr(task, key, after[key])
+    task.save(update_fields=changed)
+    labels = {str(Task._meta.get_field(key).verbose_name) for key in changed}
+    _audit_task(
+        task,
+        user=user,
+        action=BadgeEvent.Action.TASK_EDITED,
+        detail=f"{_task_summary(task)}: {', '.join(sorted(labels))}",
+    )
+    return task
+
+
+@transaction.atomic
+def task_move(*, task: Task, user, up: bool) -> None:
+    """Swap a task with its neighbour: learners see the tasks in this order."""
+    BadgeClass.objects.select_for_update().get(pk=task.badge_id)
+    tasks = list(Task.objects.filter(badge_id=task.badge_id).order_by("position", "id"))
+    index = next((i for i, t in enumerate(tasks) if t.pk == task.pk), None)
+    if index is None:
+        raise BadgesError(_("This task is not on this badge."))
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(tasks):
+        raise BadgesError(_("This task is already first.") if up else _("This task is already last."))
+    tasks[index], tasks[other] = tasks[other], tasks[index]
+    for position, item in enumerate(tasks):
+        item.position = position
+    Task.objects.bulk_update(tasks, ["position"])
+    moved = tasks[other]
+    _audit_task(
+        moved,
+        user=user,
+        action=BadgeEvent.Action.TASK_MOVED,
+        detail=f"{moved.title} moved to {other + 1} of {len(tasks)}",
     )
 
 
 @transaction.atomic
 def task_delete(*, task: Task, user) -> None:
+    task = Task.objects.select_for_update().select_related("badge").get(pk=task.pk)
     if task.submissions.exists():
         raise BadgesError(_("Learners have already submitted evidence for this task; it cannot be deleted."))
+    _audit_task(task, user=user, action=BadgeEvent.Action.TASK_DELETED, detail=_task_summary(task))
     task.delete()
 
 

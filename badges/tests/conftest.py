@@ -30,6 +30,26 @@ def enable_link(badge, user, **kwargs):
     )
 
 
+def badge_form_data(badge, **fields) -> dict:
+    """What the badge's edit page posts when the organiser changes only `fields`."""
+    data = {
+        "name": badge.name,
+        "description": badge.description,
+        "criteria": badge.criteria,
+        "expiry": "never",
+        "expires_after": "",
+        "expires_after_unit": "months",
+        "expires_on": "",
+        "tags": "",
+        "alignment-TOTAL_FORMS": "1",
+        "alignment-INITIAL_FORMS": "0",
+        "alignment-MIN_NUM_FORMS": "0",
+        "alignment-MAX_NUM_FORMS": "10",
+    }
+    data.update(fields)
+    return data
+
+
 @pytest.fixture
 def activity(org, organiser):
     return publish_activity(org, organiser)

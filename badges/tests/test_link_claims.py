@@ -179,3 +179,43 @@ def test_a_badge_without_a_link_row_gets_one_on_its_page(login, org, organiser, 
 
     assert login(organiser).get(url).status_code == 200
     assert BadgeLink.objects.get(badge=badge).enabled is True
+
+
+def turn_link_off(badge, organiser):
+    services.badge_link_update(
+        badge=badge, user=organiser, enabled=False, expires_at=None, max_claims=None, new_code=False
+    )
+
+
+def badge_page(org, badge):
+    return reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+
+
+def test_the_badge_page_offers_the_qr_code_of_a_link_that_is_on(login, org, organiser, badge):
+    page = login(organiser).get(badge_page(org, badge)).content.decode()
+
+    assert "The link is on." in page
+    assert (
+        reverse("badges:badge_qr", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "kind": "png"}) in page
+    )
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        lambda badge, organiser: turn_link_off(badge, organiser),
+        lambda badge, organiser: enable_link(badge, organiser, expires_at=timezone.now() - timedelta(minutes=1)),
+    ],
+    ids=["off", "expired"],
+)
+def test_no_qr_code_is_offered_for_a_link_that_does_not_work(login, org, organiser, badge, breaks):
+    breaks(badge, organiser)
+    client = login(organiser)
+
+    page = client.get(badge_page(org, badge)).content.decode()
+
+    assert "/qr." not in page
+    assert "The QR code is offered while the link works." in page
+    for kind in ("png", "svg"):
+        url = reverse("badges:badge_qr", kwargs={"org_slug": org.slug, "public_id": badge.public_id, "kind": kind})
+        assert client.get(url).status_code == 404

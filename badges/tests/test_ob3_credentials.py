@@ -257,3 +257,28 @@ def test_the_achievement_carries_the_badges_alignment_and_tags(client, badge, or
     ]
     assert achievement["tag"] == ["outdoors", "safety"]
     assert schema_errors(credential) == [] and all(checks(credential).values())
+
+
+def test_the_qr_code_opens_the_badges_public_page(client, badge, organiser):
+    from unittest import mock
+
+    import segno
+
+    assertion = issue(badge, organiser)
+    with mock.patch("credentials.views.segno.make", wraps=segno.make) as make:
+        response = client.get(f"/ob/assertions/{assertion.public_id}/qr.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG")
+    assert make.call_args.args[0] == f"http://testserver/ob/assertions/{assertion.public_id}"
+    assert client.get("/ob/assertions/nope/qr.png").status_code == 404
+
+
+def test_the_learner_downloads_the_credential_and_qr_from_my_learning_and_the_share_page(login, badge, learner):
+    assertion, _ = services.issuing.assertion_issue(badge=badge, user=learner, source=Assertion.Source.LINK)
+    client = login(learner)
+    me = client.get("/me/").content.decode()
+    assert f"/ob/assertions/{assertion.public_id}/credential?download=1" in me
+    assert f"/ob/assertions/{assertion.public_id}/qr.png" in me
+    share = client.get(f"/ob/assertions/{assertion.public_id}").content.decode()
+    assert f"/ob/assertions/{assertion.public_id}/credential?download=1" in share
+    assert f"/ob/assertions/{assertion.public_id}/qr.png" in share

@@ -53,6 +53,7 @@ def organiser_urls(org, o):
             reverse("badges:badge_edit", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:badge_qr", kwargs={"org_slug": slug, "public_id": badge, "kind": "png"}),
             reverse("badges:badge_holders_csv", kwargs={"org_slug": slug, "public_id": badge}),
+            reverse("badges:task_edit", kwargs={"org_slug": slug, "public_id": badge, "pk": o["task"].pk}),
             reverse("badges:queue", kwargs={"org_slug": slug}),
         ],
         "post": [
@@ -69,6 +70,10 @@ def organiser_urls(org, o):
             reverse("badges:badge_link", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:task_create", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:task_delete", kwargs={"org_slug": slug, "public_id": badge, "pk": o["task"].pk}),
+            reverse(
+                "badges:task_move",
+                kwargs={"org_slug": slug, "public_id": badge, "pk": o["task"].pk, "direction": "down"},
+            ),
             reverse("badges:assertion_revoke", kwargs={"org_slug": slug, "public_id": o["assertion"].public_id}),
             reverse("badges:organiser_review", kwargs={"org_slug": slug, "pk": o["submission"].pk}),
         ],
@@ -114,7 +119,7 @@ def test_another_organisations_objects_are_404_even_for_its_admin(client, org, o
     client.force_login(outsider)
     lists = {"/activities/", "/activities/new/", "/playlists/new/", "/evidence/"}
     object_urls = [u for u in organiser_urls(org, objects)["get"] if not any(u.endswith(x) for x in lists)]
-    assert len(object_urls) == 8
+    assert len(object_urls) == 9
     for url in object_urls:
         assert client.get(url.replace(f"/o/{org.slug}/", f"/o/{other_org.slug}/")).status_code == 404, url
 

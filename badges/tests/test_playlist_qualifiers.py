@@ -9,6 +9,7 @@ from badges.models import Assertion, BadgeClass, BadgeEvent, Playlist
 from badges.services import issuing
 from badges.tests.conftest import publish_activity
 from conftest import make_user
+from jobs.models import Job
 from outbox.models import Email
 
 
@@ -169,7 +170,9 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         playlist = services.playlist_publish(playlist=playlist, user=organiser)
 
-    assert playlist.qualifiers == issuing.QualifierIssue(issued=0, queued=5)
+    job = Job.objects.get()
+    assert playlist.qualifiers == issuing.QualifierIssue(issued=0, queued=5, job=job)
+    assert (job.kind, job.total, job.state, job.started_by) == ("badges.playlist_issue", 5, "queued", organiser)
     assert not Assertion.objects.filter(badge=playlist_badge(playlist)).exists()
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -182,6 +185,8 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     events = BadgeEvent.objects.filter(action=BadgeEvent.Action.ISSUED, badge=playlist_badge(playlist))
     (event,) = events
     assert event.detail == "5 people who had already completed the playlist" and event.actor == organiser
+    job.refresh_from_db()
+    assert (job.state, job.done, job.counts) == ("succeeded", 5, {"issued": 5})
 
     # Run again (a task delivered twice): nothing more is issued, nothing more is written.
     assert issuing.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=organiser.pk) == 0
@@ -189,13 +194,41 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     assert events.count() == 1
 
 
-def test_the_background_task_stops_when_the_playlist_was_unpublished_meanwhile(org, organiser, days, learner):
-    hold(days[0], learner)
+def test_the_background_job_stops_when_the_playlist_was_unpublished_meanwhile(
+    django_capture_on_commit_callbacks, monkeypatch, org, organiser, days
+):
+    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 1)
+    for n in range(2):
+        hold(days[0], make_user(f"walker{n}@example.test"))
     playlist = new_playlist(org, organiser, days[:1])
-    Playlist.objects.filter(pk=playlist.pk).update(status="unpublished")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.playlist_publish(playlist=playlist, user=organiser)
+    services.playlist_unpublish(playlist=playlist, user=organiser)
 
-    assert issuing.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=None) == 0
-    assert not Assertion.objects.exists() or not Assertion.objects.filter(badge__playlist=playlist).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+
+    assert not Assertion.objects.filter(badge__playlist=playlist).exists()
+    job = Job.objects.get()
+    assert job.state == "succeeded" and "unpublished" in job.message
+
+
+def test_the_playlist_page_shows_the_progress_of_the_background_job(
+    login, django_capture_on_commit_callbacks, monkeypatch, org, organiser, days
+):
+    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 1)
+    for n in range(2):
+        hold(days[0], make_user(f"walker{n}@example.test"))
+    playlist = new_playlist(org, organiser, days[:1])
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_publish(playlist=playlist, user=organiser)
+
+    page = login(organiser).get(reverse("badges:playlist_detail", kwargs={"org_slug": org.slug, "pk": playlist.pk}))
+
+    text = page.content.decode()
+    assert "Issuing the playlist badge to those who already completed it" in text
+    assert "Waiting for a worker to start" in text
 
 
 def test_the_organiser_is_told_how_many_got_the_badge_on_publishing(login, org, organiser, days, learner):

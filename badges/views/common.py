@@ -1,5 +1,7 @@
 """Helpers shared by the organiser, public and learner views."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -48,9 +50,10 @@ def badge_redirect(request, badge):
     return redirect("badges:badge_detail", org_slug=request.org.slug, public_id=badge.public_id)
 
 
-def report_messages(request, report: services.IssueReport, done: str) -> None:
+def report_messages(request, report: services.IssueReport, done: Callable[[int], str]) -> None:
+    """`done(n)` says what happened to the n addresses, in the plural form n asks for."""
     if report.issued:
-        messages.success(request, done % {"n": len(report.issued)})
+        messages.success(request, done(len(report.issued)))
     if report.invalid:
         messages.error(request, _("Not valid email addresses: %(list)s") % {"list": ", ".join(report.invalid[:50])})
     if report.duplicates:

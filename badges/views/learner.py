@@ -23,10 +23,11 @@ from badges.models import (
     Quest,
     Task,
 )
+from badges.receivers import remember_in_session
 from badges.views.common import PAGE_SIZE, review_submission
 from learnerpass.lib import files
 from learnerpass.lib.actions import perform
-from learnerpass.lib.links import link_visitor
+from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.models import Membership
 
 # --- learners -------------------------------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ def claim(request, code):
         messages.success(request, _("You started this badge. Complete its tasks to earn it."))
         return redirect("badges:quest", public_id=badge.public_id)
     auth_query = urlencode({"next": request.path})
+    if not request.user.is_authenticated:
+        remember_in_session(request, code)
     tasks = list(badge.tasks.all())
     return render(request, "badges/claim.html", {"badge": badge, "tasks": tasks, "auth_query": auth_query})
 
@@ -76,12 +79,14 @@ def accept(request, token):
         return render(request, "link_invalid.html", {"problem": problem}, status=410 if claim_row else 404)
     assertion_row = claim_row.assertion
     if request.method == "POST" and request.user.is_authenticated:
-        perform(
+        accepted = perform(
             request,
-            lambda: services.assertion_claim_accept(token=token, user=request.user),
+            lambda: services.assertion_claim_accept(
+                token=token, user=request.user, add_address=wants_address_added(request)
+            ),
             _("The badge “%(badge)s” is now in your account.") % {"badge": assertion_row.badge.name},
         )
-        return redirect("me")
+        return redirect("me") if accepted else redirect(request.path)
     context = {"assertion": assertion_row, **link_visitor(request, assertion_row.recipient_email)}
     return render(request, "badges/accept.html", context)
 

@@ -20,7 +20,9 @@ from badges.forms import (
     ReviewForm,
     RevokeForm,
     TaskForm,
+    alignment_formset,
 )
+from badges.jobs import PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -42,6 +44,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
+from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.urls import absolute_url
@@ -199,7 +202,13 @@ def playlist_detail(request, pk):
     return render(
         request,
         "badges/playlist_detail.html",
-        {"playlist": playlist, "items": items, "badge": badge_of(playlist), "invite_form": InviteForm()},
+        {
+            "playlist": playlist,
+            "items": items,
+            "badge": badge_of(playlist),
+            "invite_form": InviteForm(),
+            "issue_job": latest_job_about(playlist, kinds=[PLAYLIST_ISSUE.name]),
+        },
     )
 
 
@@ -237,9 +246,9 @@ def qualifiers_message(request, issue: services.QualifierIssue) -> None:
             request,
             ngettext(
                 "Its badge is being issued in the background to %(n)s person who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 "Its badge is being issued in the background to %(n)s people who had already completed it; "
-                "the badge's history shows the count when it is done.",
+                "the progress shows on the playlist's page.",
                 issue.queued,
             )
             % {"n": issue.queued},
@@ -298,7 +307,11 @@ def playlist_invite(request, pk):
             lambda: services.playlist_invite(playlist=playlist, text=form.cleaned_data["emails"], user=request.user),
         )
         if report:
-            report_messages(request, report, _("%(n)s invitations sent."))
+            report_messages(
+                request,
+                report,
+                lambda n: ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", n) % {"n": n},
+            )
     else:
         messages.error(request, _("Enter at least one valid email address."))
     return redirect("badges:playlist_detail", org_slug=request.org.slug, pk=playlist.pk)
@@ -348,7 +361,8 @@ def badge_detail(request, public_id):
 def badge_edit(request, public_id):
     badge = get_badge_for_member(request, public_id)
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
-    if request.method == "POST" and form.is_valid():
+    alignments = alignment_formset(badge, request.POST or None)
+    if request.method == "POST" and form.is_valid() and alignments.is_valid():
         try:
             services.badge_update(
                 badge=badge,
@@ -358,13 +372,16 @@ def badge_edit(request, public_id):
                 criteria=form.cleaned_data["criteria"],
                 image=form.cleaned_data.get("image"),
                 remove_image=form.cleaned_data.get("remove_image", False),
+                expiry=form.expiry_rule(),
+                alignment=[row for row in alignments.cleaned_data if row],
+                tags=form.tag_list(),
             )
         except services.BadgesError as exc:
-            form.add_error("image", str(exc))
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Badge saved."))
             return badge_redirect(request, badge)
-    return render(request, "badges/badge_form.html", {"form": form, "badge": badge})
+    return render(request, "badges/badge_form.html", {"form": form, "alignments": alignments, "badge": badge})
 
 
 @require_POST
@@ -383,7 +400,18 @@ def badge_issue(request, public_id):
             ),
         )
         if report:
-            report_messages(request, report, _("Badge issued to %(n)s people; each gets an email to claim it."))
+            report_messages(
+                request,
+                report,
+                lambda n: (
+                    ngettext(
+                        "Badge issued to %(n)s person; they get an email to claim it.",
+                        "Badge issued to %(n)s people; each gets an email to claim it.",
+                        n,
+                    )
+                    % {"n": n}
+                ),
+            )
     else:
         messages.error(request, _("Enter at least one valid email address."))
     return badge_redirect(request, badge)
@@ -432,7 +460,11 @@ def badge_qr(request, public_id, kind):
     if kind not in ("png", "svg"):
         raise Http404
     badge = get_badge_for_member(request, public_id)
-    data = images.qr_code(absolute_url("badges:claim", code=link_of(badge).code), kind)
+    link = link_of(badge)
+    if services.link_problem(link) is not None:
+        # A QR code of a link that is off (or expired, used up, unpublished) would be printed and fail.
+        raise Http404("The link does not work, so it has no QR code.")
+    data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
     return response
@@ -448,6 +480,33 @@ def task_create(request, public_id):
         messages.success(request, _("Task added."))
     else:
         messages.error(request, _("Check the task: %(errors)s") % {"errors": form.errors.as_text()})
+    return badge_redirect(request, badge)
+
+
+@org_member_required(*MANAGE)
+def task_edit(request, public_id, pk):
+    badge = get_badge_for_member(request, public_id)
+    task = get_object_or_404(Task, pk=pk, badge=badge)
+    form = TaskForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(task=task, user=request.user, data=form.cleaned_data)
+        except services.BadgesError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Task saved."))
+            return badge_redirect(request, badge)
+    return render(request, "badges/task_form.html", {"form": form, "badge": badge, "task": task})
+
+
+@require_POST
+@org_member_required(*MANAGE)
+def task_move(request, public_id, pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    badge = get_badge_for_member(request, public_id)
+    task = get_object_or_404(Task, pk=pk, badge=badge)
+    perform(request, lambda: services.task_move(task=task, user=request.user, up=direction == "up"))
     return badge_redirect(request, badge)
 
 

@@ -23,7 +23,7 @@ from badges.models import (
     PublishStatus,
 )
 from badges.views.common import badge_of
-from credentials.views import credential_response
+from credentials.views import credential_response, qr_response
 from learnerpass.lib import files
 from organisations.models import Organisation
 
@@ -222,6 +222,13 @@ def assertion_credential(request, public_id):
         f"{slugify(found.badge.name)[:40] or 'badge'}-{found.public_id}.json" if request.GET.get("download") else None
     )
     return credential_response(services.assertion_credential_json(assertion=found), filename=download)
+
+
+@require_GET
+def assertion_qr(request, public_id):
+    """A QR code that opens the badge's public page, which verifies it."""
+    found = get_object_or_404(Assertion, public_id=public_id)
+    return qr_response(ob.assertion_url(found), filename=f"badge-{found.public_id}-qr.png")
 
 
 def assertion_image(request, public_id):

@@ -1,12 +1,13 @@
 """Every write of the certificates app; callers use `from certificates import services` and these names."""
 
 from certificates.services.certificates import (
+    certificate_credential_json,
     certificate_generate,
     certificate_render,
     certificate_render_failed,
     certificate_revoke,
-    certificate_snapshot,
     certificates_generate_for_project,
+    certificates_replace_for_project,
 )
 from certificates.services.common import (
     CertificatesError,
@@ -50,12 +51,13 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ROLE_WORDS",
     "Status",
+    "certificate_credential_json",
     "certificate_generate",
     "certificate_render",
     "certificate_render_failed",
     "certificate_revoke",
-    "certificate_snapshot",
     "certificates_generate_for_project",
+    "certificates_replace_for_project",
     "individual_accept",
     "individual_create",
     "individual_delete",

@@ -2,47 +2,15 @@
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates import content
 from certificates.models import AuditEntry, Certificate, Individual, Project
+from certificates.selectors import generation_plan
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from certificates.snapshot import certificate_snapshot
+from credentials import services as credentials
 from learnerpass.lib.storage import PRIVATE, delete_on_commit
-
-
-def certificate_snapshot(individual: Individual) -> dict:
-    """What the certificate will say, from the accepted data and the project as they are now."""
-    project = individual.project
-    data = content.clean_data(individual.accepted_data)
-    with translation.override(project.language):
-        activity_type = str(project.get_activity_type_display())
-        role = str(individual.get_role_display())
-    return {
-        "holder": f"{data['first_name'] or individual.first_name} {data['surname'] or individual.surname}".strip(),
-        "fields": data,
-        "parts": list(individual.parts),
-        "role": role,
-        "country": individual.country.code,
-        "project": {
-            "title": project.title,
-            "activity_type": activity_type,
-            "start_date": project.start_date.isoformat(),
-            "end_date": project.end_date.isoformat(),
-            "venue": project.venue,
-            "description": project.description,
-            "language": project.language,
-        },
-        "organisation": project.organisation.name,
-        "signatories": [
-            s
-            for s in [
-                {"name": project.representative_name, "role": project.representative_role},
-                {"name": project.mentor_name, "role": project.mentor_role},
-            ]
-            if s["name"]
-        ],
-    }
 
 
 def _queue_render(ids: list[int]) -> None:
@@ -58,8 +26,13 @@ def _generate(individual: Individual, generated_by) -> Certificate:
     for name in superseded.exclude(pdf="").values_list("pdf", flat=True):
         delete_on_commit(PRIVATE, name)
     superseded.update(status=Certificate.Status.SUPERSEDED, pdf="")
+    [entry] = credentials.status_entries_allocate(organisation=individual.project.organisation, count=1)
     certificate = Certificate.objects.create(
-        individual=individual, data=certificate_snapshot(individual), generated_by=generated_by
+        individual=individual,
+        data=certificate_snapshot(individual),
+        generated_by=generated_by,
+        status_list_id=entry.status_list_id,
+        status_index=entry.index,
     )
     audit(individual, generated_by, AuditEntry.Action.CERTIFICATE_GENERATED, code=certificate.code)
     return certificate
@@ -75,14 +48,37 @@ def certificate_generate(*, individual: Individual, generated_by) -> Certificate
 
 @transaction.atomic
 def certificates_generate_for_project(*, project: Project, generated_by) -> list[Certificate]:
-    individuals = list(
-        Individual.objects.select_for_update()
-        .filter(project=project, status=Status.ACCEPTED)
-        .select_related("project__organisation")
-    )
-    if not individuals:
+    """Certificates for the accepted individuals who have none, or whose certificate is out of date.
+
+    A certificate that still says the right thing keeps its code: the QR code its holder shared stays valid.
+    """
+    plan = generation_plan(project, lock=True)
+    if not plan["accepted"]:
         raise CertificatesError(_("No individual of this project has accepted data yet."))
+    individuals = plan["todo"]
+    if not individuals:
+        raise CertificatesError(_("Every accepted individual already has a current certificate."))
     certificates = [_generate(individual, generated_by) for individual in individuals]
+    _queue_render([c.pk for c in certificates])
+    return certificates
+
+
+@transaction.atomic
+def certificates_replace_for_project(*, project: Project, generated_by, expected: int | None) -> list[Certificate]:
+    """A new certificate for every accepted individual, superseding every valid one (new codes for all).
+
+    `expected` is the number of valid certificates the organiser was told would be superseded; when it
+    changed meanwhile nothing happens, so nobody supersedes more than they agreed to.
+    """
+    plan = generation_plan(project, lock=True)
+    if not plan["accepted"]:
+        raise CertificatesError(_("No individual of this project has accepted data yet."))
+    if expected != plan["valid"]:
+        raise CertificatesError(
+            _("The number of valid certificates changed since you were asked (now %(n)s). Check again.")
+            % {"n": plan["valid"]}
+        )
+    certificates = [_generate(individual, generated_by) for individual in plan["accepted"]]
     _queue_render([c.pk for c in certificates])
     return certificates
 
@@ -97,6 +93,8 @@ def certificate_render(*, certificate_id: int) -> bool:
     # A certificate superseded or revoked before its turn needs no PDF any more.
     if certificate is None or certificate.pdf or certificate.status != Certificate.Status.VALID:
         return False
+    # The PDF carries the signed credential, so it is signed (and kept) first.
+    certificate.credential = certificate_credential_json(certificate=certificate)
     # Rendering takes a while; it happens outside the lock and the result is kept only if no
     # other worker stored one meanwhile.
     pdf = render_certificate_pdf(certificate)
@@ -129,7 +127,50 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = revoked_by
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
+    # One truth: the OB 3.0 status list says so in the same transaction as the verification page.
+    if certificate.status_list_id is not None:
+        credentials.status_set(status_list_id=certificate.status_list_id, index=certificate.status_index)
     audit(
         certificate.individual, revoked_by, AuditEntry.Action.CERTIFICATE_REVOKED, code=certificate.code, reason=reason
     )
     return certificate
+
+
+def certificate_credential_json(*, certificate: Certificate) -> str:
+    """The certificate's signed AchievementCredential as served and attached to its PDF: signed once, then kept.
+
+    A superseded certificate keeps its credential valid (it states a true participation; the verification
+    page says a newer version exists); only revoking flips its status.
+    """
+    from certificates import ob3
+
+    if certificate.credential:
+        return certificate.credential
+    certificate = _with_status_entry(certificate)
+    document = ob3.certificate_credential(certificate, status_list_public_id=certificate.status_list.public_id)
+    organisation = certificate.individual.project.organisation
+    signed = credentials.dumps(credentials.credential_sign(organisation=organisation, document=document))
+    # Two first requests may sign at once: the first to store its credential wins and both serve it.
+    if not Certificate.objects.filter(pk=certificate.pk, credential="").update(credential=signed):
+        return Certificate.objects.values_list("credential", flat=True).get(pk=certificate.pk) or signed
+    return signed
+
+
+def _with_status_entry(certificate: Certificate) -> Certificate:
+    """Certificates generated before credentials existed get their entry now (and the bit, if revoked)."""
+    if certificate.status_list_id is None:
+        with transaction.atomic():
+            locked = (
+                Certificate.objects.select_for_update()
+                .select_related("individual__project__organisation")
+                .get(pk=certificate.pk)
+            )
+            if locked.status_list_id is None:
+                [entry] = credentials.status_entries_allocate(
+                    organisation=locked.individual.project.organisation, count=1
+                )
+                locked.status_list_id, locked.status_index = entry.status_list_id, entry.index
+                locked.save(update_fields=["status_list", "status_index"])
+                if locked.status == Certificate.Status.REVOKED:
+                    credentials.status_set(status_list_id=entry.status_list_id, index=entry.index)
+    return Certificate.objects.select_related("individual__project__organisation", "status_list").get(pk=certificate.pk)

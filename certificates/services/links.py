@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Individual, IndividualInvitation
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from learnerpass.lib.links import require_link_address
 from learnerpass.lib.urls import absolute_url
 from outbox.services import email_queue
 
@@ -85,9 +86,19 @@ def individual_invite_to_edit(*, individual: Individual, invited_by, message: st
         individual.status = Status.EDITING
         individual.draft_data = content.clean_data(individual.accepted_data)
         individual.review_comments = {}
+        individual.previous_submitted_data = {}
     individual.edit_message = message.strip()
     individual.edit_invited_at = timezone.now()
-    individual.save(update_fields=["status", "draft_data", "review_comments", "edit_message", "edit_invited_at"])
+    individual.save(
+        update_fields=[
+            "status",
+            "draft_data",
+            "review_comments",
+            "previous_submitted_data",
+            "edit_message",
+            "edit_invited_at",
+        ]
+    )
     email_queue(
         to=individual.email,
         template="certificates/edit_invitation",
@@ -135,8 +146,12 @@ def _connect(individual: Individual, user) -> None:
 
 
 @transaction.atomic
-def invitation_use(*, token: str, user) -> Individual:
-    """Follow a connect or edit link: connect the account to the individual; single use."""
+def invitation_use(*, token: str, user, add_address: bool = False) -> Individual:
+    """Follow a connect or edit link: connect the account that owns the individual's address; single use.
+
+    With add_address, an address no account owns is first added to `user`. The account already
+    connected to the individual needs no address check: the link gives it nothing new.
+    """
     invitation = IndividualInvitation.by_token(token).select_for_update().first()
     if invitation is not None:
         invitation.individual = lock_individual(invitation.individual)
@@ -144,6 +159,8 @@ def invitation_use(*, token: str, user) -> Individual:
     if problem:
         raise CertificatesError(problem)
     individual = invitation.individual
+    if individual.user_id != user.pk:
+        require_link_address(user=user, email=individual.email, add_address=add_address, error=CertificatesError)
     _connect(individual, user)
     invitation.status = IndividualInvitation.Status.USED
     invitation.used_at = timezone.now()
@@ -172,6 +189,7 @@ def individual_disconnect(*, individual: Individual, disconnected_by) -> Individ
     individual.user = None
     individual.connected_at = individual.connect_sent_at = None
     individual.draft_data, individual.submitted_data, individual.review_comments = {}, {}, {}
+    individual.previous_submitted_data = {}
     individual.save(
         update_fields=[
             "status",
@@ -180,6 +198,7 @@ def individual_disconnect(*, individual: Individual, disconnected_by) -> Individ
             "connect_sent_at",
             "draft_data",
             "submitted_data",
+            "previous_submitted_data",
             "review_comments",
         ]
     )

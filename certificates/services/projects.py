@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 MAX_IMPORT_ROWS = 2000
 
 
-def _check_dates(fields: dict) -> None:
-    if fields["end_date"] < fields["start_date"]:
+def _check_dates(fields: dict, project: Project | None = None) -> None:
+    start = fields.get("start_date", getattr(project, "start_date", None))
+    end = fields.get("end_date", getattr(project, "end_date", None))
+    if start and end and end < start:
         raise CertificatesError(_("The project cannot end before it starts."))
 
 
@@ -32,7 +34,7 @@ def project_create(*, organisation: Organisation, created_by, **fields) -> Proje
 
 @transaction.atomic
 def project_update(*, project: Project, **fields) -> Project:
-    _check_dates(fields)
+    _check_dates(fields, project)
     for name, value in fields.items():
         setattr(project, name, value)
     project.save()
@@ -194,7 +196,10 @@ def individuals_import(*, project: Project, rows: list[dict], created_by) -> lis
 
 @transaction.atomic
 def individual_update(*, individual: Individual, updated_by, details: dict, data: dict) -> Individual:
-    """The organiser corrects an individual and their accepted data, while the learner does not hold it."""
+    """The organiser corrects an individual and their accepted data, while the learner does not hold it.
+
+    The name comes from `details` only: it is the individual's name and the accepted data's at once.
+    """
     individual = lock_individual(individual)
     if individual.held_by_learner:
         raise CertificatesError(_("The learner is editing this data now; wait until they submit."))
@@ -204,10 +209,10 @@ def individual_update(*, individual: Individual, updated_by, details: dict, data
     if Individual.objects.filter(project=individual.project, email__iexact=email).exclude(pk=individual.pk).exists():
         raise CertificatesError(_("%(email)s is already in this project.") % {"email": email})
     before = content.clean_data(individual.accepted_data)
-    after = content.clean_data(data)
     old_email = individual.email
     for name, value in details.items():
         setattr(individual, name, value.strip() if isinstance(value, str) else value)
+    after = content.clean_data({**data, "first_name": individual.first_name, "surname": individual.surname})
     individual.email = email
     individual.accepted_data = after
     detail = {}

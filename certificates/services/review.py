@@ -51,10 +51,16 @@ def individual_submit(*, individual: Individual, user, data: dict) -> Individual
     """Save the final draft and hand it to the organisers (editing → submitted)."""
     individual = individual_save_draft(individual=individual, user=user, data=data)
     require_status(individual, Status.EDITING, message=_("Only data being edited can be submitted."))
+    # After a request for changes the review compares with the submission those comments were about.
+    individual.previous_submitted_data = (
+        content.clean_data(individual.submitted_data)
+        if individual.review_comments and individual.submitted_data
+        else {}
+    )
     individual.status = Status.SUBMITTED
     individual.submitted_data = content.clean_data(individual.draft_data)
     individual.submitted_at = timezone.now()
-    individual.save(update_fields=["status", "submitted_data", "submitted_at"])
+    individual.save(update_fields=["status", "submitted_data", "previous_submitted_data", "submitted_at"])
     audit(individual, user, AuditEntry.Action.SUBMITTED)
     project = individual.project
     review_url = absolute_url(
@@ -88,9 +94,25 @@ def individual_accept(*, individual: Individual, accepted_by) -> Individual:
     changed = [key for key in content.FIELD_KEYS if before[key] != after[key]]
     individual.status = Status.ACCEPTED
     individual.accepted_data = after
+    # The accepted name is the individual's name (a submission always has one; an old one might not).
+    if after["first_name"] and after["surname"]:
+        individual.first_name, individual.surname = after["first_name"], after["surname"]
+    else:
+        after["first_name"], after["surname"] = individual.first_name, individual.surname
     individual.accepted_at = timezone.now()
     individual.review_comments = {}
-    individual.save(update_fields=["status", "accepted_data", "accepted_at", "review_comments"])
+    individual.previous_submitted_data = {}
+    individual.save(
+        update_fields=[
+            "status",
+            "first_name",
+            "surname",
+            "accepted_data",
+            "accepted_at",
+            "review_comments",
+            "previous_submitted_data",
+        ]
+    )
     audit(individual, accepted_by, AuditEntry.Action.ACCEPTED, fields=changed)
     email_queue(
         to=individual.email,

@@ -131,10 +131,17 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, organiser, learner, ind
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("name", ["learner_save", "learner_submit"])
-def test_learner_mutations_refuse_get(login, organiser, learner, individual, name):
+def test_saving_refuses_get(login, organiser, learner, individual):
     individual = editing(individual, learner, organiser)
-    assert login(learner).get(edit_url(individual, name)).status_code == 405
+    assert login(learner).get(edit_url(individual, "learner_save")).status_code == 405
+
+
+def test_get_on_submit_only_asks_and_an_incomplete_draft_goes_back_to_the_form(login, organiser, learner, individual):
+    individual = editing(individual, learner, organiser)
+    response = login(learner).get(edit_url(individual, "learner_submit"))
+    assert response.status_code == 302 and response["Location"] == edit_url(individual)
+    individual.refresh_from_db()
+    assert individual.status == Individual.Status.EDITING
 
 
 def test_save_draft_without_javascript_redirects_back_with_a_message(login, organiser, learner, individual):
@@ -195,7 +202,8 @@ def test_submitting_incomplete_data_shows_what_is_missing(login, organiser, lear
 def test_submitting_locks_the_form(login, organiser, learner, individual):
     individual = editing(individual, learner, organiser)
     client = login(learner)
-    response = client.post(edit_url(individual, "learner_submit"), full_data(), follow=True)
+    client.post(edit_url(individual, "learner_submit"), full_data())
+    response = client.post(edit_url(individual, "learner_submit"), {"confirm": "1"}, follow=True)
     body = response.content.decode()
     assert "Submitted." in body and "Save draft" not in body
     individual.refresh_from_db()
@@ -312,10 +320,11 @@ def test_a_replaced_link_shows_a_clear_error_page(client, organiser, individual)
     assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
 
 
-def test_an_account_with_another_email_is_warned_before_connecting(login, organiser, individual):
+def test_an_account_with_another_email_is_told_before_connecting(login, organiser, individual):
     raw = fresh_link(individual, organiser)
     page = login(organiser).get(reverse("certificates:connect", kwargs={"token": raw})).content.decode()
-    assert "sent to learner@example.test, but you are signed in as organiser@acme.test" in page
+    assert "sent to <strong>learner@example.test</strong>, but you are signed in as" in page
+    assert "Add learner@example.test to my account and continue" in page
     assert reverse("account_logout") in page
     individual.refresh_from_db()
     assert individual.user is None

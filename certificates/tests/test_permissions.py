@@ -16,6 +16,7 @@ PROJECT_URLS = {
     "individuals_import_template": "get",
     "individuals_import_errors": "get",
     "project_generate": "post",
+    "project_replace": "get",
     "progress": "get",
     "project_zip": "get",
 }

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
 from certificates.archive import stream_zip
@@ -23,10 +24,17 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
+from credentials.views import credential_response, qr_response
 from learnerpass.lib import files
 from learnerpass.lib.actions import perform
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
+
+
+def _generating(certificates: list) -> str:
+    return ngettext(
+        "%(n)s certificate is being generated.", "%(n)s certificates are being generated.", len(certificates)
+    ) % {"n": len(certificates)}
 
 
 @org_member_required(ORGANISER)
@@ -46,9 +54,32 @@ def project_generate(request, pk):
     perform(
         request,
         lambda: services.certificates_generate_for_project(project=project, generated_by=request.user),
-        lambda certificates: _("%(n)s certificates are being generated.") % {"n": len(certificates)},
+        _generating,
     )
     return project_redirect(project)
+
+
+@org_member_required(ORGANISER)
+def project_replace(request, pk):
+    """Replace all: first a page that says how many valid certificates it supersedes, then the POST."""
+    project = get_project_for_member(request, pk)
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("expected", ""))
+        except ValueError:
+            expected = None
+        done = perform(
+            request,
+            lambda: services.certificates_replace_for_project(
+                project=project, generated_by=request.user, expected=expected
+            ),
+            _generating,
+        )
+        if done is None:
+            return redirect("certificates:project_replace", org_slug=request.org.slug, pk=project.pk)
+        return project_redirect(project)
+    plan = selectors.generation_plan(project)
+    return render(request, "certificates/project_replace.html", {"project": project, "plan": plan})
 
 
 @org_member_required(ORGANISER)
@@ -135,6 +166,29 @@ def _rate_limited(request) -> bool:
 
 def _wants_json(request) -> bool:
     return request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", "")
+
+
+@require_GET
+def credential(request, code):
+    """The certificate's Open Badges 3.0 credential (signed), public like the verification page."""
+    certificate = (
+        Certificate.objects.select_related("individual__project__organisation", "status_list")
+        .filter(code=normalise_code(code))
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    filename = certificate.filename.removesuffix(".pdf") + ".json" if request.GET.get("download") else None
+    return credential_response(services.certificate_credential_json(certificate=certificate), filename=filename)
+
+
+@require_GET
+def qr(request, code):
+    """A QR code that opens the certificate's public verification page."""
+    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return qr_response(certificate.verify_url, filename=f"certificate-{certificate.code}-qr.png")
 
 
 def verify_form(request):

@@ -15,7 +15,7 @@ from certificates.selectors import (
 )
 from certificates.views.common import ORGANISER, individual_redirect
 from learnerpass.lib.actions import perform
-from learnerpass.lib.links import link_visitor
+from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
 
 
@@ -87,9 +87,12 @@ def _link(request, token: str, kind: str):
     if not request.user.is_authenticated:
         return render(request, "certificates/link.html", context)
     if request.method == "POST":
-        individual = perform(request, lambda: services.invitation_use(token=token, user=request.user))
+        individual = perform(
+            request,
+            lambda: services.invitation_use(token=token, user=request.user, add_address=wants_address_added(request)),
+        )
         if individual is None:
-            return redirect("me")
+            return redirect(request.path)
         if kind == IndividualInvitation.Kind.EDIT:
             return redirect("certificates:learner_edit", public_id=individual.public_id)
         messages.success(request, _("Your account is connected to %(project)s.") % {"project": individual.project})

@@ -22,6 +22,7 @@ from certificates.selectors import (
     get_individual_for_member,
     get_project_for_member,
 )
+from certificates.snapshot import certificate_is_current
 from certificates.views.common import ORGANISER, PAGE_SIZE, individual_redirect, project_redirect
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
@@ -90,6 +91,7 @@ def project(request, pk):
             "statuses": Individual.Status.choices,
             "query_string": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
             "progress": selectors.certificate_progress(project),
+            "plan": selectors.generation_plan(project),
         },
     )
 
@@ -184,6 +186,7 @@ def individual(request, pk):
     certificates = list(individual.certificates.all())
     # The actions partial offers "Regenerate" rather than "Generate" when a current certificate exists.
     individual.certificate = next((c for c in certificates if c.status == Certificate.Status.VALID), None)
+    outdated = bool(individual.certificate) and not certificate_is_current(individual.certificate, individual)
     return render(
         request,
         "certificates/individual.html",
@@ -194,6 +197,7 @@ def individual(request, pk):
             "groups": selectors.data_groups(individual.accepted_data, individual.parts),
             "entries": entries,
             "certificates": certificates,
+            "outdated": outdated,
             "rendering": any(
                 c.status == Certificate.Status.VALID and not c.pdf and not c.render_error for c in certificates
             ),
@@ -224,6 +228,7 @@ def individual_edit(request, pk):
         request.POST or None,
         prefix="data",
         parts=individual.parts,
+        names=False,
         initial=content.clean_data(individual.accepted_data),
     )
     if request.method == "POST" and details.is_valid() and data.is_valid():

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from certificates import content, selectors, services
@@ -24,7 +25,8 @@ from organisations.access import org_member_required
 
 def _render_review(request, individual, *, typed: dict | None = None, status: int = 200):
     typed = typed or {}
-    rows = selectors.review_rows(individual) if individual.status == Individual.Status.SUBMITTED else []
+    against = selectors.review_against(individual, request.GET.get("against", ""))
+    rows = selectors.review_rows(individual, against) if individual.status == Individual.Status.SUBMITTED else []
     for row in rows:
         row["typed"] = typed.get("fields", {}).get(row["field"].key, "")
     return render(
@@ -34,6 +36,8 @@ def _render_review(request, individual, *, typed: dict | None = None, status: in
             "individual": individual,
             "project": individual.project,
             "rows": rows,
+            "against": against,
+            "has_previous": bool(individual.previous_submitted_data),
             "any_changed": any(row["changed"] for row in rows),
             "typed_comment": typed.get("general", ""),
             "form": RequestChangesForm(),
@@ -105,6 +109,17 @@ def _learner_form(individual, data=None):
     )
 
 
+def _error_summary(form) -> list[dict]:
+    """The form's problems in the order of the page, each with the id of its field to link to."""
+    if not form.is_bound:
+        return []
+    return [
+        {"id": form[name].auto_id, "label": form.fields[name].label, "message": message}
+        for name in form.fields
+        for message in form.errors.get(name, [])
+    ]
+
+
 def _render_edit(request, individual, form, status=200):
     certificates = [c for c in individual.certificates.all() if c.status == Certificate.Status.VALID]
     return render(
@@ -114,6 +129,7 @@ def _render_edit(request, individual, form, status=200):
             "individual": individual,
             "project": individual.project,
             "form": form,
+            "error_summary": _error_summary(form),
             "editable": individual.status in Individual.HELD_BY_LEARNER,
             "general_comment": (individual.review_comments or {}).get("general", ""),
             "groups": selectors.data_groups(
@@ -128,8 +144,10 @@ def _render_edit(request, individual, form, status=200):
     )
 
 
+@never_cache
 @login_required
 def learner_edit(request, public_id):
+    # never_cache: after Submit, Back must not bring the editable form back from the browser's cache.
     individual = get_individual_for_learner(request.user, public_id)
     return _render_edit(request, individual, _learner_form(individual))
 
@@ -167,17 +185,54 @@ def learner_save(request, public_id):
     return redirect("certificates:learner_edit", public_id=public_id)
 
 
-@require_POST
+def _incomplete(request, individual, form):
+    messages.error(request, _("Some things are missing before you can submit; see the list at the top."))
+    return _render_edit(request, individual, form, status=400)
+
+
+@never_cache
 @login_required
 def learner_submit(request, public_id):
+    """Submit in two steps: the form is checked and saved as the draft, then a confirmation submits that draft.
+
+    Checking first means the learner hears what is missing before being asked to confirm; the
+    confirmation shows no editable form, so what is submitted is exactly the saved draft.
+    """
     individual = get_individual_for_learner(request.user, public_id)
-    form = _learner_form(individual, request.POST)
-    if not form.check_complete():
-        messages.error(request, _("Some things are missing before you can submit; see the marked fields."))
-        return _render_edit(request, individual, form, status=400)
-    perform(
+    edit = redirect("certificates:learner_edit", public_id=public_id)
+    if individual.status not in Individual.HELD_BY_LEARNER:
+        if request.method == "POST":
+            messages.error(request, _("This data is not open for editing: it was submitted or the organisers hold it."))
+        return edit
+    if request.method == "POST" and "confirm" not in request.POST:
+        form = _learner_form(individual, request.POST)
+        if not form.check_complete():
+            return _incomplete(request, individual, form)
+        saved = perform(
+            request,
+            lambda: services.individual_save_draft(individual=individual, user=request.user, data=form.data_dict()),
+        )
+        if saved is None:
+            return edit
+        return redirect("certificates:learner_submit", public_id=public_id)
+    draft = _learner_form(individual, content.clean_data(individual.draft_data))
+    if not draft.check_complete():
+        if request.method == "GET":
+            return edit
+        return _incomplete(request, individual, draft)
+    if request.method == "POST":
+        perform(
+            request,
+            lambda: services.individual_submit(individual=individual, user=request.user, data=draft.data_dict()),
+            _("Submitted. The organisers will review it; you get an email when they have."),
+        )
+        return edit
+    return render(
         request,
-        lambda: services.individual_submit(individual=individual, user=request.user, data=form.data_dict()),
-        _("Submitted. The organisers will review it; you get an email when they have."),
+        "certificates/learner_submit.html",
+        {
+            "individual": individual,
+            "project": individual.project,
+            "groups": selectors.data_groups(individual.draft_data, individual.parts),
+        },
     )
-    return redirect("certificates:learner_edit", public_id=public_id)

@@ -96,3 +96,25 @@ def test_a_context_that_is_not_kept_locally_is_refused_without_fetching():
         ld.canonize(document)
     with pytest.raises(ld.DocumentNotLocal):
         ld.document_loader("https://example.org/unknown-context.json")
+
+
+def test_the_cached_context_processing_gives_what_plain_pyld_gives(sample_credential):
+    """The two caches in ld.py must change nothing: compare with PyLD's own canonicalisation, twice over."""
+    from pyld import jsonld
+
+    document, _ = sample_credential()
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": "First aid", "targetUrl": "https://example.org/fa"}
+    ]
+    document["evidence"] = [{"type": ["Evidence"], "name": "Shelter", "narrative": "I built one."}]
+    plain = jsonld.normalize(
+        document,
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": ld.document_loader},
+    )
+    assert ld.canonize(document) == plain
+    assert ld.canonize(document) == plain
+    known = vector()
+    known.pop("proof")
+    assert ld.canonize(known) == jsonld.normalize(
+        known, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": ld.document_loader}
+    )

@@ -47,3 +47,25 @@ def test_a_user_can_add_another_email_address(login, learner, django_capture_on_
         response = client.post(reverse("account_email"), {"action_add": "", "email": "second@example.test"})
     assert response.status_code == 302
     assert Email.objects.filter(to="second@example.test", kind__startswith="account:").exists()
+
+
+def test_an_account_keeps_several_addresses_when_another_one_is_confirmed(
+    login, learner, django_capture_on_commit_callbacks
+):
+    """An address added by following a link stays when the person adds and confirms yet another one."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=learner, email="from-a-link@example.test", verified=True)
+    client = login(learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_email"), {"action_add": "", "email": "third@example.test"})
+    body = Email.objects.get(to="third@example.test").body_text
+    key = body.split("/accounts/confirm-email/")[1].split("/")[0]
+    client.post(reverse("account_confirm_email", kwargs={"key": key}))
+    assert set(EmailAddress.objects.filter(user=learner, verified=True).values_list("email", flat=True)) == {
+        "learner@example.test",
+        "from-a-link@example.test",
+        "third@example.test",
+    }
+    page = client.get(reverse("account_email")).content.decode()
+    assert "from-a-link@example.test" in page and "third@example.test" in page

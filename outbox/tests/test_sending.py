@@ -211,3 +211,29 @@ def test_the_sweeper_leaves_emails_another_worker_is_sending(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         assert emails_requeue_stale() == 0
     assert mail.outbox == []
+
+
+def test_many_emails_queued_at_once_are_sent_after_commit_each_from_its_own_context(
+    django_capture_on_commit_callbacks, org
+):
+    from outbox.services import emails_queue_many
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        ids = emails_queue_many(
+            template="outbox/test",
+            kind="test",
+            items=[("ana@example.test", {"name": "Ana"}, org.pk), ("bo@example.test", {"name": "Bo"}, None)],
+            ref_model=type(org),
+            language="fr",
+        )
+        assert mail.outbox == []
+    ana, bo = Email.objects.filter(pk__in=ids).order_by("pk")
+    assert (ana.to, ana.ref_type, ana.ref_id, ana.language) == (
+        "ana@example.test",
+        "organisations.organisation",
+        org.pk,
+        "fr",
+    )
+    assert bo.ref_id is None and bo.context == {"name": "Bo"}
+    assert {ana.status, bo.status} == {Email.Status.SENT}
+    assert sorted(message.to[0] for message in mail.outbox) == ["ana@example.test", "bo@example.test"]

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -63,7 +64,9 @@ def run_line(run) -> str:
     return f"{run.label} ({run.starts_on:%Y-%m-%d} – {run.ends_on:%Y-%m-%d})"
 
 
+@lru_cache(maxsize=512)
 def _fmt_utc(moment: datetime) -> str:
+    # Cached: a batch of 50,000 invitations shares a handful of expiry times.
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -79,19 +82,34 @@ class LinkMaker:
         return self.template.replace(self.placeholder, raw)
 
 
+INVITATION_TEMPLATE = "programs/invitation"
+INVITATION_KIND = "program_invitation"
+
+
+def invitation_email_context(*, organisation_name: str, program_name: str, run_labels, url: str, expires_at) -> dict:
+    """What the invitation email is rendered from; the link is in it and nowhere else."""
+    return {
+        "organisation": organisation_name,
+        "program": program_name,
+        "runs": run_labels,
+        "url": url,
+        "expires_at": _fmt_utc(expires_at),
+    }
+
+
 def invitation_email(
     invitation: Invitation, *, raw: str, organisation: Organisation, program: Program, run_labels, url_for
 ):
     return build_email(
         to=invitation.email,
-        template="programs/invitation",
-        context={
-            "organisation": organisation.name,
-            "program": program.name,
-            "runs": run_labels,
-            "url": url_for(raw),
-            "expires_at": _fmt_utc(invitation.expires_at),
-        },
-        kind="program_invitation",
+        template=INVITATION_TEMPLATE,
+        context=invitation_email_context(
+            organisation_name=organisation.name,
+            program_name=program.name,
+            run_labels=run_labels,
+            url=url_for(raw),
+            expires_at=invitation.expires_at,
+        ),
+        kind=INVITATION_KIND,
         ref=invitation,
     )

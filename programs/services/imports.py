@@ -6,15 +6,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobs.models import Job
+from jobs.services import JobRun, job_start
+from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
 from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
-from outbox.services import emails_queue
+from outbox.services import emails_queue_many
 from programs.access import manageable_program_ids
+from programs.jobs import CHECK, SEND
 from programs.models import (
     Enrolment,
     ImportBatch,
@@ -28,9 +33,11 @@ from programs.models import (
 )
 from programs.services.common import (
     DEFAULT_VALIDITY,
+    INVITATION_KIND,
+    INVITATION_TEMPLATE,
     LinkMaker,
     ProgramsError,
-    invitation_email,
+    invitation_email_context,
     link_expiry,
     normalise_email,
     parse_utc_time,
@@ -38,13 +45,11 @@ from programs.services.common import (
 )
 
 CSV_COLUMNS = ["external_learner_id", "email", "program_code", "program_run_code", "expiry_time"]
-# Files up to this size are validated inside the request; bigger ones by a task while the page polls.
+# Files up to this size are validated inside the request (a few milliseconds); bigger ones by a
+# recorded job while the page shows its progress. Sending is always a job.
 INLINE_VALIDATE_BYTES = 256 * 1024
-# Batches up to this many rows are sent inside the request; bigger ones by a task.
-INLINE_SEND_ROWS = 2000
 # Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
 MAX_STORED_ERRORS = 20_000
-BULK_BATCH_SIZE = 2000
 
 # Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
@@ -84,8 +89,15 @@ def batch_upload(*, organisation: Organisation, uploaded_by, upload, program: Pr
     batch.save()
     from programs.tasks import validate_batch
 
-    batch_id = batch.pk
-    transaction.on_commit(lambda: validate_batch.delay(batch_id))
+    job_start(
+        kind=CHECK,
+        task=validate_batch,
+        organisation=organisation,
+        started_by=uploaded_by,
+        ref=batch,
+        task_kwargs={"batch_id": batch.pk},
+        return_url=_batch_url(batch),
+    )
     return batch
 
 
@@ -111,23 +123,50 @@ def batch_reupload(*, batch: ImportBatch, uploaded_by, upload) -> ImportBatch:
     return new
 
 
-def batch_validate_stored(*, batch_id: int) -> None:
-    """The task's half of batch_upload: read the stored file and validate it (idempotent)."""
-    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.VALIDATING).first()
-    if batch is None or not batch.upload:
-        return
-    try:
-        with batch.upload.open("rb") as handle:
-            table = read_table(handle)
-    except TableError as exc:
-        batch.status = ImportBatch.Status.INVALID
-        batch.message = str(exc)
-        batch.validated_at = timezone.now()
-        batch.save(update_fields=["status", "message", "validated_at"])
-    else:
-        batch_validate_table(batch=batch, table=table, progress=True)
-    batch.upload.delete(save=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+def _batch_url(batch: ImportBatch) -> str:
+    return reverse("programs:import_batch", kwargs={"org_slug": batch.organisation.slug, "batch_id": batch.pk})
+
+
+def batch_validate_stored(*, batch_id: int, run: JobRun | None = None) -> None:
+    """The job's half of batch_upload: read the stored file and validate it. Idempotent: a run
+    after a lost worker validates again from the start; a batch already checked is only summed up."""
+    batch = ImportBatch.objects.filter(pk=batch_id).select_related("organisation", "uploaded_by").first()
+    if batch is None:
+        raise ProgramsError(_("This upload no longer exists."))
+    if batch.status == ImportBatch.Status.VALIDATING and batch.upload:
+        if run:
+            run.beat()
+        try:
+            with batch.upload.open("rb") as handle:
+                table = read_table(handle)
+        except TableError as exc:
+            batch.status = ImportBatch.Status.INVALID
+            batch.message = str(exc)
+            batch.validated_at = timezone.now()
+            batch.save(update_fields=["status", "message", "validated_at"])
+        else:
+            batch_validate_table(batch=batch, table=table, run=run)
+        batch.upload.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+    elif batch.status == ImportBatch.Status.VALIDATING:
+        raise ProgramsError(_("The uploaded file is gone. Upload it again."))
+    if run:
+        _sum_up_check(run, batch)
+
+
+def _sum_up_check(run: JobRun, batch: ImportBatch) -> None:
+    run.total = batch.row_count
+    run.done = batch.row_count
+    run.counts = {}
+    run.reasons = {}
+    run.count("valid", batch.invitation_count)
+    for _row, _column, _value, reason in batch.errors:
+        run.count("errors", reason=reason)
+    # Errors beyond the stored ones are counted, not kept.
+    run.count("errors", batch.error_count - len(batch.errors), reason=_("Other errors"))
+    for _row, _ext, reason in batch.notices:
+        run.count("skipped", reason=reason)
+    run.finish(batch.message)
 
 
 class _Validator:
@@ -144,25 +183,49 @@ class _Validator:
         for run in ProgramRun.objects.filter(program__organisation=organisation):
             self.runs[(run.program_id, normalise_code(run.code))] = run
             self.runs_by_id[run.pk] = run
+        self.organisation = organisation
         self.link_user: dict[str, tuple[int, str]] = {}
         self.email_learner: dict[str, str] = {}
-        for ext, user_id, email in LearnerLink.objects.filter(organisation=organisation).values_list(
-            "external_learner_id", "user_id", "user__email"
-        ):
-            self.link_user[ext] = (user_id, normalise_email(email))
-            self.email_learner[normalise_email(email)] = ext
         self.pending: set[tuple[str, int]] = set()
         self.pending_email: dict[str, str] = {}
         self.pending_learner: dict[str, str] = {}
-        for ext, run_id, email in InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
-            self.pending.add((ext, run_id))
-            self.pending_email[ext] = email
-            self.pending_learner[email] = ext
-        self.enrolled = set(Enrolment.objects.filter(organisation=organisation).values_list("user_id", "run_id"))
+        self.enrolled: set[tuple[int, int]] = set()
+
+    def load_learners(self, exts: set[str], emails: set[str]) -> None:
+        """What the organisation already knows about the file's learners: links, pending invitations, enrolments.
+
+        Only these learners are loaded, so memory follows the file, not how many invitations
+        the organisation has pending.
+        """
+        organisation, now = self.organisation, self.now
+        # Links are few next to invitations; one pass finds them by learner ID and by email.
+        for ext, user_id, email in (
+            LearnerLink.objects.filter(organisation=organisation)
+            .values_list("external_learner_id", "user_id", "user__email")
+            .iterator(chunk_size=5000)
+        ):
+            email = normalise_email(email)
+            if ext in exts or email in emails:
+                self.link_user[ext] = (user_id, email)
+                self.email_learner[email] = ext
+        pending = Invitation.objects.filter(
+            organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=now
+        )
+        for chunk in in_chunks(exts):
+            for ext, run_id, email in InvitationRun.objects.filter(
+                invitation__in=pending.filter(external_learner_id__in=chunk)
+            ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
+                self.pending.add((ext, run_id))
+                self.pending_email[ext] = email
+                self.pending_learner[email] = ext
+        for chunk in in_chunks(emails):
+            for email, ext in pending.filter(email__in=chunk).values_list("email", "external_learner_id"):
+                self.pending_learner[email] = ext
+        users = [user_id for user_id, _email in self.link_user.values()]
+        for chunk in in_chunks(users):
+            self.enrolled.update(
+                Enrolment.objects.filter(organisation=organisation, user_id__in=chunk).values_list("user_id", "run_id")
+            )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
         errors: list[list] = []
@@ -175,6 +238,10 @@ class _Validator:
             for column in missing:
                 errors.append([1, column, "", _("Missing column. The header must name every column of the template.")])
             return errors, notices, valid, others
+        self.load_learners(
+            {row.get("external_learner_id", "") for _number, row in table.rows},
+            {row.get("email", "").lower() for _number, row in table.rows},
+        )
         seen: dict[tuple[str, int], int] = {}
         file_email: dict[str, tuple[str, int]] = {}
         file_learner: dict[str, tuple[str, int]] = {}
@@ -182,7 +249,7 @@ class _Validator:
         now = self.now
         empty = _("This cell is empty.")
         for count, (number, row) in enumerate(table.rows, start=1):
-            if progress and count % 20000 == 0:
+            if progress and count % 2000 == 0:
                 progress(count)
             row_errors = []
             ext = row.get("external_learner_id", "")
@@ -330,20 +397,18 @@ class _Validator:
         return len({(row[1], runs[row[3]].program_id, row[4]) for row in valid})
 
 
-def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = False) -> ImportBatch:
+def batch_validate_table(*, batch: ImportBatch, table: Table, run: JobRun | None = None) -> ImportBatch:
     """Validate every row; store errors (nothing sendable) or the valid rows and a preview.
 
-    With progress=True (the task) the rows checked so far are saved as it goes, outside any
-    transaction so the polling page sees them; the outcome is then written in one transaction.
+    With a job's `run`, the rows checked so far are reported as it goes (outside any transaction,
+    so the polling page sees them); the outcome is then written in one transaction.
     """
     batch.row_count = len(table.rows)
     batch.encoding = table.encoding
     report = None
-    if progress:
-        ImportBatch.objects.filter(pk=batch.pk).update(row_count=batch.row_count)
-
-        def report(count):
-            ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
+    if run:
+        run.set_total(batch.row_count)
+        report = run.set_done
 
     validator = _Validator(organisation=batch.organisation, user=batch.uploaded_by, now=timezone.now())
     errors, notices, valid, others = validator.validate(table, report)
@@ -376,8 +441,8 @@ def batch_validate_table(*, batch: ImportBatch, table: Table, progress: bool = F
 
 
 @transaction.atomic
-def batch_send_start(*, batch: ImportBatch) -> bool:
-    """Claim a valid batch for sending; returns True when sent already, False when a task will send it.
+def batch_send_start(*, batch: ImportBatch, started_by=None) -> Job:
+    """Claim a valid batch for sending and start the job that sends it.
 
     The conditional UPDATE is the guard: a double click or a re-post finds the batch
     no longer valid and sends nothing.
@@ -389,66 +454,107 @@ def batch_send_start(*, batch: ImportBatch) -> bool:
         if ImportBatch.objects.filter(pk=batch.pk, superseded_at__isnull=False).exists():
             raise ProgramsError(_("This upload was replaced by a newer one; send that one instead."))
         raise ProgramsError(_("This file has already been sent, or it is not ready to send."))
-    if batch.invitation_count <= INLINE_SEND_ROWS:
-        batch_send(batch_id=batch.pk)
-        return True
     from programs.tasks import send_batch
 
-    batch_id = batch.pk
-    transaction.on_commit(lambda: send_batch.delay(batch_id))
-    return False
+    return job_start(
+        kind=SEND,
+        task=send_batch,
+        organisation=batch.organisation,
+        started_by=started_by or batch.uploaded_by,
+        ref=batch,
+        total=batch.planned_count,
+        task_kwargs={"batch_id": batch.pk},
+        return_url=_batch_url(batch),
+    )
 
 
-def _insert_invitation_runs(pairs) -> None:
-    """Insert (invitation_id, run_id) pairs: COPY on PostgreSQL, executemany elsewhere.
-
-    A two-column link table needs none of the ORM's per-field work, which took most of
-    bulk_create's time here; this cuts seconds off sending 100,000 rows.
-    """
-    meta = InvitationRun._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = f"{quote(meta.get_field('invitation').column)}, {quote(meta.get_field('run').column)}"
-    pairs = list(pairs)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for pair in pairs:
-                    copy.write_row(pair)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608 - names from the model, values bound
-        for start in range(0, len(pairs), 10_000):
-            cursor.executemany(sql, pairs[start : start + 10_000])
+def batch_send_job(*, run: JobRun, batch_id: int) -> None:
+    """The send job: create the batch's invitations and emails (once), then follow their delivery."""
+    status = ImportBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first()
+    if status == ImportBatch.Status.SENDING:
+        run.beat()
+        batch_send(batch_id=batch_id)
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != ImportBatch.Status.SENT:
+        raise ProgramsError(_("This file is not being sent any more."))
+    run.total = batch.sent_count
+    run.counts.pop("skipped", None)
+    # Rows left out at Send because they changed since the check; the batch lists each with why.
+    run.count("skipped", batch.send_skipped_count, reason=_("Changed after the file was checked."))
+    run.follow()
 
 
-def _insert_invitations(invitations: list[Invitation]) -> list[Invitation]:
-    """Insert invitations and set their ids: on PostgreSQL ids come from the sequence and rows go in by COPY.
-
-    bulk_create spends most of its time preparing each of 17 fields of each row in Python;
-    COPY takes the values as they are. Elsewhere (SQLite) bulk_create is fast enough.
-    """
-    if connection.vendor != "postgresql" or not invitations:
-        return Invitation.objects.bulk_create(invitations, batch_size=BULK_BATCH_SIZE)
-    meta = Invitation._meta
-    quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(invitations)],
+def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime) -> set[tuple[str, int]]:
+    """(learner ID, run id) of the pending invitations of these learners only."""
+    pending = set()
+    for chunk in in_chunks(exts):
+        pending.update(
+            InvitationRun.objects.filter(
+                invitation__organisation=organisation,
+                invitation__status=Invitation.Status.PENDING,
+                invitation__valid_until__gt=now,
+                invitation__external_learner_id__in=chunk,
+            ).values_list("invitation__external_learner_id", "run_id")
         )
-        for invitation, (pk,) in zip(invitations, cursor.fetchall(), strict=True):
-            invitation.pk = pk
-        columns = ", ".join(quote(field.column) for field in fields)
-        attnames = [field.attname for field in fields]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for invitation in invitations:
-                values = invitation.__dict__
-                copy.write_row([values[name] for name in attnames])
-    for invitation in invitations:
-        invitation._state.adding = False
-        invitation._state.db = connection.alias
-    return invitations
+    return pending
+
+
+def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
+    """(learner ID, run id) of these learners' enrolments."""
+    enrolled = set()
+    for chunk in in_chunks(exts):
+        enrolled.update(
+            Enrolment.objects.filter(organisation=organisation, external_learner_id__in=chunk).values_list(
+                "external_learner_id", "run_id"
+            )
+        )
+    return enrolled
+
+
+def _create_invitations(*, batch: ImportBatch, groups: dict, runs: dict, programs: dict, now: datetime) -> int:
+    """Insert one invitation per group of rows, its invited runs and its email; return how many.
+
+    Plain tuples rather than model instances: at 50,000 invitations an Invitation and an Email
+    object per row (and bulk_create preparing every field of each) took most of the send.
+    """
+    organisation = batch.organisation
+    ids = reserve_ids(Invitation, len(groups))
+    url_for = LinkMaker()
+    lines = {run_id: run_line(run) for run_id, run in runs.items()}
+    invitation_rows, run_pairs, emails = [], [], []
+    expiries: dict[str, tuple[datetime, datetime]] = {}
+    for pk, ((ext, program_id, expiry), items) in zip(ids, groups.items(), strict=True):
+        if expiry not in expiries:
+            valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
+            expiries[expiry] = (valid_until, link_expiry(valid_until, now))
+        valid_until, expires_at = expiries[expiry]
+        raw, token_hash = new_token()
+        email = items[0][0]
+        invitation_rows.append((pk, program_id, ext, email, valid_until, expires_at, token_hash))
+        run_ids = [run_id for _email, run_id in items]
+        run_pairs.extend((pk, run_id) for run_id in run_ids)
+        context = invitation_email_context(
+            organisation_name=organisation.name,
+            program_name=programs[program_id].name,
+            run_labels=[lines[run_id] for run_id in run_ids],
+            url=url_for(raw),
+            expires_at=expires_at,
+        )
+        emails.append((email, context, pk))
+    insert_rows(
+        Invitation,
+        ["id", "program", "external_learner_id", "email", "valid_until", "expires_at", "token_hash"],
+        invitation_rows,
+        constants={
+            "organisation": organisation.pk,
+            "batch": batch.pk,
+            "created_by": batch.uploaded_by_id,
+            "created_at": now,
+        },
+    )
+    insert_rows(InvitationRun, ["invitation", "run"], run_pairs)
+    emails_queue_many(template=INVITATION_TEMPLATE, kind=INVITATION_KIND, items=emails, ref_model=Invitation)
+    return len(ids)
 
 
 @transaction.atomic
@@ -469,18 +575,9 @@ def batch_send(*, batch_id: int) -> int:
     # Locked like invitation_create does, so a single invitation cannot slip in between the check and the insert.
     programs = {p.pk: p for p in Program.objects.select_for_update().filter(organisation=organisation)}
     # Another upload or a single invitation may have invited some of these learners since validation.
-    pending = set(
-        InvitationRun.objects.filter(
-            invitation__organisation=organisation,
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=now,
-        ).values_list("invitation__external_learner_id", "run_id")
-    )
-    enrolled = set(
-        Enrolment.objects.filter(organisation=organisation, run_id__in={row[3] for row in rows}).values_list(
-            "external_learner_id", "run_id"
-        )
-    )
+    exts = {row[1] for row in rows}
+    pending = _pending_pairs(organisation=organisation, exts=exts, now=now)
+    enrolled = _enrolled_pairs(organisation=organisation, exts=exts)
     now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
     skipped = []
@@ -503,48 +600,9 @@ def batch_send(*, batch_id: int) -> int:
             continue
         groups[(ext, run.program_id, expiry)].append((email, run_id))
 
-    invitations, raws, group_runs = [], [], []
-    for (ext, program_id, expiry), items in groups.items():
-        valid_until = datetime.fromisoformat(expiry).replace(tzinfo=UTC)
-        raw, token_hash = new_token()
-        invitations.append(
-            # Plain *_id values: assigning instances goes through descriptors, which shows at 50,000 objects.
-            Invitation(
-                organisation_id=organisation.pk,
-                program_id=program_id,
-                external_learner_id=ext,
-                email=items[0][0],
-                valid_until=valid_until,
-                expires_at=link_expiry(valid_until, now),
-                token_hash=token_hash,
-                batch_id=batch.pk,
-                created_by_id=batch.uploaded_by_id,
-                created_at=now,
-            )
-        )
-        raws.append(raw)
-        group_runs.append([run_id for _email, run_id in items])
-    created = _insert_invitations(invitations)
-    _insert_invitation_runs(
-        (invitation.pk, run_id) for invitation, run_ids in zip(created, group_runs, strict=True) for run_id in run_ids
-    )
-    url_for = LinkMaker()
-    lines = {run_id: run_line(run) for run_id, run in runs.items()}
-    emails = []
-    for invitation, raw, run_ids in zip(created, raws, group_runs, strict=True):
-        emails.append(
-            invitation_email(
-                invitation,
-                raw=raw,
-                organisation=organisation,
-                program=programs[invitation.program_id],
-                run_labels=[lines[run_id] for run_id in run_ids],
-                url_for=url_for,
-            )
-        )
-    emails_queue(emails)
+    created = _create_invitations(batch=batch, groups=groups, runs=runs, programs=programs, now=now)
     batch.status = ImportBatch.Status.SENT
-    batch.sent_count = len(created)
+    batch.sent_count = created
     batch.send_skipped_count = len(skipped)
     # First, so the rows this send left out are the first the page lists.
     batch.notices = (skipped + batch.notices)[:MAX_STORED_ERRORS]
@@ -552,7 +610,7 @@ def batch_send(*, batch_id: int) -> int:
     batch.message = ""
     batch.save(update_fields=["status", "sent_count", "send_skipped_count", "notices", "sent_at", "message"])
     ImportBatchRows.objects.filter(batch=batch).delete()
-    return len(created)
+    return created
 
 
 def batch_mark_failed(*, batch_id: int, message: str) -> None:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.links import require_link_address
 from organisations.models import Organisation
 from outbox.services import emails_queue
 from programs.models import (
@@ -205,12 +206,14 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user) -> Invitation:
-    """Link the learner ID to the account and enrol it on every invited run."""
+def invitation_accept(*, token: str, user, add_address: bool = False) -> Invitation:
+    """Link the learner ID to the account that owns the invited address and enrol it on every invited run
+    (with add_address, an address no account owns is first added to `user`)."""
     invitation = Invitation.by_token(token).select_for_update().select_related("organisation", "program").first()
     problem = invitation_problem(invitation)
     if problem:
         raise ProgramsError(problem)
+    require_link_address(user=user, email=invitation.email, add_address=add_address, error=ProgramsError)
     organisation = invitation.organisation
     links = list(
         LearnerLink.objects.select_for_update().filter(

@@ -2,8 +2,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
+from jobs.models import Job
 from outbox.models import Email
 from programs import services
 from programs.models import Enrolment, ImportBatch, Invitation, LearnerLink
@@ -26,6 +29,12 @@ def upload(client, org, file):
 
 def batch_url(org, batch, name="import_batch"):
     return reverse(f"programs:{name}", kwargs={"org_slug": org.slug, "batch_id": batch.pk})
+
+
+def send(client, org, batch, **kwargs):
+    """Press Send; the job it starts runs after commit, as it does for real."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(batch_url(org, batch, "import_batch_send"), **kwargs)
 
 
 def errors_of(batch):
@@ -91,8 +100,8 @@ def test_a_clean_file_gives_a_preview_and_send_creates_invitations_and_one_email
 def test_sending_twice_sends_nothing_twice(manager_client, org, program, run):
     upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
     batch = ImportBatch.objects.get()
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
-    response = manager_client.post(batch_url(org, batch, "import_batch_send"), follow=True)
+    send(manager_client, org, batch)
+    response = send(manager_client, org, batch, follow=True)
     assert "already been sent" in response.content.decode()
     assert Invitation.objects.count() == 1
     assert Email.objects.count() == 1
@@ -185,7 +194,7 @@ def test_spreadsheet_exports_are_read_bom_semicolon_crlf_spaces_any_case_any_col
     upload(manager_client, org, csv_file([line], header=header, sep=";", newline="\r\n", bom=True))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.VALID, batch.errors
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    send(manager_client, org, batch)
     invitation = Invitation.objects.get()
     assert (invitation.external_learner_id, invitation.email) == ("S1", "one@example.test")
 
@@ -239,7 +248,7 @@ def test_rows_already_pending_are_reported_not_sent_again(manager_client, org, p
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.VALID
     assert [n[0] for n in batch.notices] == [2]
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    send(manager_client, org, batch)
     assert Invitation.objects.count() == 2
     assert [r.code for r in Invitation.objects.get(batch=batch).runs.all()] == ["2026-AUTUMN"]
 
@@ -288,11 +297,10 @@ def test_already_enrolled_learners_are_reported_and_a_file_with_nothing_to_send_
     assert "nothing to send" in batch.message
 
 
-def test_a_big_file_is_validated_and_sent_by_tasks_while_the_page_polls(
-    manager_client, org, program, run, run2, monkeypatch, django_capture_on_commit_callbacks
+def test_a_big_file_is_checked_and_sent_by_recorded_jobs_while_the_page_shows_their_progress(
+    manager_client, org, learning_manager, program, run, run2, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
-    monkeypatch.setattr(imports, "INLINE_SEND_ROWS", 1)
     expiry = future_text()
     lines = [
         f"S{i},l{i}@example.test,MC-DATA,{code},{expiry}" for i in range(30) for code in ("2026-SPRING", "2026-AUTUMN")
@@ -301,30 +309,92 @@ def test_a_big_file_is_validated_and_sent_by_tasks_while_the_page_polls(
         upload(manager_client, org, csv_file(lines))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.VALIDATING and batch.upload
-    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
-    assert 'hx-trigger="every 1s"' in polled and "<html" not in polled
+    check = Job.objects.get(kind="programs.check")
+    assert (check.state, check.started_by, check.ref_id) == (Job.State.QUEUED, learning_manager, batch.pk)
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "Checking the file" in page and "Waiting for a worker" in page
+    assert f"/jobs/{check.public_id}/?reload=1" in page and 'hx-trigger="every' in page
     for callback in callbacks:
         callback()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.VALID and batch.row_count == 60 and not batch.upload
+    check.refresh_from_db()
+    assert check.state == Job.State.SUCCEEDED and (check.done, check.total) == (60, 60)
+    assert check.counts == {"valid": 60}
     with django_capture_on_commit_callbacks(execute=True):
-        manager_client.post(batch_url(org, batch, "import_batch_send"))
+        send(manager_client, org, batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.SENT and batch.sent_count == 30
     assert Invitation.objects.count() == 30 and Email.objects.count() == 30
+    job = Job.objects.get(kind="programs.send")
+    assert job.total == 30 and job.return_url == batch_url(org, batch)
+    upload_page = manager_client.get(reverse("programs:import_upload", kwargs={"org_slug": org.slug}))
+    assert "Jobs started from this page" in upload_page.content.decode()
+    assert "Sending invitations" in upload_page.content.decode()
 
 
-def test_a_failing_send_task_marks_the_batch_failed_and_creates_nothing(manager_client, org, program, run, monkeypatch):
-    from programs import tasks
+def test_the_send_job_follows_the_emails_until_every_one_is_delivered(
+    manager_client, org, program, run, monkeypatch, django_capture_on_commit_callbacks
+):
+    from jobs.services import jobs_sweep
 
+    expiry = future_text()
+    upload(manager_client, org, csv_file([f"S{i},l{i}@example.test,MC-DATA,2026-SPRING,{expiry}" for i in range(3)]))
+    batch = ImportBatch.objects.get()
+    # The emails' own tasks are not run: the outbox has not delivered anything yet.
+    monkeypatch.setattr("outbox.services._send_after_commit", lambda ids: None)
+    send(manager_client, org, batch)
+    job = Job.objects.get(kind="programs.send")
+    assert job.state == Job.State.RUNNING and job.follows and job.total == 3
+    jobs_sweep()
+    job.refresh_from_db()
+    assert job.counts["waiting"] == 3 and job.done == 0
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "3 invitations sent." in page and "0 of 3 sent" in page
+    first, second, third = Email.objects.order_by("pk")
+    Email.objects.filter(pk__in=[first.pk, second.pk]).update(status=Email.Status.SENT)
+    Email.objects.filter(pk=third.pk).update(status=Email.Status.FAILED, last_error="550 no such mailbox")
+    jobs_sweep()
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED
+    assert job.counts == {"sent": 2, "failed": 1, "waiting": 0}
+    assert job.reasons == {"failed": {"550 no such mailbox": 1}}
+    html = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "2 sent · 1 failed" in html and "550 no such mailbox" in html
+
+
+def test_a_failing_send_marks_the_job_and_the_batch_failed_and_creates_nothing(
+    manager_client, org, program, run, monkeypatch
+):
     upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"]))
     batch = ImportBatch.objects.get()
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.SENDING)
-    monkeypatch.setattr(imports, "emails_queue", lambda emails: 1 / 0)
-    tasks.send_batch(batch.pk)
+    monkeypatch.setattr(imports, "emails_queue_many", lambda **kwargs: 1 / 0)
+    send(manager_client, org, batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
     assert not Invitation.objects.exists()
+    job = Job.objects.get(kind="programs.send")
+    assert job.state == Job.State.FAILED and "ZeroDivisionError" in job.message
+    assert "Sending failed; nothing was sent." in manager_client.get(batch_url(org, batch)).content.decode()
+
+
+def test_a_send_job_run_again_after_a_lost_worker_sends_nothing_twice(manager_client, org, program, run):
+    from jobs.services import job_run
+    from programs import tasks
+
+    upload(
+        manager_client, org, csv_file([f"S{i},l{i}@example.test,MC-DATA,2026-SPRING,{future_text()}" for i in range(4)])
+    )
+    batch = ImportBatch.objects.get()
+    send(manager_client, org, batch)
+    job = Job.objects.get(kind="programs.send")
+    # As if the worker died after the invitations were committed: the job is running again.
+    Job.objects.filter(pk=job.pk).update(state=Job.State.QUEUED, follows=False)
+    tasks.send_batch(job_id=job.pk, batch_id=batch.pk)
+    assert Invitation.objects.count() == 4 and Email.objects.count() == 4
+    job.refresh_from_db()
+    assert job.follows and job.attempts == 2
+    assert job_run(job.pk, lambda run: None) is False
 
 
 def test_a_program_learner_admin_cannot_see_someone_elses_upload(
@@ -342,7 +412,7 @@ def test_uploads_of_another_organisation_are_404(login, org, other_org, outsider
 
 def test_the_accepting_learner_of_a_bulk_invitation_is_linked(login, manager_client, org, program, run, learner):
     upload(manager_client, org, csv_file([f"S1,{learner.email},MC-DATA,2026-SPRING,{future_text()}"]))
-    manager_client.post(batch_url(org, ImportBatch.objects.get(), "import_batch_send"))
+    send(manager_client, org, ImportBatch.objects.get())
     url = Email.objects.get().context["url"]
     login(learner).post(url.replace("http://testserver", ""))
     assert LearnerLink.objects.get(user=learner).external_learner_id == "S1"
@@ -359,15 +429,52 @@ def test_codes_that_clash_case_insensitively_are_refused(org):
         services.program_create(organisation=org, name="x", code=" abc ", kind="degree")
 
 
-def test_a_failing_validation_task_marks_the_batch_failed(org, learning_manager, monkeypatch):
-    from programs import tasks
-
-    batch = ImportBatch.objects.create(organisation=org, uploaded_by=learning_manager, file_name="x.csv")
-    monkeypatch.setattr(imports, "batch_validate_stored", lambda batch_id: 1 / 0)
-    monkeypatch.setattr(services, "batch_validate_stored", lambda batch_id: 1 / 0)
-    tasks.validate_batch(batch.pk)
-    batch.refresh_from_db()
+def test_a_failing_check_marks_the_job_and_the_batch_failed(
+    manager_client, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
+    monkeypatch.setattr(imports, "batch_validate_table", lambda **kwargs: 1 / 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"] * 40))
+    batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.FAILED
+    assert Job.objects.get(kind="programs.check").state == Job.State.FAILED
+    assert "could not be checked" in manager_client.get(batch_url(org, batch)).content.decode()
+
+
+def test_a_check_the_sweeper_gave_up_on_stays_retryable_and_retry_finishes_it(
+    manager_client, org, program, run, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.services import jobs_sweep
+
+    monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
+    with django_capture_on_commit_callbacks(execute=False):
+        upload(
+            manager_client,
+            org,
+            csv_file([f"S{i},l{i}@example.test,MC-DATA,2026-SPRING,{future_text()}" for i in range(20)]),
+        )
+    batch = ImportBatch.objects.get()
+    job = Job.objects.get(kind="programs.check")
+    long_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, attempts=settings.JOBS_MAX_ATTEMPTS, heartbeat_at=long_ago
+    )
+    jobs_sweep()
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.state == Job.State.FAILED and job.retryable
+    assert batch.status == ImportBatch.Status.VALIDATING
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "Stopped after" in page and "Retry" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(reverse("jobs:retry", kwargs={"org_slug": org.slug, "public_id": job.public_id}))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALID
 
 
 def test_a_big_file_that_is_not_a_table_is_refused_before_it_is_stored(manager_client, org, monkeypatch):
@@ -456,7 +563,7 @@ def test_a_batch_whose_rows_were_all_invited_meanwhile_says_none_was_sent_and_wh
     # Between the check and Send, someone invites both learners one by one.
     invite(program, [run], ext="S1", email="one@example.test")
     invite(program, [run2], ext="S2", email="two@example.test")
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    send(manager_client, org, batch)
     batch.refresh_from_db()
     assert (batch.status, batch.sent_count, batch.send_skipped_count) == (ImportBatch.Status.SENT, 0, 2)
     page = manager_client.get(batch_url(org, batch)).content.decode()
@@ -486,7 +593,7 @@ def test_rows_closed_or_enrolled_since_the_check_are_left_out_and_the_rest_is_se
     run2.is_open = False
     run2.save()
     services.enrolment_create_direct(program=program, runs=[run], external_learner_id="S-LINKED", created_by=None)
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    send(manager_client, org, batch)
     batch.refresh_from_db()
     assert (batch.sent_count, batch.send_skipped_count) == (1, 2)
     assert [notice[0] for notice in batch.notices] == [3, 4]
@@ -496,13 +603,20 @@ def test_rows_closed_or_enrolled_since_the_check_are_left_out_and_the_rest_is_se
     assert "Enrolled on this run after the file was checked." in page
 
 
-def test_the_progress_says_the_file_is_being_opened_until_the_total_is_known(manager_client, org, learning_manager):
-    batch = ImportBatch.objects.create(organisation=org, uploaded_by=learning_manager, file_name="big.csv")
-    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
-    assert "Opening the file…" in polled and "0 of 0" not in polled
-    ImportBatch.objects.filter(pk=batch.pk).update(row_count=100_000, rows_checked=40_000)
-    polled = manager_client.get(batch_url(org, batch), headers={"HX-Request": "true"}).content.decode()
-    assert "40,000 of 100,000 rows checked." in polled
+def test_the_progress_says_the_job_is_starting_until_the_total_is_known(
+    manager_client, org, learning_manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
+    with django_capture_on_commit_callbacks(execute=False):
+        upload(manager_client, org, csv_file([f"S1,one@example.test,MC-DATA,2026-SPRING,{future_text()}"] * 30))
+    batch = ImportBatch.objects.get()
+    job = Job.objects.get(kind="programs.check")
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, heartbeat_at=timezone.now())
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "Starting…" in page and "0 of 0" not in page
+    Job.objects.filter(pk=job.pk).update(total=100_000, done=40_000)
+    page = manager_client.get(batch_url(org, batch)).content.decode()
+    assert "40,000 of 100,000 rows checked" in page
 
 
 def test_a_windows_excel_csv_is_read_as_cp1252_and_the_preview_says_so(manager_client, org, program, run):
@@ -512,7 +626,7 @@ def test_a_windows_excel_csv_is_read_as_cp1252_and_the_preview_says_so(manager_c
     assert batch.status == ImportBatch.Status.VALID and batch.encoding == "Windows-1252"
     page = manager_client.get(batch_url(org, batch)).content.decode()
     assert "1 row read as Windows-1252 text" in page and "ZOË-1" in page
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    send(manager_client, org, batch)
     assert Invitation.objects.get().external_learner_id == "ZOË-1"
 
 

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -123,7 +124,8 @@ def test_the_filled_in_xlsx_template_uploads_cleanly(manager_client, org, progra
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.VALID, batch.errors
     assert batch.invitation_count == 1 and batch.encoding == ""
-    manager_client.post(batch_url(org, batch, "import_batch_send"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        manager_client.post(batch_url(org, batch, "import_batch_send"))
     assert Invitation.objects.get().external_learner_id == "00042"
 
 
@@ -329,6 +331,7 @@ def test_the_batch_page_runs_a_constant_number_of_queries(manager_client, org, p
     expiry = future_text()
     upload(manager_client, org, csv_file([f"S{i},s{i}@example.test,MC-DATA,2026-SPRING,{expiry}" for i in range(200)]))
     batch = ImportBatch.objects.get()
-    # session, user, membership, the batch, its stored rows, the runs on this page, the menu's memberships
-    with django_assert_num_queries(7):
+    # session, user, membership, the batch, its latest job, its stored rows, the runs on this page,
+    # the menu's memberships
+    with django_assert_num_queries(8):
         manager_client.get(batch_url(org, batch))

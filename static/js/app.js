@@ -19,6 +19,29 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
   }
 });
+// Pages marked data-reload-on-back show state that may have changed (a submitted form): when the browser
+// brings one back from its back-forward cache, fetch it again instead of showing the stale copy.
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted && document.querySelector("[data-reload-on-back]")) window.location.reload();
+});
+// Move the focus to an error summary (data-autofocus), so screen readers and keyboards start there.
+document.addEventListener("DOMContentLoaded", function () {
+  const target = document.querySelector("[data-autofocus]");
+  if (target) target.focus();
+});
+// Text areas grow with their text where the browser cannot do it in CSS (field-sizing).
+if (!(window.CSS && CSS.supports("field-sizing", "content"))) {
+  const grow = function (area) {
+    area.style.height = "auto";
+    area.style.height = area.scrollHeight + 2 + "px";
+  };
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("textarea")) grow(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea").forEach(grow);
+  });
+}
 // Progress bars: <div class="progress-bar" data-progress="42">. The width is set here because the
 // Content-Security-Policy allows no inline style attribute; htmx swaps in new bars while polling.
 function applyProgress(root) {

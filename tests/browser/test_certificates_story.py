@@ -60,16 +60,11 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     expect(page.get_by_label("Personal, social and learning to learn")).to_have_value("I learned to plan my week.")
-    questions = []
-
-    def accept(dialog):
-        questions.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    page.get_by_role("button", name="Submit").click()
+    # Submit checks first, then asks.
+    page.get_by_role("button", name="Check and submit…").click()
+    expect(page.get_by_role("heading", name="Submit to the organisers now?")).to_be_visible()
+    page.get_by_role("button", name="Submit now").click()
     expect(page.get_by_text("Submitted. The organisers will review it")).to_be_visible()
-    assert questions and questions[0].startswith("Submit to the organisers now?")
     sign_out(page, live_url)
 
     # The organiser asks for a change on one field.
@@ -91,8 +86,8 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_label("Personal, social and learning to learn").fill(
         "I learned to plan my week, for example by keeping a shared calendar for the café."
     )
-    page.once("dialog", lambda dialog: dialog.accept())  # "Submit to the organisers now?"
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Check and submit…").click()
+    page.get_by_role("button", name="Submit now").click()
     expect(page.get_by_text("Submitted. The organisers will review it")).to_be_visible()
     sign_out(page, live_url)
 
@@ -104,8 +99,7 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_role("button", name="Accept").click()
     expect(page.get_by_text("Accepted. You can generate the certificate now.")).to_be_visible()
     page.get_by_role("link", name="Bridges Volunteering").click()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Generate certificates for all accepted").click()
+    page.get_by_role("button", name="Generate 1 missing or out-of-date certificate").click()
     expect(page.get_by_text("1 certificate is ready.")).to_be_visible()
     expect(page.get_by_role("link", name="Download all PDFs (ZIP)")).to_be_visible()
     # On a phone the individuals table scrolls inside its box; the page itself does not scroll sideways.
