@@ -40,7 +40,17 @@ def badge(org, organiser):
 def upload(client, org, badge, data: bytes, name="badge.svg"):
     url = reverse("badges:badge_edit", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
     return client.post(
-        url, {"name": badge.name, "description": "d", "criteria": "", "image": SimpleUploadedFile(name, data)}
+        url,
+        {
+            "name": badge.name,
+            "description": "d",
+            "criteria": "",
+            "expiry": "never",
+            "expires_after_unit": "months",
+            "alignment-TOTAL_FORMS": "0",
+            "alignment-INITIAL_FORMS": "0",
+            "image": SimpleUploadedFile(name, data),
+        },
     )
 
 
