@@ -116,7 +116,7 @@ class AssertionAdmin(admin.ModelAdmin):
     search_fields = ["recipient_email", "public_id", "badge__name"]
     list_select_related = ["badge", "recipient"]
     raw_id_fields = ["recipient", "issued_by", "revoked_by"]
-    readonly_fields = ["public_id", "salt", "identity", "baked_image"]
+    readonly_fields = ["public_id", "salt", "identity", "baked_image", "status_list", "status_index"]
 
 
 @admin.register(AssertionClaim)

@@ -236,6 +236,11 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class HolderNameForm(forms.Form):
+    show = forms.BooleanField(label=_("Show my name on this page"), required=False)
+    name = forms.CharField(label=_("Name shown"), max_length=200, required=False)
+
+
 class EvidenceForm(forms.Form):
     text = forms.CharField(label=_("Your evidence"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     url = forms.URLField(label=_("Link to your work"), required=False, assume_scheme="https")

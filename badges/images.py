@@ -5,7 +5,9 @@ All pure functions over bytes; storing their output is the callers' business.
 
 import hashlib
 import io
+import os
 import re
+import tempfile
 from xml.etree import ElementTree as ET  # noqa: S405 - DOCTYPE and entities are refused before parsing
 
 import py_svg_hush
@@ -165,6 +167,38 @@ def clean_upload(upload) -> tuple[bytes, str]:
     if head.startswith((b"<?xml", b"<svg", b"<!--", b"\xef\xbb\xbf")):
         return sanitise_svg(data), "svg"
     raise ImageError(_("Upload a PNG or SVG image."))
+
+
+PREVIEW_SIZE = 400
+# The fonts of the generated image; other system fonts are not loaded (loading them all costs a quarter
+# of a second per process, and a preview needs none of them).
+FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]
+
+
+def preview_png(data: bytes, kind: str) -> bytes:
+    """The badge's picture as a PNG, for link previews (Open Graph, Twitter cards), which ignore SVG.
+
+    Only sanitised SVG reaches here (an upload, or the generated image): its references are to itself or
+    to embedded data, and an empty directory is given as the place to resolve any other, so nothing on
+    the disk is read.
+    """
+    if kind == "png":
+        return data
+    import resvg_py
+
+    fonts = [d for d in FONT_DIRS if os.path.isdir(d)]
+    with tempfile.TemporaryDirectory() as nowhere:
+        try:
+            return resvg_py.svg_to_bytes(
+                svg_string=data.decode("utf-8"),
+                width=PREVIEW_SIZE,
+                height=PREVIEW_SIZE,
+                skip_system_fonts=bool(fonts),
+                font_dirs=fonts or None,
+                resources_dir=nowhere,
+            )
+        except ValueError as exc:
+            raise ImageError(_("The image could not be drawn as PNG.")) from exc
 
 
 def qr_code(url: str, kind: str) -> bytes:

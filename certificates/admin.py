@@ -48,4 +48,4 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ["code", "individual__email", "individual__surname", "individual__project__title"]
     list_select_related = ["individual"]
     raw_id_fields = ["individual", "generated_by", "revoked_by"]
-    readonly_fields = ["code", "issued_at", "rendered_at"]
+    readonly_fields = ["code", "issued_at", "rendered_at", "status_list", "status_index"]

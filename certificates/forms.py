@@ -3,12 +3,14 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from certificates import content
 from certificates.models import Individual, Project
+from certificates.services.bulk import ACTIONS as BULK_ACTIONS
 
 
 def country_choices():
@@ -94,11 +96,43 @@ class ImportForm(forms.Form):
 class InviteToEditForm(forms.Form):
     message = forms.CharField(
         label=_("Personal message (optional)"),
-        help_text=_("Shown in the email and on the learner's page: a deadline, resources to read…"),
+        help_text=_("Shown in the email and on the learner's page: resources to read, whom to ask…"),
         required=False,
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
     )
+    deadline = forms.DateField(
+        label=_("Deadline (optional)"),
+        help_text=_("Shown to the learner; a reminder is emailed a few days before."),
+        required=False,
+        widget=DateInput(),
+    )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        if deadline and deadline < timezone.now().date():
+            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
+
+class BulkForm(InviteToEditForm):
+    """One message (and deadline) for many: the selected individuals, or everyone the action has not reached."""
+
+    action = forms.ChoiceField(label=_("Send"), choices=list(BULK_ACTIONS.items()))
+    scope = forms.ChoiceField(
+        label=_("To"),
+        choices=[
+            ("selected", _("The individuals selected below")),
+            ("pending", _("Everyone not yet invited (for Remind: everyone not yet submitted)")),
+        ],
+        initial="selected",
+        widget=forms.RadioSelect,
+    )
+    batch = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+    def selected_ids(self) -> list[int]:
+        """The ticked checkboxes (any integers; the service keeps only this project's individuals)."""
+        return [int(value) for value in self.data.getlist("ids") if value.isdigit()][:10_000]
 
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().\-/]{4,24}$")

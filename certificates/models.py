@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -118,6 +119,11 @@ class Individual(models.Model):
     # {"general": "...", "fields": {"<key>": "..."}} from the last request for changes.
     review_comments = models.JSONField(default=dict, blank=True)
     edit_message = models.TextField(_("message to the learner"), blank=True)
+    # The date the learner is asked to submit by (optional, set with the invitation to edit); a reminder is
+    # emailed CERTIFICATES_REMINDER_DAYS before it, once per deadline (deadline_reminded_for).
+    edit_deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline_reminded_for = models.DateField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     connect_sent_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     edit_invited_at = models.DateTimeField(null=True, blank=True)
@@ -149,6 +155,11 @@ class Individual(models.Model):
     @property
     def held_by_learner(self) -> bool:
         return self.status in self.HELD_BY_LEARNER
+
+    @property
+    def overdue(self) -> bool:
+        """Still writing after the deadline's day."""
+        return bool(self.edit_deadline) and self.held_by_learner and self.edit_deadline < timezone.now().date()
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -207,6 +218,7 @@ class AuditEntry(models.Model):
         CONNECTED = "connected", _("Account connected")
         DISCONNECTED = "disconnected", _("Account disconnected")
         EDIT_INVITED = "edit_invited", _("Invited to edit")
+        REMINDED = "reminded", _("Reminded")
         EDITING = "editing", _("Started editing")
         SUBMITTED = "submitted", _("Submitted")
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")

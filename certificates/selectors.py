@@ -67,6 +67,15 @@ def projects_for_org(organisation):
     )
 
 
+# The list's status filter: every status, and "not yet submitted" (invited to edit, still writing).
+NOT_SUBMITTED = "not_submitted"
+STATUS_FILTERS = {NOT_SUBMITTED: Individual.HELD_BY_LEARNER, **{value: (value,) for value in Status.values}}
+
+
+def status_filter_choices() -> list[tuple[str, str]]:
+    return [(NOT_SUBMITTED, _("Not yet submitted (writing)")), *Status.choices]
+
+
 def individuals_for_project(project: Project, *, query: str = "", status: str = ""):
     individuals = Individual.objects.filter(project=project).defer("draft_data", "submitted_data", "accepted_data")
     if query:
@@ -74,7 +83,7 @@ def individuals_for_project(project: Project, *, query: str = "", status: str = 
             Q(first_name__icontains=query) | Q(surname__icontains=query) | Q(email__icontains=query)
         )
     if status:
-        individuals = individuals.filter(status=status)
+        individuals = individuals.filter(status__in=STATUS_FILTERS[status])
     return individuals.order_by("surname", "first_name", "id")
 
 
@@ -236,6 +245,7 @@ def learner_dashboard(user) -> dict:
             "public_id",
             "status",
             "review_comments",
+            "edit_deadline",
             "project__title",
             "project__start_date",
             "project__end_date",
@@ -243,11 +253,22 @@ def learner_dashboard(user) -> dict:
         )
         .order_by("-project__start_date", "id")
     )
+    # A revoked certificate stays, marked with the reason (the learner may have shared it); a superseded one
+    # goes, as its newer version is listed.
     certificates = list(
-        Certificate.objects.filter(individual__user=user, status=Certificate.Status.VALID)
-        .exclude(pdf="")
+        Certificate.objects.filter(individual__user=user)
+        .filter((Q(status=Certificate.Status.VALID) & ~Q(pdf="")) | Q(status=Certificate.Status.REVOKED))
         .select_related("individual__project")
-        .only("id", "code", "issued_at", "status", "pdf", "individual__project__title")
+        .only(
+            "id",
+            "code",
+            "issued_at",
+            "status",
+            "pdf",
+            "revoked_reason",
+            "revoked_at",
+            "individual__project__title",
+        )
         .order_by("-issued_at")
     )
     waiting = [i for i in individuals if i.status in Individual.HELD_BY_LEARNER]

@@ -4,6 +4,9 @@ from celery import shared_task
 from django.db import OperationalError
 
 from certificates.services import certificate_render, certificate_render_failed
+from certificates.services.bulk import individuals_bulk_run
+from certificates.services.deadlines import reminders_send_due
+from jobs.services import job_run
 
 log = logging.getLogger(__name__)
 
@@ -23,3 +26,15 @@ def render_certificate(self, certificate_id: int) -> bool:
         log.exception("certificate %s did not render", certificate_id)
         certificate_render_failed(certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}")
         return False
+
+
+@shared_task
+def send_deadline_reminders() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): remind learners whose deadline is near; idempotent."""
+    return reminders_send_due()
+
+
+@shared_task(acks_late=True)
+def individuals_bulk(job_id: int, **kwargs) -> None:
+    """A recorded job (certificates.bulk): connect, invite or remind many individuals."""
+    job_run(job_id, lambda run: individuals_bulk_run(run=run, **kwargs))

@@ -103,8 +103,14 @@ def verify(document: dict, *, public_key_for) -> VerifiedProof:
     proof.pop("@context", None)
     try:
         data = _hash_data(unsecured, proof)
-    except (JsonLdError, ld.DocumentNotLocal, TypeError, ValueError) as exc:
+        undefined = ld.undefined_terms(unsecured) + ld.undefined_terms({**proof, "@context": unsecured["@context"]})
+    except (JsonLdError, ld.DocumentNotLocal, TypeError, ValueError, KeyError, RecursionError) as exc:
         raise ProofError(f"The credential is not valid JSON-LD here: {str(exc)[:200]}") from None
+    if undefined:
+        raise ProofError(
+            "The credential has properties its contexts do not define, which no signature covers: "
+            + ", ".join(undefined[:5])
+        )
     try:
         public_key.verify(signature, data)
     except InvalidSignature:

@@ -5,6 +5,7 @@ without any HTTP request; a credential from elsewhere gets a clear "cannot check
 Used by the public verification page and by `manage.py verify_credential`.
 """
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from credentials.services import decode_bits, status_list_credential
 from organisations.models import Organisation
 
 MAX_JSON_BYTES = 512 * 1024
+# Canonicalisation cost grows fast with nesting and blank nodes; a real credential has a few dozen
+# objects at most a handful deep, so anything far beyond is refused before it is processed.
+MAX_DEPTH = 20
+MAX_OBJECTS = 300
 CREDENTIAL_ATTACHMENT_SUFFIX = ".json"
 
 
@@ -77,7 +82,24 @@ def credential_from_bytes(data: bytes) -> dict:
         raise UnreadableCredential(_("This is not JSON: paste or upload the credential file.")) from None
     if not isinstance(document, dict):
         raise UnreadableCredential(_("A credential is a JSON object."))
+    _check_size(document)
     return document
+
+
+def _check_size(document: dict) -> None:
+    objects = 0
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableCredential(_("The credential is nested too deeply to be one of ours."))
+        if isinstance(node, dict):
+            objects += 1
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+        if objects > MAX_OBJECTS:
+            raise UnreadableCredential(_("The credential has too many parts to be one of ours."))
 
 
 def _attachment_from_pdf(data: bytes) -> bytes:
@@ -204,11 +226,9 @@ def _check_status(report: Report, credential: dict, issuer: str) -> None:
                 "status", label, False, _("The status list %(url)s is not this issuer's list here.") % {"url": url}
             )
             return
-        listed = json.loads(status_list_credential(status_list=status_list))
         try:
-            proofs.verify(listed, public_key_for=_LocalKeys(issuer))
-            bits = decode_bits(listed["credentialSubject"]["encodedList"])
-        except (proofs.ProofError, ValueError, KeyError, OSError):
+            bits = _verified_bits(status_list_credential(status_list=status_list), issuer)
+        except (proofs.ProofError, ValueError, KeyError, TypeError, OSError):
             report.add("status", label, False, _("The status list does not verify."))
             return
         if not 0 <= index < len(bits) * 8:
@@ -218,6 +238,27 @@ def _check_status(report: Report, credential: dict, issuer: str) -> None:
             report.add("status", label, False, _("Revoked by the issuer."))
             return
     report.add("status", label, True, _("Not revoked (checked in the issuer's signed status list)."))
+
+
+# The bits of status list credentials already verified, by the hash of their signed text: a list
+# changes only when a bit flips (and is then signed anew), so checking many credentials of one
+# organisation checks its list's signature once. A memo of a pure result, safe in every process.
+_verified_lists: dict[str, bytes] = {}
+
+
+def _verified_bits(signed: str, issuer: str) -> bytes:
+    digest = hashlib.sha256(f"{issuer}\n{signed}".encode()).hexdigest()
+    bits = _verified_lists.get(digest)
+    if bits is None:
+        listed = json.loads(signed)
+        if _issuer_id(listed) != issuer or "BitstringStatusListCredential" not in listed.get("type", []):
+            raise proofs.ProofError("not this issuer's status list")
+        proofs.verify(listed, public_key_for=_LocalKeys(issuer))
+        bits = decode_bits(listed["credentialSubject"]["encodedList"])
+        if len(_verified_lists) > 256:
+            _verified_lists.clear()
+        _verified_lists[digest] = bits
+    return bits
 
 
 def _local_status_list(url) -> StatusList | None:

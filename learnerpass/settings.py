@@ -256,8 +256,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ROUTES = {"certificates.tasks.*": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    # Exact names win over the pattern: certificate emails and bulk sends never wait behind a batch of PDFs.
+    "certificates.tasks.send_deadline_reminders": {"queue": "celery"},
+    "certificates.tasks.individuals_bulk": {"queue": "celery"},
+    "certificates.tasks.*": {"queue": "pdf"},
+}
 CELERY_BEAT_SCHEDULE = {
+    "certificates-deadline-reminders": {
+        "task": "certificates.tasks.send_deadline_reminders",
+        "schedule": 60 * 60,
+    },
     "requeue-stale-emails": {
         "task": "outbox.tasks.requeue_stale_emails",
         "schedule": 5 * 60,
@@ -299,6 +308,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Certificates: learners still writing get a reminder this many days before their deadline.
+CERTIFICATES_REMINDER_DAYS = env_int("CERTIFICATES_REMINDER_DAYS", 3)
 
 # Recorded jobs (see jobs/__init__.py). A running job silent for JOBS_HEARTBEAT_TIMEOUT
 # seconds, or queued and not started within JOBS_QUEUED_TIMEOUT, is queued again by the

@@ -24,9 +24,23 @@ class OrgSection:
     # Lets a member whose role is too small still see the section when the app grants
     # them something narrower (e.g. a per-program role). Called with the membership.
     also_visible_to: Callable | None = None
+    # Instead of `summary`, for a section whose figures depend on who looks (a member who
+    # may see part of it sees only that part's figures). Called with the membership.
+    member_summary: Callable | None = None
+    # Shortcuts shown on the tile besides its main link: called with the membership,
+    # returns [(label, url), ...].
+    actions: Callable | None = None
 
     def url(self, org) -> str:
         return reverse(self.url_name, kwargs={"org_slug": org.slug})
+
+    def figures(self, membership) -> list:
+        if self.member_summary:
+            return self.member_summary(membership)
+        return self.summary(membership.organisation) if self.summary else []
+
+    def actions_for(self, membership) -> list[tuple[str, str]]:
+        return self.actions(membership) if self.actions else []
 
 
 _sections: dict[str, OrgSection] = {}

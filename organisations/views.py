@@ -26,9 +26,15 @@ def organisation_create(request):
 
 @org_member_required()
 def home(request):
+    membership = request.membership
     sections = [
-        {"section": s, "url": s.url(request.org), "figures": s.summary(request.org) if s.summary else []}
-        for s in sections_for(request.membership)
+        {
+            "section": s,
+            "url": s.url(request.org),
+            "figures": s.figures(membership),
+            "actions": s.actions_for(membership),
+        }
+        for s in sections_for(membership)
     ]
     return render(request, "organisations/home.html", {"sections": sections})
 

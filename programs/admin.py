@@ -79,23 +79,47 @@ class InvitationRunAdmin(admin.ModelAdmin):
     raw_id_fields = ["invitation", "run"]
 
 
+class UnenrolledFilter(admin.SimpleListFilter):
+    title = "unenrolled"
+    parameter_name = "unenrolled"
+
+    def lookups(self, request, model_admin):
+        return [("no", "On the run"), ("yes", "Unenrolled")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(unenrolled_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "external_learner_id", "run", "source", "organisation", "created_at"]
-    list_filter = ["source", "organisation"]
-    search_fields = ["user__email", "external_learner_id", "run__code", "run__program__code"]
+    list_display = ["user", "external_learner_id", "run", "source", "organisation", "created_at", "unenrolled_at"]
+    list_filter = ["source", UnenrolledFilter, "organisation"]
+    search_fields = ["user__email", "external_learner_id", "run__code", "run__program__code", "unenrol_reason"]
     list_select_related = ["user", "run__program", "organisation"]
-    raw_id_fields = ["user", "run", "invitation", "created_by"]
+    raw_id_fields = ["user", "run", "invitation", "created_by", "unenrolled_by"]
     date_hierarchy = "created_at"
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "organisation", "uploaded_by", "status", "row_count", "error_count", "created_at"]
-    list_filter = ["status", "organisation"]
+    list_display = [
+        "file_name",
+        "organisation",
+        "program",
+        "uploaded_by",
+        "status",
+        "encoding",
+        "row_count",
+        "error_count",
+        "created_at",
+        "superseded_at",
+    ]
+    list_filter = ["status", "encoding", "organisation"]
     search_fields = ["file_name", "uploaded_by__email"]
-    list_select_related = ["organisation", "uploaded_by"]
-    raw_id_fields = ["uploaded_by"]
+    list_select_related = ["organisation", "program", "uploaded_by"]
+    raw_id_fields = ["uploaded_by", "program", "superseded_by"]
     exclude = ["errors", "notices"]
 
 
@@ -105,4 +129,4 @@ class ImportBatchRowsAdmin(admin.ModelAdmin):
     list_filter = ["batch__status"]
     search_fields = ["batch__file_name"]
     list_select_related = ["batch"]
-    exclude = ["rows"]
+    exclude = ["rows", "other_rows"]

@@ -1,11 +1,22 @@
 """Demo programs, runs and invitations in every state; safe to run again."""
 
+import io
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from programs import services
-from programs.models import Enrolment, Invitation, LearnerLink, Program, ProgramLearnerAdmin, ProgramRun
+from programs.models import (
+    Enrolment,
+    ImportBatch,
+    Invitation,
+    LearnerLink,
+    Program,
+    ProgramLearnerAdmin,
+    ProgramRun,
+)
 from programs.selectors import latest_link
 
 PROGRAMS = [
@@ -86,4 +97,56 @@ def build(context: dict) -> dict:
         past = timezone.now() - timedelta(days=1)
         Invitation.objects.filter(pk=expired.pk).update(valid_until=past, expires_at=past)
         services.invitations_expire()
+    _unenrolled(org, degree, manager)
+    _uploads(org, data, manager)
     return {"programs": programs}
+
+
+def _unenrolled(org, degree, manager) -> None:
+    """A learner enrolled directly on the degree, then unenrolled with a reason (the Unenrolled list)."""
+    former, _ = get_user_model().objects.get_or_create(
+        username="former.learner@example.org", defaults={"email": "former.learner@example.org"}
+    )
+    if LearnerLink.objects.filter(organisation=org, external_learner_id="DEMO-005").exists():
+        return
+    LearnerLink.objects.create(organisation=org, external_learner_id="DEMO-005", user=former)
+    enrolments = services.enrolment_create_direct(
+        program=degree, runs=list(degree.runs.filter(is_open=True)), external_learner_id="DEMO-005", created_by=manager
+    )
+    for enrolment in enrolments:
+        services.enrolment_unenrol(enrolment=enrolment, user=manager, reason="Moved to the part-time degree.")
+
+
+def _workbook(rows) -> io.BytesIO:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(services.CSV_COLUMNS)
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer
+
+
+def _uploads(org, program, manager) -> None:
+    """An upload with a mistyped date, replaced by its corrected file: ready to send from the preview."""
+    if ImportBatch.objects.filter(organisation=org, file_name="spring-cohort.xlsx").exists():
+        return
+    expiry = (timezone.now() + timedelta(days=30)).strftime("%Y-%m-%d 23:59:59")
+    rows = [
+        ["DEMO-101", "ana.silva@example.org", program.code, "2026-AUTUMN", expiry],
+        ["DEMO-102", "ben.okafor@example.org", program.code, "2026-AUTUMN", "2027-02-30 10:00:00"],
+    ]
+    first = services.batch_upload(
+        organisation=org,
+        uploaded_by=manager,
+        upload=SimpleUploadedFile("spring-cohort.xlsx", _workbook(rows).getvalue()),
+        program=program,
+    )
+    rows[1][4] = expiry
+    services.batch_reupload(
+        batch=first,
+        uploaded_by=manager,
+        upload=SimpleUploadedFile("spring-cohort-fixed.xlsx", _workbook(rows).getvalue()),
+    )

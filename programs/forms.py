@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,3 +132,83 @@ class GrantForm(forms.Form):
         field = self.fields["user"]
         field.queryset = get_user_model().objects.filter(memberships__organisation=organisation).order_by("email")
         field.label_from_instance = lambda user: user.email
+
+
+class StartForm(forms.Form):
+    """The entry point: which of the two options, then how; leads to that option's form (a GET, changes nothing)."""
+
+    INVITE, ENROL = "invite", "enrol"
+    ONE, FILE = "one", "file"
+
+    action = forms.ChoiceField(
+        label=_("What would you like to do?"),
+        choices=[
+            (INVITE, _("Invite learners to microcredentials and degree programs")),
+            (ENROL, _("Enrol a single learner on a degree")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you would like to do.")},
+    )
+    how = forms.ChoiceField(
+        label=_("How many learners?"),
+        choices=[(ONE, _("One learner")), (FILE, _("Several learners, from an Excel or CSV file"))],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    program = forms.TypedChoiceField(label=_("Program"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, programs: list[Program], fixed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programs = {program.pk: program for program in programs}
+        self.fixed = fixed
+        if fixed:
+            # On a program's page the program is that one; a microcredential offers no direct enrolment.
+            self.fields["program"].widget = forms.HiddenInput()
+            self.fields["program"].initial = programs[0].pk
+            if programs[0].kind != Program.Kind.DEGREE:
+                self.fields["action"].choices = self.fields["action"].choices[:1]
+                self.fields["action"].initial = self.INVITE
+        self.fields["program"].choices = [("", _("Choose a program"))] + [
+            (program.pk, f"{program.name} ({program.code}) · {program.get_kind_display()}") for program in programs
+        ]
+        self.fields["program"].help_text = _("Needed for one learner and for direct enrolment; a file may name any.")
+
+    def clean(self):
+        data = super().clean()
+        action, how = data.get("action"), data.get("how")
+        program = self.programs.get(data.get("program")) if data.get("program") else None
+        if action == self.INVITE and not how:
+            self.add_error("how", _("Choose one learner or a file."))
+        if action == self.INVITE and how == self.ONE and program is None:
+            self.add_error("program", _("Choose the program to invite to."))
+        if action == self.ENROL:
+            if program is None:
+                self.add_error("program", _("Choose the degree to enrol on."))
+            elif program.kind != Program.Kind.DEGREE:
+                self.add_error(
+                    "program", _("Direct enrolment is for degree programs; invite learners to a microcredential.")
+                )
+        data["program"] = program
+        return data
+
+    def destination(self, organisation) -> str:
+        data = self.cleaned_data
+        program = data["program"]
+        if data["action"] == self.ENROL:
+            return reverse("programs:enrol", kwargs={"org_slug": organisation.slug, "program_id": program.pk})
+        if data["how"] == self.ONE:
+            return reverse("programs:invite", kwargs={"org_slug": organisation.slug, "program_id": program.pk})
+        url = reverse("programs:import_upload", kwargs={"org_slug": organisation.slug})
+        return f"{url}?program={program.pk}" if program else url
+
+
+class UnenrolForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this learner unenrolled?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_(
+            "Recorded with the unenrolment, with your name and the time; other managers of this program see it."
+        ),
+        error_messages={"required": _("Say why the learner is unenrolled: the reason is recorded.")},
+    )

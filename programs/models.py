@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -257,7 +258,15 @@ class InvitationRun(models.Model):
         return f"{self.invitation_id} → {self.run_id}"
 
 
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self):
+        """Enrolments not ended by an unenrolment: who is on the run now."""
+        return self.filter(unenrolled_at__isnull=True)
+
+
 class Enrolment(models.Model):
+    """A learner on a run. Unenrolling keeps the row (who, when, why) and ends it; billing counts every row."""
+
     class Source(models.TextChoices):
         INVITATION = "invitation", _("Invitation")
         DIRECT = "direct", _("Enrolled directly")
@@ -275,10 +284,22 @@ class Enrolment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    unenrolled_at = models.DateTimeField(null=True, blank=True)
+    unenrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    unenrol_reason = models.TextField(_("reason for unenrolling"), blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["run", "user"], name="one_enrolment_per_run")]
+        constraints = [
+            # One current enrolment per learner and run; an unenrolled learner may be enrolled again.
+            models.UniqueConstraint(
+                fields=["run", "user"], condition=Q(unenrolled_at__isnull=True), name="one_active_enrolment_per_run"
+            ),
+        ]
         indexes = [
             models.Index(fields=["organisation", "source", "created_at"], name="prog_enrol_billing"),
             # Sending an upload looks up the enrolments of the file's learners.

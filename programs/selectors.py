@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.selectors import latest_emails_for
+from programs.access import manageable_program_ids
 from programs.models import (
     Enrolment,
     ImportBatch,
@@ -28,7 +29,8 @@ def learner_dashboard(user) -> dict:
     """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries."""
     programs: OrderedDict[int, dict] = OrderedDict()
     enrolments = (
-        Enrolment.objects.filter(user=user)
+        Enrolment.objects.active()
+        .filter(user=user)
         .select_related("run__program__organisation")
         .order_by("run__program__name", "run__starts_on", "run__code")
     )
@@ -45,13 +47,20 @@ def learner_dashboard(user) -> dict:
     return {"items": list(programs.values()), "managed": [role.program for role in managed]}
 
 
-def org_summary(organisation) -> list[tuple[str, int]]:
-    """Figures for the organiser home tile; two queries."""
+def org_summary(organisation, program_ids: set[int] | None = None) -> list[tuple[str, int]]:
+    """Figures for the organiser home tile, of `program_ids` only unless None; two queries."""
     pending = Invitation.objects.filter(
         organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=timezone.now()
-    ).count()
-    programs = Program.objects.filter(organisation=organisation).count()
-    return [(_("programs"), programs), (_("pending invitations"), pending)]
+    )
+    programs = Program.objects.filter(organisation=organisation)
+    if program_ids is not None:
+        pending, programs = pending.filter(program_id__in=program_ids), programs.filter(pk__in=program_ids)
+    return [(_("programs"), programs.count()), (_("pending invitations"), pending.count())]
+
+
+def member_summary(membership) -> list[tuple[str, int]]:
+    """The tile's figures as this member may see them: a program learner admin's own programs only."""
+    return org_summary(membership.organisation, manageable_program_ids(membership))
 
 
 def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program]:
@@ -63,7 +72,14 @@ def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program
 
 def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:
     """The program's runs with enrolled and pending counts; one query (subqueries, so no join fans out)."""
-    enrolled = Enrolment.objects.filter(run=OuterRef("pk")).order_by().values("run").annotate(n=Count("id")).values("n")
+    enrolled = (
+        Enrolment.objects.active()
+        .filter(run=OuterRef("pk"))
+        .order_by()
+        .values("run")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     pending = (
         InvitationRun.objects.filter(
             run=OuterRef("pk"),
@@ -100,8 +116,11 @@ def run_invitations(run: ProgramRun, *, query: str = "", status: str = "") -> Qu
     ).order_by("-created_at", "-id")
 
 
-def run_enrolments(run: ProgramRun, *, query: str = "") -> QuerySet[Enrolment]:
-    enrolments = Enrolment.objects.filter(run=run).select_related("user")
+def run_enrolments(run: ProgramRun, *, query: str = "", unenrolled: bool = False) -> QuerySet[Enrolment]:
+    """Who is on the run, or with unenrolled=True who was taken off it (and by whom)."""
+    enrolments = Enrolment.objects.filter(run=run, unenrolled_at__isnull=not unenrolled).select_related("user")
+    if unenrolled:
+        enrolments = enrolments.select_related("unenrolled_by")
     if query:
         enrolments = enrolments.filter(Q(external_learner_id__icontains=query) | Q(user__email__icontains=query))
     return enrolments.order_by("external_learner_id", "id")
@@ -124,12 +143,21 @@ def latest_link(invitation: Invitation) -> str:
 
 
 def billing_by_month(organisation) -> list[dict]:
-    """Enrolments created through invitations, per month (UTC), newest first; one query."""
+    """Enrolments created per month (UTC), newest first: through invitations, directly, and in total; one query.
+
+    Every enrolment counts in the month it was created, also one unenrolled later, so a
+    month's figures never change once the month is over.
+    """
     return list(
-        Enrolment.objects.filter(organisation=organisation, source=Enrolment.Source.INVITATION)
+        Enrolment.objects.filter(organisation=organisation)
         .annotate(month=TruncMonth("created_at"))
         .values("month")
-        .annotate(enrolments=Count("id"), learners=Count("user", distinct=True))
+        .annotate(
+            invitation=Count("id", filter=Q(source=Enrolment.Source.INVITATION)),
+            direct=Count("id", filter=Q(source=Enrolment.Source.DIRECT)),
+            total=Count("id"),
+            learners=Count("user", distinct=True),
+        )
         .order_by("-month")
     )
 

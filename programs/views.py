@@ -1,10 +1,12 @@
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,9 +27,18 @@ from programs.access import (
     manages_all_programs,
     program_manager_required,
 )
-from programs.forms import EnrolForm, GrantForm, InviteForm, ProgramForm, RunForm, UploadForm
+from programs.forms import (
+    EnrolForm,
+    GrantForm,
+    InviteForm,
+    ProgramForm,
+    RunForm,
+    StartForm,
+    UnenrolForm,
+    UploadForm,
+)
 from programs.jobs import CHECK, SEND
-from programs.models import ImportBatch, Invitation, ProgramLearnerAdmin
+from programs.models import Enrolment, ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
 from programs.spreadsheet import XLSX_CONTENT_TYPE, CodeLine, invitation_template_xlsx
 
 PAGE_SIZE = 50
@@ -79,13 +90,17 @@ def program_detail(request, program_id):
             "runs": runs,
             "admins": admins,
             "grant_form": GrantForm(organisation=request.org) if is_admin else None,
+            "manages_all": request.program_ids is None,
         },
     )
 
 
-@program_manager_required
+# Changing a program's code or runs belongs to learning managers: codes are in files and links already out.
+
+
+@org_member_required(Role.LEARNING_MANAGER)
 def program_edit(request, program_id):
-    program = get_program_for_manager(request, program_id)
+    program = get_program_for_admin(request, program_id)
     form = ProgramForm(request.POST or None, instance=program)
     if (
         request.method == "POST"
@@ -96,9 +111,9 @@ def program_edit(request, program_id):
     return render(request, "programs/program_form.html", {"form": form, "program": program})
 
 
-@program_manager_required
+@org_member_required(Role.LEARNING_MANAGER)
 def run_create(request, program_id):
-    program = get_program_for_manager(request, program_id)
+    program = get_program_for_admin(request, program_id)
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         run = perform(
@@ -111,9 +126,11 @@ def run_create(request, program_id):
     return render(request, "programs/run_form.html", {"form": form, "program": program})
 
 
-@program_manager_required
+@org_member_required(Role.LEARNING_MANAGER)
 def run_edit(request, program_id, run_id):
-    run = get_run_for_manager(request, program_id, run_id)
+    program = get_program_for_admin(request, program_id)
+    run = get_object_or_404(ProgramRun, pk=run_id, program=program)
+    run.program = program
     form = RunForm(request.POST or None, instance=run)
     if (
         request.method == "POST"
@@ -151,6 +168,29 @@ def learner_admin_revoke(request, program_id, role_id):
     return _program_redirect(program)
 
 
+# The entry point: "Invite and enrol learners" ------------------------------------------------------------
+
+
+def _start(request, program):
+    programs = list(selectors.programs_for(request.org, request.program_ids)) if program is None else [program]
+    # The form's hidden "step" marks a submission even when nothing was chosen.
+    chosen = "step" in request.GET or "action" in request.GET
+    form = StartForm(request.GET if chosen else None, programs=programs, fixed=program is not None)
+    if form.is_bound and form.is_valid():
+        return redirect(form.destination(request.org))
+    return render(request, "programs/start.html", {"form": form, "program": program})
+
+
+@program_manager_required
+def start(request):
+    return _start(request, None)
+
+
+@program_manager_required
+def program_start(request, program_id):
+    return _start(request, get_program_for_manager(request, program_id))
+
+
 # Per run: enrolled learners and invitations ---------------------------------------------------------
 
 
@@ -166,11 +206,46 @@ def _list_params(request):
 def run_enrolled(request, program_id, run_id):
     run = get_run_for_manager(request, program_id, run_id)
     query, _status, query_string = _list_params(request)
-    page = Paginator(selectors.run_enrolments(run, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    # ?state=unenrolled lists who was taken off the run, with when, by whom and why.
+    unenrolled = request.GET.get("state") == "unenrolled"
+    if unenrolled:
+        query_string = "&".join(part for part in (query_string, "state=unenrolled") if part)
+    enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled)
+    page = Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/run_enrolled.html",
-        {"run": run, "program": run.program, "page": page, "query": query, "query_string": query_string},
+        {
+            "run": run,
+            "program": run.program,
+            "page": page,
+            "query": query,
+            "query_string": query_string,
+            "unenrolled": unenrolled,
+        },
+    )
+
+
+@program_manager_required
+def enrolment_unenrol(request, program_id, run_id, enrolment_id):
+    """GET asks first and says why a reason is needed; POST unenrols."""
+    run = get_run_for_manager(request, program_id, run_id)
+    enrolment = get_object_or_404(Enrolment.objects.select_related("user"), pk=enrolment_id, run=run)
+    form = UnenrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = perform(
+            request,
+            lambda: services.enrolment_unenrol(
+                enrolment=enrolment, user=request.user, reason=form.cleaned_data["reason"]
+            ),
+            _("%(id)s was unenrolled from %(run)s.") % {"id": enrolment.external_learner_id, "run": run.code},
+        )
+        if done:
+            return redirect("programs:run", org_slug=request.org.slug, program_id=run.program_id, run_id=run.pk)
+    return render(
+        request,
+        "programs/unenrol.html",
+        {"run": run, "program": run.program, "enrolment": enrolment, "form": form},
     )
 
 
@@ -194,6 +269,39 @@ def run_invitations(request, program_id, run_id):
             "statuses": Invitation.Status.choices,
             "query_string": query_string,
         },
+    )
+
+
+@require_POST
+@program_manager_required
+def run_invitations_cancel(request, program_id, run_id):
+    """Cancel the invitations selected on a run's Invitations tab."""
+    run = get_run_for_manager(request, program_id, run_id)
+    ids = [int(value) for value in request.POST.getlist("invitation") if value.isdigit()]
+    result = perform(
+        request, lambda: services.invitations_cancel(program=run.program, invitation_ids=ids, user=request.user)
+    )
+    if result:
+        canceled, left = result
+        if canceled:
+            messages.success(
+                request,
+                ngettext("%(n)s invitation canceled.", "%(n)s invitations canceled.", canceled)
+                % {"n": intcomma(canceled)},
+            )
+        if left:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s selected invitation was no longer pending and was left as it was.",
+                    "%(n)s selected invitations were no longer pending and were left as they were.",
+                    left,
+                )
+                % {"n": intcomma(left)},
+            )
+    return redirect_back(
+        request,
+        redirect("programs:run_invitations", org_slug=request.org.slug, program_id=run.program_id, run_id=run.pk),
     )
 
 
@@ -328,6 +436,9 @@ def invitation_cancel(request, program_id, invitation_id):
 @program_manager_required
 def enrol(request, program_id):
     program = get_program_for_manager(request, program_id)
+    if program.kind != Program.Kind.DEGREE:
+        # Direct enrolment is a degree matter; the page says so and points to the invitation instead.
+        return render(request, "programs/enrol.html", {"program": program, "form": None})
     form = EnrolForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -340,7 +451,7 @@ def enrol(request, program_id):
                 created_by=request.user,
             ),
             lambda created: (
-                _("Learner %(id)s enrolled on %(runs)s.")
+                _("Learner %(id)s enrolled on %(runs)s and told by email.")
                 % {"id": data["external_learner_id"].strip(), "runs": ", ".join(e.run.code for e in created)}
             ),
         )
@@ -527,12 +638,18 @@ def import_batch_send(request, batch_id):
 @org_member_required(Role.LEARNING_MANAGER)
 def billing(request):
     months = selectors.billing_by_month(request.org)
-    return render(request, "programs/billing.html", {"months": months})
+    totals = {key: sum(m[key] for m in months) for key in ("invitation", "direct", "total")}
+    return render(request, "programs/billing.html", {"months": months, "totals": totals})
 
 
 @org_member_required(Role.LEARNING_MANAGER)
 def billing_csv(request):
     rows = (
-        (m["month"].strftime("%Y-%m"), m["enrolments"], m["learners"]) for m in selectors.billing_by_month(request.org)
+        (m["month"].strftime("%Y-%m"), m["invitation"], m["direct"], m["total"], m["learners"])
+        for m in selectors.billing_by_month(request.org)
     )
-    return csv_response(f"{request.org.slug}-billing.csv", ["month", "enrolments_via_invitation", "learners"], rows)
+    return csv_response(
+        f"{request.org.slug}-billing.csv",
+        ["month", "enrolments_via_invitation", "direct_enrolments", "total_enrolments", "learners"],
+        rows,
+    )

@@ -540,6 +540,34 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     return assertion
 
 
+MAX_NAME_LENGTH = 200
+
+
+@transaction.atomic
+def assertion_set_name(*, assertion: Assertion, user, show: bool, name: str = "") -> Assertion:
+    """The holder's choice: their name on the share page (never in the Open Badges documents)."""
+    assertion = Assertion.objects.select_for_update().get(pk=assertion.pk)
+    if assertion.recipient_id != user.pk:
+        raise BadgesError(_("Only the holder can change this."))
+    name = " ".join(name.split())
+    if show and not name:
+        raise BadgesError(_("Write the name to show."))
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadgesError(
+            ngettext(
+                "The name can have at most %(n)s character.",
+                "The name can have at most %(n)s characters.",
+                MAX_NAME_LENGTH,
+            )
+            % {"n": MAX_NAME_LENGTH}
+        )
+    assertion.show_name = show
+    if name:
+        assertion.holder_name = name
+    assertion.save(update_fields=["show_name", "holder_name"])
+    return assertion
+
+
 def badge_base_image(badge: BadgeClass) -> tuple[bytes, str]:
     """The badge's picture as (bytes, "png" or "svg"): the upload, or the generated default."""
     if badge.image:

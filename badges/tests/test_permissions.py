@@ -54,6 +54,10 @@ def organiser_urls(org, o):
             reverse("badges:badge_qr", kwargs={"org_slug": slug, "public_id": badge, "kind": "png"}),
             reverse("badges:badge_holders_csv", kwargs={"org_slug": slug, "public_id": badge}),
             reverse("badges:task_edit", kwargs={"org_slug": slug, "public_id": badge, "pk": o["task"].pk}),
+            reverse("badges:badge_numbers", kwargs={"org_slug": slug, "public_id": badge}),
+            reverse("badges:badge_numbers_csv", kwargs={"org_slug": slug, "public_id": badge}),
+            reverse("badges:org_numbers", kwargs={"org_slug": slug}),
+            reverse("badges:org_numbers_csv", kwargs={"org_slug": slug}),
             reverse("badges:queue", kwargs={"org_slug": slug}),
         ],
         "post": [
@@ -117,9 +121,16 @@ def test_get_on_a_mutating_view_is_405(client, org, organiser, objects):
 
 def test_another_organisations_objects_are_404_even_for_its_admin(client, org, other_org, outsider, objects):
     client.force_login(outsider)
-    lists = {"/activities/", "/activities/new/", "/playlists/new/", "/evidence/"}
+    lists = {
+        "/activities/",
+        "/activities/new/",
+        "/playlists/new/",
+        "/evidence/",
+        "/badge-numbers/",
+        "/badge-numbers.csv",
+    }
     object_urls = [u for u in organiser_urls(org, objects)["get"] if not any(u.endswith(x) for x in lists)]
-    assert len(object_urls) == 9
+    assert len(object_urls) == 11
     for url in object_urls:
         assert client.get(url.replace(f"/o/{org.slug}/", f"/o/{other_org.slug}/")).status_code == 404, url
 

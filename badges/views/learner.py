@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from badges import selectors, services
 from badges.forms import (
     EvidenceForm,
+    HolderNameForm,
     ReviewForm,
 )
 from badges.models import (
@@ -184,6 +185,25 @@ def evidence_file(request, public_id):
     return files.stored_file_response(
         submission.file, content_type="application/octet-stream", filename=submission.file_name or "evidence"
     )
+
+
+@require_POST
+@login_required
+def name_visibility(request, public_id):
+    found = get_object_or_404(Assertion, public_id=public_id, recipient=request.user)
+    form = HolderNameForm(request.POST)
+    if form.is_valid():
+        show = form.cleaned_data["show"]
+        perform(
+            request,
+            lambda: services.assertion_set_name(
+                assertion=found, user=request.user, show=show, name=form.cleaned_data["name"]
+            ),
+            _("Your name is now shown on this page.") if show else _("Your name is no longer shown on this page."),
+        )
+    else:
+        messages.error(request, _("The name can have at most 200 characters."))
+    return redirect(found)
 
 
 @require_POST

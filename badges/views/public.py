@@ -2,6 +2,7 @@
 
 import functools
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -14,7 +15,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 
-from badges import ob, selectors, services
+from badges import images, ob, selectors, services, sharing
+from badges.forms import HolderNameForm
 from badges.models import (
     Activity,
     Assertion,
@@ -170,6 +172,20 @@ def badge_image(request, public_id):
     return _image_response(data, kind)
 
 
+def badge_image_png(request, public_id):
+    """The badge's picture as PNG, for link previews (they ignore SVG); drawn once per version of the badge."""
+    badge = get_object_or_404(BadgeClass, public_id=public_id)
+    key = f"badges:preview:{badge.public_id}:{badge.updated_at.timestamp()}"
+    data = cache.get(key)
+    if data is None:
+        try:
+            data = images.preview_png(*services.badge_base_image(badge))
+        except images.ImageError:
+            data = images.preview_png(images.default_svg(badge.name, badge.colour), "svg")
+        cache.set(key, data, timeout=7 * 24 * 3600)
+    return _image_response(data, "png")
+
+
 def _image_response(data: bytes, kind: str, filename: str | None = None) -> HttpResponse:
     # An uploaded SVG is rebuilt by the sanitiser; the sandbox stops anything left from running if opened directly.
     return files.bytes_response(
@@ -207,6 +223,13 @@ def assertion(request, public_id, content_type):
             "share_url": ob.assertion_url(found),
             "expired": found.expires is not None and found.expires <= timezone.now(),
             "evidence": found.evidence if found.show_evidence or is_holder else [],
+            "meta": sharing.share_meta(found),
+            "linkedin_url": sharing.linkedin_add_url(found) if is_holder and not found.is_revoked else "",
+            "name_form": HolderNameForm(
+                initial={"show": found.show_name, "name": found.holder_name or found.recipient.get_full_name()}
+            )
+            if is_holder
+            else None,
         },
         status=410 if found.is_revoked else 200,
     )

@@ -1,5 +1,6 @@
 """Every write of the certificates app; callers use `from certificates import services` and these names."""
 
+from certificates.services.bulk import individuals_bulk_start
 from certificates.services.certificates import (
     certificate_credential_json,
     certificate_generate,
@@ -13,6 +14,7 @@ from certificates.services.common import (
     CertificatesError,
     Status,
 )
+from certificates.services.deadlines import individual_remind, reminders_send_due
 from certificates.services.links import (
     LINK_LIFETIME,
     individual_disconnect,
@@ -63,15 +65,18 @@ __all__ = [
     "individual_delete",
     "individual_disconnect",
     "individual_invite_to_edit",
+    "individual_remind",
     "individual_request_changes",
     "individual_save_draft",
     "individual_send_connect",
     "individual_submit",
     "individual_update",
+    "individuals_bulk_start",
     "individuals_import",
     "individuals_validate",
     "invitation_problem",
     "invitation_use",
     "project_create",
     "project_update",
+    "reminders_send_due",
 ]

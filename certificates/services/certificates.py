@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from certificates.models import AuditEntry, Certificate, Individual, Project
 from certificates.selectors import generation_plan
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from certificates.services.emails import certificate_ready_email, certificate_revoked_email
 from certificates.snapshot import certificate_snapshot
 from credentials import services as credentials
 from learnerpass.lib.storage import PRIVATE, delete_on_commit
@@ -107,6 +108,8 @@ def certificate_render(*, certificate_id: int) -> bool:
         locked.rendered_at = timezone.now()
         locked.render_error = ""
         locked.save(update_fields=["pdf", "rendered_at", "render_error"])
+        # Once per certificate: only the run that stores the PDF gets here, in the same transaction.
+        certificate_ready_email(certificate)
     return True
 
 
@@ -116,7 +119,11 @@ def certificate_render_failed(*, certificate_id: int, error: str) -> None:
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> Certificate:
-    certificate = Certificate.objects.select_for_update().select_related("individual").get(pk=certificate.pk)
+    certificate = (
+        Certificate.objects.select_for_update()
+        .select_related("individual__project__organisation")
+        .get(pk=certificate.pk)
+    )
     if certificate.status == Certificate.Status.REVOKED:
         raise CertificatesError(_("This certificate is already revoked."))
     reason = reason.strip()
@@ -133,6 +140,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
     audit(
         certificate.individual, revoked_by, AuditEntry.Action.CERTIFICATE_REVOKED, code=certificate.code, reason=reason
     )
+    certificate_revoked_email(certificate)
     return certificate
 
 

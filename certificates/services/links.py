@@ -1,6 +1,6 @@
 """Emailed links: connect and invite to edit, using a link, disconnecting a wrong account."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Individual, IndividualInvitation
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
+from certificates.services.emails import learner_context
 from learnerpass.lib.links import require_link_address
 from learnerpass.lib.urls import absolute_url
 from outbox.services import email_queue
@@ -33,17 +34,9 @@ def _new_invitation(individual: Individual, kind: str, by, message: str = "") ->
     return invitation, raw
 
 
-def _email_context(individual: Individual) -> dict:
-    project = individual.project
-    return {
-        "name": individual.first_name,
-        "project": project.title,
-        "organisation": project.organisation.name,
-    }
-
-
 @transaction.atomic
-def individual_send_connect(*, individual: Individual, sent_by) -> IndividualInvitation:
+def individual_send_connect(*, individual: Individual, sent_by, batch: str = "") -> IndividualInvitation:
+    """Email a connect link (again); `batch` names the bulk action that sent it, in the audit trail."""
     individual = lock_individual(individual)
     if individual.user_id:
         raise CertificatesError(_("%(name)s is already connected.") % {"name": individual.full_name})
@@ -54,7 +47,7 @@ def individual_send_connect(*, individual: Individual, sent_by) -> IndividualInv
         to=individual.email,
         template="certificates/connect",
         context={
-            **_email_context(individual),
+            **learner_context(individual),
             "url": absolute_url("certificates:connect", token=raw),
             "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         },
@@ -62,13 +55,42 @@ def individual_send_connect(*, individual: Individual, sent_by) -> IndividualInv
         ref=individual,
         language=individual.project.language,
     )
-    audit(individual, sent_by, AuditEntry.Action.CONNECT_SENT, email=individual.email)
+    audit(individual, sent_by, AuditEntry.Action.CONNECT_SENT, email=individual.email, **_batch(batch))
     return invitation
 
 
+def _batch(batch: str) -> dict:
+    return {"batch": batch} if batch else {}
+
+
+def edit_link_email(individual: Individual, raw: str, invitation: IndividualInvitation) -> None:
+    email_queue(
+        to=individual.email,
+        template="certificates/edit_invitation",
+        context={
+            **learner_context(individual),
+            "message": individual.edit_message,
+            "deadline": individual.edit_deadline.isoformat() if individual.edit_deadline else "",
+            "url": absolute_url("certificates:edit_link", token=raw),
+            "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        },
+        kind="certificates_edit",
+        ref=individual,
+        language=individual.project.language,
+    )
+
+
 @transaction.atomic
-def individual_invite_to_edit(*, individual: Individual, invited_by, message: str = "") -> IndividualInvitation:
-    """Open the data for the learner (not_invited or accepted → editing) or send the link again."""
+def individual_invite_to_edit(
+    *, individual: Individual, invited_by, message: str = "", deadline: date | None = None, batch: str = ""
+) -> IndividualInvitation:
+    """Open the data for the learner (not_invited or accepted → editing) or send the link again.
+
+    `deadline` (optional, not in the past) is shown to the learner and in the email; a reminder goes out a
+    few days before it. Sending again replaces the message and the deadline.
+    """
+    if deadline is not None and deadline < timezone.now().date():
+        raise CertificatesError(_("The deadline cannot be in the past."))
     individual = lock_individual(individual)
     if not individual.connect_sent_at and not individual.user_id:
         raise CertificatesError(_("Send the connect invitation first."))
@@ -88,6 +110,7 @@ def individual_invite_to_edit(*, individual: Individual, invited_by, message: st
         individual.review_comments = {}
         individual.previous_submitted_data = {}
     individual.edit_message = message.strip()
+    individual.edit_deadline = deadline
     individual.edit_invited_at = timezone.now()
     individual.save(
         update_fields=[
@@ -96,23 +119,20 @@ def individual_invite_to_edit(*, individual: Individual, invited_by, message: st
             "review_comments",
             "previous_submitted_data",
             "edit_message",
+            "edit_deadline",
             "edit_invited_at",
         ]
     )
-    email_queue(
-        to=individual.email,
-        template="certificates/edit_invitation",
-        context={
-            **_email_context(individual),
-            "message": individual.edit_message,
-            "url": absolute_url("certificates:edit_link", token=raw),
-            "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-        },
-        kind="certificates_edit",
-        ref=individual,
-        language=individual.project.language,
+    edit_link_email(individual, raw, invitation)
+    audit(
+        individual,
+        invited_by,
+        AuditEntry.Action.EDIT_INVITED,
+        message=individual.edit_message,
+        previous=previous,
+        **({"deadline": deadline.isoformat()} if deadline else {}),
+        **_batch(batch),
     )
-    audit(individual, invited_by, AuditEntry.Action.EDIT_INVITED, message=individual.edit_message, previous=previous)
     return invitation
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from certificates import content
 from certificates.models import AuditEntry, Individual
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
-from certificates.services.links import _email_context
+from certificates.services.emails import learner_context
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
 from outbox.services import build_email, email_queue, emails_queue
@@ -117,7 +117,7 @@ def individual_accept(*, individual: Individual, accepted_by) -> Individual:
     email_queue(
         to=individual.email,
         template="certificates/accepted",
-        context={**_email_context(individual), "url": absolute_url("me")},
+        context={**learner_context(individual), "url": absolute_url("me")},
         kind="certificates_accepted",
         ref=individual,
         language=individual.project.language,
@@ -145,7 +145,7 @@ def individual_request_changes(
         to=individual.email,
         template="certificates/changes_requested",
         context={
-            **_email_context(individual),
+            **learner_context(individual),
             "comment": comment,
             "field_comments": [[str(content.FIELDS_BY_KEY[key].label), text] for key, text in field_comments.items()],
             "url": absolute_url("certificates:learner_edit", public_id=individual.public_id),

@@ -64,7 +64,9 @@ def editing(individual, user, organiser, message="") -> Individual:
 
 def submitted(individual, user, organiser, data=None) -> Individual:
     individual = editing(individual, user, organiser)
-    return services.individual_submit(individual=individual, user=user, data=data or full_data())
+    # The learner keeps their own name unless the test says otherwise.
+    data = data or full_data(first_name=individual.first_name, surname=individual.surname)
+    return services.individual_submit(individual=individual, user=user, data=data)
 
 
 def accepted(individual, user, organiser, data=None) -> Individual:

@@ -17,6 +17,7 @@ PROJECT_URLS = {
     "individuals_import_errors": "get",
     "project_generate": "post",
     "project_replace": "get",
+    "individuals_bulk": "post",
     "progress": "get",
     "project_zip": "get",
 }
@@ -25,6 +26,7 @@ INDIVIDUAL_URLS = {
     "individual_edit": "get",
     "individual_connect": "post",
     "individual_invite": "post",
+    "individual_remind": "post",
     "individual_disconnect": "post",
     "individual_delete": "post",
     "review": "get",

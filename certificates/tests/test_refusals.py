@@ -56,7 +56,7 @@ def test_an_overlong_message_to_the_learner_is_refused(login, org, organiser, le
     response = login(organiser).post(
         url("individual_invite", org, pk=individual.pk), {"message": "x" * 3001}, follow=True
     )
-    assert "The message is too long." in response.content.decode()
+    assert "Personal message (optional): Ensure this value has at most 3000 characters" in response.content.decode()
     individual.refresh_from_db()
     assert individual.status == "not_invited"
 

@@ -25,6 +25,8 @@ from certificates.views.links import (
     individual_connect,
     individual_disconnect,
     individual_invite,
+    individual_remind,
+    individuals_bulk,
 )
 from certificates.views.projects import (
     individual,
@@ -66,6 +68,8 @@ __all__ = [
     "individual_edit",
     "individual_generate",
     "individual_invite",
+    "individual_remind",
+    "individuals_bulk",
     "individuals_import",
     "individuals_import_errors",
     "individuals_import_template",

@@ -1,5 +1,6 @@
 """What the certificates views share."""
 
+from django.contrib import messages
 from django.shortcuts import redirect
 
 from organisations.models import Role
@@ -14,3 +15,11 @@ def project_redirect(project):
 
 def individual_redirect(individual):
     return redirect("certificates:individual", org_slug=individual.project.organisation.slug, pk=individual.pk)
+
+
+def form_errors(request, form) -> None:
+    """A small form posted from a list (no page of its own to show it again): its errors as messages."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)

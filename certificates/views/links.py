@@ -7,13 +7,15 @@ from django.views.decorators.http import require_POST
 
 from certificates import services
 from certificates.forms import (
+    BulkForm,
     InviteToEditForm,
 )
 from certificates.models import IndividualInvitation
 from certificates.selectors import (
     get_individual_for_member,
+    get_project_for_member,
 )
-from certificates.views.common import ORGANISER, individual_redirect
+from certificates.views.common import ORGANISER, form_errors, individual_redirect, project_redirect
 from learnerpass.lib.actions import perform
 from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
@@ -52,13 +54,55 @@ def individual_invite(request, pk):
         perform(
             request,
             lambda: services.individual_invite_to_edit(
-                individual=individual, invited_by=request.user, message=form.cleaned_data["message"]
+                individual=individual,
+                invited_by=request.user,
+                message=form.cleaned_data["message"],
+                deadline=form.cleaned_data["deadline"],
             ),
             _("Invitation to edit sent to %(email)s.") % {"email": individual.email},
         )
     else:
-        messages.error(request, _("The message is too long."))
+        form_errors(request, form)
     return redirect_back(request, individual_redirect(individual))
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individual_remind(request, pk):
+    individual = get_individual_for_member(request, pk)
+    perform(
+        request,
+        lambda: services.individual_remind(individual=individual, reminded_by=request.user),
+        _("Reminder sent to %(email)s.") % {"email": individual.email},
+    )
+    return redirect_back(request, individual_redirect(individual))
+
+
+@require_POST
+@org_member_required(ORGANISER)
+def individuals_bulk(request, pk):
+    """Connect, invite to edit or remind many: a recorded job; its page shows progress and the summary."""
+    project = get_project_for_member(request, pk)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return project_redirect(project)
+    job = perform(
+        request,
+        lambda: services.individuals_bulk_start(
+            project=project,
+            action=form.cleaned_data["action"],
+            scope=form.cleaned_data["scope"],
+            ids=form.selected_ids(),
+            message=form.cleaned_data["message"],
+            deadline=form.cleaned_data["deadline"],
+            started_by=request.user,
+            batch=form.cleaned_data["batch"],
+        ),
+    )
+    if job is None:
+        return project_redirect(project)
+    return redirect("jobs:detail", org_slug=request.org.slug, public_id=job.public_id)
 
 
 def _link(request, token: str, kind: str):

@@ -12,6 +12,7 @@ from django_countries import countries
 
 from certificates import content, selectors, services
 from certificates.forms import (
+    BulkForm,
     CertificateDataForm,
     ImportForm,
     IndividualForm,
@@ -68,7 +69,7 @@ def project(request, pk):
     project = get_project_for_member(request, pk)
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    if status not in Individual.Status.values:
+    if status not in selectors.STATUS_FILTERS:
         status = ""
     page = Paginator(selectors.individuals_for_project(project, query=query, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -88,7 +89,8 @@ def project(request, pk):
             "individuals": individuals,
             "query": query,
             "status": status,
-            "statuses": Individual.Status.choices,
+            "statuses": selectors.status_filter_choices(),
+            "bulk_form": BulkForm(initial={"batch": secrets.token_urlsafe(16)}),
             "query_string": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
             "progress": selectors.certificate_progress(project),
             "plan": selectors.generation_plan(project),

@@ -27,11 +27,13 @@ from programs.services.imports import (
 )
 from programs.services.invitations import (
     enrolment_create_direct,
+    enrolment_unenrol,
     invitation_accept,
     invitation_cancel,
     invitation_create,
     invitation_problem,
     invitation_resend,
+    invitations_cancel,
     invitations_expire,
 )
 
@@ -48,11 +50,13 @@ __all__ = [
     "batch_validate_stored",
     "batch_validate_table",
     "enrolment_create_direct",
+    "enrolment_unenrol",
     "invitation_accept",
     "invitation_cancel",
     "invitation_create",
     "invitation_problem",
     "invitation_resend",
+    "invitations_cancel",
     "invitations_expire",
     "learner_admin_grant",
     "learner_admin_revoke",

@@ -224,7 +224,9 @@ class _Validator:
         users = [user_id for user_id, _email in self.link_user.values()]
         for chunk in in_chunks(users):
             self.enrolled.update(
-                Enrolment.objects.filter(organisation=organisation, user_id__in=chunk).values_list("user_id", "run_id")
+                Enrolment.objects.active()
+                .filter(organisation=organisation, user_id__in=chunk)
+                .values_list("user_id", "run_id")
             )
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
@@ -500,13 +502,13 @@ def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime)
 
 
 def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
-    """(learner ID, run id) of these learners' enrolments."""
+    """(learner ID, run id) of these learners' current enrolments (not the unenrolled ones)."""
     enrolled = set()
     for chunk in in_chunks(exts):
         enrolled.update(
-            Enrolment.objects.filter(organisation=organisation, external_learner_id__in=chunk).values_list(
-                "external_learner_id", "run_id"
-            )
+            Enrolment.objects.active()
+            .filter(organisation=organisation, external_learner_id__in=chunk)
+            .values_list("external_learner_id", "run_id")
         )
     return enrolled
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learnerpass.lib.links import require_link_address
+from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
-from outbox.services import emails_queue
+from outbox.services import email_queue, emails_queue
 from programs.models import (
     Enrolment,
     Invitation,
@@ -94,7 +95,9 @@ def invitation_create(
             _("Learner ID %(id)s is linked to an account with another email address.") % {"id": external_learner_id}
         )
     if link:
-        enrolled = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run__code", flat=True))
+        enrolled = set(
+            Enrolment.objects.active().filter(user=link.user, run__in=runs).values_list("run__code", flat=True)
+        )
         if enrolled:
             raise ProgramsError(
                 _("This learner is already enrolled on %(runs)s.") % {"runs": ", ".join(sorted(enrolled))}
@@ -242,7 +245,7 @@ def invitation_accept(*, token: str, user, add_address: bool = False) -> Invitat
             raise ProgramsError(_("This learner ID was just linked to another account.")) from None
     now = timezone.now()
     runs = list(invitation.runs.all())
-    already = set(Enrolment.objects.filter(user=user, run__in=runs).values_list("run_id", flat=True))
+    already = set(Enrolment.objects.active().filter(user=user, run__in=runs).values_list("run_id", flat=True))
     Enrolment.objects.bulk_create(
         [
             Enrolment(
@@ -275,9 +278,16 @@ def invitations_expire(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def enrolment_create_direct(*, program: Program, runs: list[ProgramRun], external_learner_id: str, created_by):
-    """Enrol a learner whose ID is already linked to an account, without an invitation."""
+def enrolment_create_direct(
+    *, program: Program, runs: list[ProgramRun], external_learner_id: str, created_by
+) -> list[Enrolment]:
+    """Enrol a learner whose ID is already linked to an account on runs of a degree, without an invitation.
+
+    The learner is told by email; these enrolments count on the billing report as direct ones.
+    """
     external_learner_id = external_learner_id.strip()
+    if program.kind != Program.Kind.DEGREE:
+        raise ProgramsError(_("Direct enrolment is for degree programs; invite learners to a microcredential."))
     _check_runs(program, runs)
     link = (
         LearnerLink.objects.filter(organisation=program.organisation, external_learner_id=external_learner_id)
@@ -289,12 +299,14 @@ def enrolment_create_direct(*, program: Program, runs: list[ProgramRun], externa
             _("Learner ID %(id)s is not linked to an account yet. Invite the learner instead.")
             % {"id": external_learner_id}
         )
-    already = set(Enrolment.objects.filter(user=link.user, run__in=runs).values_list("run_id", flat=True))
+    # Locked so two managers enrolling the same learner at once cannot both pass the check.
+    LearnerLink.objects.select_for_update().filter(pk=link.pk).first()
+    already = set(Enrolment.objects.active().filter(user=link.user, run__in=runs).values_list("run_id", flat=True))
     new_runs = [run for run in runs if run.pk not in already]
     if not new_runs:
         raise ProgramsError(_("This learner is already enrolled on every chosen run."))
     now = timezone.now()
-    return Enrolment.objects.bulk_create(
+    created = Enrolment.objects.bulk_create(
         [
             Enrolment(
                 organisation=program.organisation,
@@ -308,3 +320,62 @@ def enrolment_create_direct(*, program: Program, runs: list[ProgramRun], externa
             for run in new_runs
         ]
     )
+    email_queue(
+        to=link.user.email,
+        template="programs/enrolled",
+        context={
+            "organisation": program.organisation.name,
+            "program": program.name,
+            "runs": [run_line(run) for run in new_runs],
+            "url": absolute_url("me") + "#me-programs",
+        },
+        kind="program_enrolment",
+        ref=created[0],
+    )
+    return created
+
+
+MAX_BULK_CANCEL = 1000
+
+
+@transaction.atomic
+def invitations_cancel(*, program: Program, invitation_ids: list[int], user) -> tuple[int, int]:
+    """Cancel the selected invitations of a program that are still pending; returns (canceled, left as they were).
+
+    Selected invitations that are no longer pending, or are not of this program, are counted
+    as left alone: a list opened a while ago may show ones accepted since.
+    """
+    ids = set(invitation_ids)
+    if not ids:
+        raise ProgramsError(_("Select at least one invitation to cancel."))
+    if len(ids) > MAX_BULK_CANCEL:
+        raise ProgramsError(_("Select at most %(n)s invitations at a time.") % {"n": MAX_BULK_CANCEL})
+    now = timezone.now()
+    pending = list(
+        Invitation.objects.select_for_update()
+        .filter(pk__in=ids, program=program, status=Invitation.Status.PENDING, valid_until__gt=now)
+        .values_list("pk", flat=True)
+    )
+    Invitation.objects.filter(pk__in=pending).update(
+        status=Invitation.Status.CANCELED, canceled_at=now, canceled_by=user
+    )
+    return len(pending), len(ids) - len(pending)
+
+
+MAX_REASON_LENGTH = 2000
+
+
+@transaction.atomic
+def enrolment_unenrol(*, enrolment: Enrolment, user, reason: str) -> Enrolment:
+    """Take a learner off a run, recording who, when and why. The row stays (and stays billed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProgramsError(_("Say why the learner is unenrolled: the reason is recorded."))
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ProgramsError(_("Keep the reason under %(n)s characters.") % {"n": MAX_REASON_LENGTH})
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.unenrolled_at is not None:
+        raise ProgramsError(_("This learner was already unenrolled from this run."))
+    enrolment.unenrolled_at, enrolment.unenrolled_by, enrolment.unenrol_reason = timezone.now(), user, reason
+    enrolment.save(update_fields=["unenrolled_at", "unenrolled_by", "unenrol_reason"])
+    return enrolment

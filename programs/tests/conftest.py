@@ -65,3 +65,18 @@ def program_admin(org, program):
 def linked_learner(org, learner):
     LearnerLink.objects.create(organisation=org, external_learner_id="S-LINKED", user=learner)
     return learner
+
+
+@pytest.fixture
+def degree(org):
+    return make_program(org, code="BA-YW", name="Bachelor in youth work", kind=Program.Kind.DEGREE)
+
+
+@pytest.fixture
+def degree_run(degree):
+    return make_run(degree, "2026-27")
+
+
+@pytest.fixture
+def degree_run2(degree):
+    return make_run(degree, "2027-28")

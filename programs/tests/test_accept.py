@@ -143,11 +143,14 @@ def test_a_new_account_signs_up_from_the_link_with_the_email_already_verified(cl
     assert Enrolment.objects.filter(user__email="new.learner@example.test", run=run).exists()
 
 
-def test_direct_enrolment_of_a_linked_learner_skips_the_invitation(login, org, learning_manager, program, run, run2):
+def test_direct_enrolment_of_a_linked_learner_skips_the_invitation(
+    login, org, learning_manager, degree, degree_run, degree_run2
+):
+    run, run2 = degree_run, degree_run2
     learner = make_user("linked@example.test")
     LearnerLink.objects.create(organisation=org, external_learner_id="S9", user=learner)
     client = login(learning_manager)
-    url = reverse("programs:enrol", kwargs={"org_slug": org.slug, "program_id": program.pk})
+    url = reverse("programs:enrol", kwargs={"org_slug": org.slug, "program_id": degree.pk})
     assert client.post(url, {"external_learner_id": "S9", "runs": [run.pk]}).status_code == 302
     # More runs can be added later; the ones already enrolled are left alone.
     assert client.post(url, {"external_learner_id": "S9", "runs": [run.pk, run2.pk]}).status_code == 302
@@ -157,9 +160,9 @@ def test_direct_enrolment_of_a_linked_learner_skips_the_invitation(login, org, l
     assert "already enrolled on every chosen run" in response.content.decode()
 
 
-def test_direct_enrolment_of_an_unlinked_learner_is_refused(login, org, learning_manager, program, run):
-    url = reverse("programs:enrol", kwargs={"org_slug": org.slug, "program_id": program.pk})
-    response = login(learning_manager).post(url, {"external_learner_id": "NOPE", "runs": [run.pk]})
+def test_direct_enrolment_of_an_unlinked_learner_is_refused(login, org, learning_manager, degree, degree_run):
+    url = reverse("programs:enrol", kwargs={"org_slug": org.slug, "program_id": degree.pk})
+    response = login(learning_manager).post(url, {"external_learner_id": "NOPE", "runs": [degree_run.pk]})
     assert "not linked to an account yet" in response.content.decode()
     assert not Enrolment.objects.exists()
 

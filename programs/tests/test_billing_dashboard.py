@@ -16,23 +16,44 @@ def enrol(org, run, user, source, when):
     )
 
 
-def test_billing_counts_enrolments_through_invitations_per_month(
-    login, org, other_org, learning_manager, program, run, run2
+def test_billing_counts_invitation_and_direct_enrolments_separately_and_in_total_per_month(
+    login, org, other_org, learning_manager, program, run, run2, django_assert_num_queries
 ):
     a, b = make_user("a@example.test"), make_user("b@example.test")
     enrol(org, run, a, "invitation", datetime(2026, 1, 31, 23, 59, tzinfo=UTC))
     enrol(org, run2, a, "invitation", datetime(2026, 1, 5, tzinfo=UTC))
     enrol(org, run, b, "invitation", datetime(2026, 2, 1, 0, 0, tzinfo=UTC))
     enrol(org, run2, b, "direct", datetime(2026, 2, 2, tzinfo=UTC))
+    # Unenrolled later, still billed in the month it was created.
+    Enrolment.objects.create(
+        organisation=org,
+        run=run,
+        user=make_user("c@example.test"),
+        external_learner_id="C",
+        source="direct",
+        created_at=datetime(2026, 2, 3, tzinfo=UTC),
+        unenrolled_at=datetime(2026, 3, 1, tzinfo=UTC),
+        unenrol_reason="Left",
+    )
     foreign = make_run(make_program(other_org), "X")
     enrol(other_org, foreign, b, "invitation", datetime(2026, 2, 3, tzinfo=UTC))
-    months = [(m["month"].strftime("%Y-%m"), m["enrolments"], m["learners"]) for m in billing_by_month(org)]
-    assert months == [("2026-02", 1, 1), ("2026-01", 2, 1)]
+    with django_assert_num_queries(1):
+        months = [
+            (m["month"].strftime("%Y-%m"), m["invitation"], m["direct"], m["total"], m["learners"])
+            for m in billing_by_month(org)
+        ]
+    assert months == [("2026-02", 1, 2, 3, 2), ("2026-01", 2, 0, 2, 1)]
     client = login(learning_manager)
-    assert "2026-01" in client.get(reverse("programs:billing", kwargs={"org_slug": org.slug})).content.decode()
+    page = client.get(reverse("programs:billing", kwargs={"org_slug": org.slug})).content.decode()
+    assert "2026-01" in page and "Direct enrolments" in page and "Through invitations" in page
+    assert "All months" in page
     response = client.get(reverse("programs:billing_csv", kwargs={"org_slug": org.slug}))
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines == ["month,enrolments_via_invitation,learners", "2026-02,1,1", "2026-01,2,1"]
+    assert lines == [
+        "month,enrolments_via_invitation,direct_enrolments,total_enrolments,learners",
+        "2026-02,1,2,3,2",
+        "2026-01,2,0,2,1",
+    ]
 
 
 def test_the_dashboard_lists_programs_and_runs_in_one_query(

@@ -162,7 +162,18 @@ def test_the_program_page_counts_enrolled_and_pending_per_run_in_constant_querie
     make_invitations(program, [run, run2], 3)
     expired, _ = invite(program, [run], ext="S-OLD", email="old@example.test")
     Invitation.objects.filter(pk=expired.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
-    services.enrolment_create_direct(program=program, runs=[run], external_learner_id="S-LINKED", created_by=None)
+    Enrolment.objects.create(
+        organisation=org, run=run, user=linked_learner, external_learner_id="S-LINKED", source="invitation"
+    )
+    # An unenrolled learner no longer counts on the run.
+    Enrolment.objects.create(
+        organisation=org,
+        run=run,
+        user=make_user("gone@example.test"),
+        external_learner_id="S-GONE",
+        source="invitation",
+        unenrolled_at=timezone.now(),
+    )
     client = login(learning_manager)
     url = reverse("programs:program", kwargs={"org_slug": org.slug, "program_id": program.pk})
     response = client.get(url)

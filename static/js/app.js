@@ -65,3 +65,11 @@ document.addEventListener("htmx:sendError", function (event) {
   alert.textContent = form.dataset.sendError;
   box.replaceChildren(alert);
 });
+// A "select all" checkbox: <input type="checkbox" data-select-all="name"> ticks every checkbox named so.
+document.addEventListener("change", function (event) {
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

@@ -93,8 +93,10 @@ def test_after_a_file_level_problem_the_chosen_file_stays_chosen(page, live_url,
     assert_accessible(page)
     assert_fits_phone(page)
     # The same file again (say, once a colleague added the missing runs) needs no second search for it.
-    page.get_by_role("button", name="Upload and check").click()
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("alert")).to_contain_text("learners.csv: This does not look like a table")
+    expect(page.get_by_role("button", name="Upload and check")).to_be_enabled()
     # Changed on disk after it was chosen, the browser refuses to send it: the page says so instead of nothing.
     broken.write_text("external_learner_id,email,program_code,program_run_code,expiry_time\n")
     page.get_by_role("button", name="Upload and check").click()

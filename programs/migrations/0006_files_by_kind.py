@@ -8,18 +8,18 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0004_one_name'),
+        ('programs', '0005_enrolment_unenrol'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='certificate',
-            name='pdf',
-            field=models.FileField(blank=True, storage=learnerpass.lib.storage.private_storage, upload_to=learnerpass.lib.storage.RandomName('certificates')),
+            model_name='importbatch',
+            name='upload',
+            field=models.FileField(blank=True, storage=learnerpass.lib.storage.private_storage, upload_to=learnerpass.lib.storage.RandomName('imports')),
         ),
         # Files stored before the public/private split move into their storage, under random names.
         migrations.RunPython(
-            legacy_files_mover('certificates', 'Certificate', 'pdf', alias=PRIVATE, folder='certificates'),
+            legacy_files_mover('programs', 'ImportBatch', 'upload', alias=PRIVATE, folder='imports'),
             migrations.RunPython.noop,
         ),
     ]

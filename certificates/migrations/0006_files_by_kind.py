@@ -8,18 +8,18 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0004_lookup_indexes'),
+        ('certificates', '0005_deadlines'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='upload',
-            field=models.FileField(blank=True, storage=learnerpass.lib.storage.private_storage, upload_to=learnerpass.lib.storage.RandomName('imports')),
+            model_name='certificate',
+            name='pdf',
+            field=models.FileField(blank=True, storage=learnerpass.lib.storage.private_storage, upload_to=learnerpass.lib.storage.RandomName('certificates')),
         ),
         # Files stored before the public/private split move into their storage, under random names.
         migrations.RunPython(
-            legacy_files_mover('programs', 'ImportBatch', 'upload', alias=PRIVATE, folder='imports'),
+            legacy_files_mover('certificates', 'Certificate', 'pdf', alias=PRIVATE, folder='certificates'),
             migrations.RunPython.noop,
         ),
     ]
