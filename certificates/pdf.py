@@ -131,6 +131,8 @@ def base_url() -> str:
 
 
 CREDENTIAL_ATTACHMENT = "credential.json"
+# Archival PDF that may carry attachments: the signed credential travels inside the certificate.
+PDF_VARIANT = "pdf/a-3b"
 
 
 def render_certificate_pdf(certificate) -> bytes:
@@ -148,4 +150,4 @@ def render_certificate_pdf(certificate) -> bytes:
             )
         )
     document = HTML(string=html, base_url=base_url(), url_fetcher=LocalFilesFetcher())
-    return document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)

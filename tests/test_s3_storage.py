@@ -16,7 +16,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from PIL import Image
 
-from badges.services.issuing import assertion_issue, assertion_set_evidence_visibility
+from badges.services.issuing import assertion_bake, assertion_issue, assertion_set_evidence_visibility
 from badges.tests.conftest import publish_activity
 from certificates import services as certificate_services
 from certificates.tests.factories import accepted, make_individual, make_project
@@ -167,6 +167,7 @@ def test_a_baked_image_lives_in_the_bucket_and_hiding_evidence_deletes_it(
     badge = publish_activity(org, organiser).badge
     assertion, _ = assertion_issue(badge=badge, user=learner, source="email")
 
+    assert assertion_bake(assertion_id=assertion.pk)  # the bake job's work
     response = client.get(reverse("badges:assertion_image", kwargs={"public_id": assertion.public_id}))
     assertion.refresh_from_db()
     key = f"site/public/{assertion.baked_image.name}"

@@ -33,7 +33,7 @@ def _resanitise_badge_images(apps, schema_editor):
                 clean, ext = check_png(data), ".png"
             else:
                 clean, ext = sanitise_svg(data), ".svg"
-            new_name = storages[PUBLIC].save(random_name("badges", ext), ContentFile(clean))
+            new_name = storages[PUBLIC].save(random_name("badges", f"image{ext}"), ContentFile(clean))
         except ImageError:
             new_name = ""
         model.objects.filter(pk=pk).update(image=new_name)

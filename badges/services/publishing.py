@@ -406,13 +406,20 @@ def badge_update(
     # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
     Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
-        # The replaced picture goes, and so do the baked images that carry it; they are baked
-        # again on their next request.
+        # The replaced picture goes, and so do the baked images that carry it: a background job
+        # bakes every live one again.
         delete_on_commit(PUBLIC, old_image)
         baked = Assertion.objects.select_for_update().filter(badge=badge).exclude(baked_image="")
         for name in baked.values_list("baked_image", flat=True):
             delete_on_commit(PUBLIC, name)
         baked.update(baked_image="")
+        from badges.services.issuing import bake_after_commit
+
+        bake_after_commit(
+            list(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).only("pk")),
+            badge=badge,
+            started_by=user,
+        )
     audit(
         organisation_id=badge.organisation_id,
         actor=user,

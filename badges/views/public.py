@@ -256,6 +256,11 @@ def assertion_qr(request, public_id):
 
 def assertion_image(request, public_id):
     found = get_object_or_404(Assertion.objects.select_related("badge"), public_id=public_id)
+    stored = bool(found.baked_image)
     data, kind = services.assertion_baked_image(assertion=found)
     filename = f"{found.badge.name[:40]}-badge" if request.GET.get("download") else None
-    return _image_response(data, kind, filename)
+    response = _image_response(data, kind, filename)
+    if not stored:
+        # Baked in memory until the bake job has stored it: let nobody keep this copy.
+        response["Cache-Control"] = "no-store"
+    return response

@@ -12,7 +12,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
-from certificates.archive import stream_zip
 from certificates.forms import (
     RevokeForm,
     VerifyForm,
@@ -41,9 +40,7 @@ def _generating(certificates: list) -> str:
 def certificate_progress(request, pk):
     project = get_project_for_member(request, pk)
     return render(
-        request,
-        "certificates/_progress.html",
-        {"project": project, "progress": selectors.certificate_progress(project)},
+        request, "certificates/_progress.html", {"project": project, **selectors.certificate_section(project)}
     )
 
 
@@ -82,18 +79,29 @@ def project_replace(request, pk):
     return render(request, "certificates/project_replace.html", {"project": project, "plan": plan})
 
 
+@require_POST
+@org_member_required(ORGANISER)
+def project_zip_prepare(request, pk):
+    project = get_project_for_member(request, pk)
+    perform(
+        request,
+        lambda: services.certificates_zip_start(project=project, started_by=request.user),
+        _("The ZIP is being prepared; its download appears here when it is ready."),
+    )
+    return project_redirect(project)
+
+
 @org_member_required(ORGANISER)
 def project_zip(request, pk):
-    """All current PDFs of the project as one ZIP, streamed from the stored files."""
+    """The latest ZIP prepared in the background; prepared archives only, never built here."""
     project = get_project_for_member(request, pk)
-    certificates = list(selectors.rendered_certificates(project))
-    if not certificates:
-        raise Http404("No certificates rendered yet.")
-
+    job = selectors.latest_zip(project)
+    if job is None:
+        raise Http404("No ZIP prepared yet.")
     # A name the organiser recognises among their downloads.
     name = slugify(project.title)[:60] or str(project.pk)
-    return files.streaming_response(
-        stream_zip(certificates), content_type="application/zip", filename=f"certificates-{name}.zip"
+    return files.stored_file_response(
+        job.result_file, content_type="application/zip", filename=f"certificates-{name}.zip"
     )
 
 

@@ -245,3 +245,10 @@ def test_a_credential_built_to_be_slow_is_refused_before_it_is_processed(client,
     response = client.post("/credentials/verify/", {"text": text})
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_an_unknown_property_in_the_proof_is_refused(signed_credential):
+    signed, _ = signed_credential()
+    signed["proof"][0]["note"] = "trust me"
+    report = verify_credential(signed)
+    assert results(report)["signature"] is False and "/proof/note" in report.checks[2].detail

@@ -4,17 +4,16 @@ Whatever the bytes are (an image an organiser uploaded, a baked badge, evidence,
 browser must never treat them as a page of this site: every such response says what it is
 (`X-Content-Type-Options: nosniff`) and runs in a sandbox with nothing allowed but the image
 itself (`Content-Security-Policy: sandbox; default-src 'none'; ...`). Evidence, PDFs and
-archives download as attachments, with their name through Django's
-`content_disposition_header` (no header injection, non-ASCII names encoded properly).
+archives download as attachments, with their name through the site's one naming rule
+(learnerpass/lib/filenames.py: no header injection, non-ASCII names encoded properly).
 """
 
 import mimetypes
-from collections.abc import Iterable
 
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
+from django.http import FileResponse, Http404, HttpResponse
 
+from learnerpass.lib.filenames import content_disposition
 from learnerpass.lib.storage import PUBLIC
 
 # An SVG image may style itself and draw embedded raster images (data: URIs); nothing else.
@@ -35,7 +34,7 @@ def secure(response: HttpResponse, *, filename: str | None = None, attachment: b
     else:
         response["Cache-Control"] = "private, no-store"
     if attachment or filename:
-        response["Content-Disposition"] = content_disposition_header(attachment, filename or "download")
+        response["Content-Disposition"] = content_disposition(filename or "download", attachment=attachment)
     return response
 
 
@@ -65,10 +64,6 @@ def stored_file_response(
     content_type = content_type or mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     return secure(response, filename=filename, attachment=attachment, public=public)
-
-
-def streaming_response(chunks: Iterable[bytes], *, content_type: str, filename: str) -> StreamingHttpResponse:
-    return secure(StreamingHttpResponse(chunks, content_type=content_type), filename=filename, attachment=True)
 
 
 def public_file(request, name: str) -> FileResponse:

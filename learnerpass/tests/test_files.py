@@ -12,7 +12,7 @@ from PIL import Image
 
 from badges import services as badge_services
 from badges.models import Assertion, Quest, Task
-from badges.services.issuing import assertion_issue
+from badges.services.issuing import assertion_bake, assertion_issue
 from badges.tests.conftest import add_task, publish_activity
 from certificates import services as certificate_services
 from certificates.models import Certificate
@@ -132,11 +132,12 @@ def assertion(org, organiser, learner):
 
 
 def test_a_baked_image_is_stored_publicly_under_a_random_name(client, assertion):
+    assert assertion_bake(assertion_id=assertion.pk)  # what the bake job does for each issued badge
     response = client.get(reverse("badges:assertion_image", kwargs={"public_id": assertion.public_id}))
     assertion.refresh_from_db()
 
     assert response.status_code == 200
-    assert assertion.baked_image.name.startswith("baked/")
+    assert assertion.baked_image.name.startswith("baked/") and assertion.baked_image.name.endswith(".svg")
     assert assertion.public_id not in assertion.baked_image.name
     assert storages["public"].exists(assertion.baked_image.name)
 
@@ -144,7 +145,7 @@ def test_a_baked_image_is_stored_publicly_under_a_random_name(client, assertion)
 def test_hiding_evidence_deletes_the_baked_image_that_carried_it(
     client, assertion, learner, django_capture_on_commit_callbacks
 ):
-    client.get(reverse("badges:assertion_image", kwargs={"public_id": assertion.public_id}))
+    assertion_bake(assertion_id=assertion.pk)
     assertion.refresh_from_db()
     baked = assertion.baked_image.name
 
@@ -153,7 +154,8 @@ def test_hiding_evidence_deletes_the_baked_image_that_carried_it(
 
     assert not storages["public"].exists(baked)
     assertion.refresh_from_db()
-    assert not assertion.baked_image
+    # Baked again (by the bake job) under a new name.
+    assert assertion.baked_image.name != baked
 
 
 def test_replacing_a_badge_image_deletes_the_old_image_and_the_baked_copies(
@@ -171,7 +173,7 @@ def test_replacing_a_badge_image_deletes_the_old_image_and_the_baked_copies(
         )
     badge.refresh_from_db()
     first = badge.image.name
-    client.get(reverse("badges:assertion_image", kwargs={"public_id": assertion.public_id}))
+    assertion_bake(assertion_id=assertion.pk)
     assertion.refresh_from_db()
     baked = assertion.baked_image.name
 
