@@ -13,7 +13,7 @@ import mimetypes
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponse
 
-from learnerpass.lib.filenames import content_disposition
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.storage import PUBLIC
 
 # An SVG image may style itself and draw embedded raster images (data: URIs); nothing else.
@@ -34,7 +34,7 @@ def secure(response: HttpResponse, *, filename: str | None = None, attachment: b
     else:
         response["Cache-Control"] = "private, no-store"
     if attachment or filename:
-        response["Content-Disposition"] = content_disposition(filename or "download", attachment=attachment)
+        name_download(response, filename or "download", attachment=attachment)
     return response
 
 
