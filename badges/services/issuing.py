@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,6 +28,8 @@ from badges.models import (
 )
 from badges.services import emails, vc
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails, required_tasks
+from jobs.models import Job
+from jobs.services import JobRun, job_start
 from learnerpass.lib.links import require_link_address
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
@@ -56,7 +59,7 @@ def _verified_users(emails: list[str]) -> dict[str, int]:
 def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: datetime | None = None) -> IssueReport:
     """Issue the badge to every new address in a pasted list, in one go, and queue one email each.
 
-    Images are not baked here: each assertion's image is baked on its first request.
+    Images are baked by a recorded job started after commit.
     """
     report = IssueReport()
     emails, report.invalid, report.duplicates = parse_emails(text)
@@ -101,6 +104,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
         claims.append(AssertionClaim(assertion=assertion, token_hash=token_hash, expires_at=now + CLAIM_LIFETIME))
         tokens.append(raw)
     AssertionClaim.objects.bulk_create(claims, batch_size=2000)
+    bake_after_commit(assertions, badge=badge, started_by=issued_by)
     common = {"badge": badge.name, "issuer": badge.organisation.name}
     # Reversing two URLs per recipient was a tenth of a 10,000-address issue; fill a template instead.
     accept_url = absolute_url("badges:accept", token=_SLOT)
@@ -169,6 +173,7 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         detail=f"{source} to {email}",
     )
     emails.badge_earned(assertion=assertion)
+    bake_after_commit([assertion], badge=badge, started_by=issued_by or user)
     _check_playlists(user_id=user.pk, badge=badge)
     return assertion, True
 
@@ -371,10 +376,11 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image and the 3.0 credential carry the evidence; make them again next time.
+    # The baked image and the 3.0 credential carry the evidence; make them again (the image in the background).
     assertion.baked_image = ""
     assertion.credential = ""
     assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
+    bake_after_commit([assertion], badge=assertion.badge, started_by=user)
     return assertion
 
 
@@ -414,23 +420,76 @@ def badge_base_image(badge: BadgeClass) -> tuple[bytes, str]:
     return images.default_svg(badge.name, badge.colour), "svg"
 
 
-def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
-    """The assertion's baked image, baked and stored on first use (never inside the issuing transaction)."""
-    if assertion.baked_image:
-        try:
-            with assertion.baked_image.open("rb") as handle:
-                data = handle.read()
-            return data, "png" if data.startswith(baking.PNG_SIGNATURE) else "svg"
-        except FileNotFoundError:
-            pass
+def _bake(assertion: Assertion) -> tuple[bytes, str]:
     image, kind = badge_base_image(assertion.badge)
     payload = ob.dumps(ob.assertion_document(assertion)).decode("utf-8")
     if kind == "png":
-        data = baking.bake_png(image, payload)
-    else:
-        data = baking.bake_svg(image, payload, ob.assertion_url(assertion))
+        return baking.bake_png(image, payload), kind
+    return baking.bake_svg(image, payload, ob.assertion_url(assertion)), kind
+
+
+def _stored_baked_image(assertion: Assertion) -> tuple[bytes, str] | None:
+    if not assertion.baked_image:
+        return None
+    try:
+        with assertion.baked_image.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    return data, "png" if data.startswith(baking.PNG_SIGNATURE) else "svg"
+
+
+def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
+    """The assertion's baked image: the one the bake job stored, else baked now in memory and not stored.
+
+    Baking is a chunk added to a PNG or an element to an SVG (milliseconds); storing it is the
+    bake job's work, started when the badge is issued, so a request never writes a file.
+    """
+    return _stored_baked_image(assertion) or _bake(assertion)
+
+
+def assertion_bake(*, assertion_id: int) -> bool:
+    """Store one assertion's baked image unless it is stored already (or revoked); True when stored now."""
+    assertion = Assertion.objects.select_related("badge__organisation").filter(pk=assertion_id).first()
+    if assertion is None or assertion.is_revoked or _stored_baked_image(assertion):
+        return False
+    data, kind = _bake(assertion)
     name = assertion.baked_image.storage.save(f"badges/baked/{assertion.public_id}.{kind}", ContentFile(data))
-    # Two first requests may bake at once; the first to record its file wins, the other tidies up.
-    if not Assertion.objects.filter(pk=assertion.pk, baked_image="").update(baked_image=name):
+    # Two runs may bake at once; the first to record its file wins, the other tidies up.
+    if not Assertion.objects.filter(pk=assertion.pk, baked_image=assertion.baked_image.name or "").update(
+        baked_image=name
+    ):
         assertion.baked_image.storage.delete(name)
-    return data, kind
+        return False
+    return True
+
+
+def assertions_bake(*, run: JobRun, assertion_ids: list[int]) -> None:
+    """The bake job's work: each assertion's image once; after a lost worker, what is stored is skipped."""
+    run.total, run.done, run.counts, run.reasons = len(assertion_ids), 0, {}, {}
+    for assertion_id in assertion_ids:
+        if assertion_bake(assertion_id=assertion_id):
+            run.count("baked")
+        else:
+            run.count("skipped", reason=_("Baked already, or revoked."))
+        run.advance()
+
+
+def bake_after_commit(assertions: list[Assertion], *, badge: BadgeClass, started_by) -> Job | None:
+    """Start the job that bakes these assertions' images, after the surrounding transaction commits."""
+    if not assertions:
+        return None
+    from badges.jobs import BAKE
+    from badges.tasks import bake_images
+
+    organisation = badge.organisation
+    return job_start(
+        kind=BAKE.name,
+        task=bake_images,
+        organisation=organisation,
+        started_by=started_by,
+        ref=badge,
+        total=len(assertions),
+        task_kwargs={"assertion_ids": [a.pk for a in assertions]},
+        return_url=reverse("badges:badge_detail", kwargs={"org_slug": organisation.slug, "public_id": badge.public_id}),
+    )

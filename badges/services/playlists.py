@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from badges.models import Assertion, BadgeClass, BadgeEvent, Playlist, PublishStatus
 from badges.services import emails, vc
 from badges.services.common import audit
-from badges.services.issuing import new_recipient
+from badges.services.issuing import bake_after_commit, new_recipient
 from jobs.models import Job
 from jobs.services import JobRun, job_start
 
@@ -94,6 +94,7 @@ def _issue_playlist_badge(*, badge: BadgeClass, user_ids: list[int], actor) -> l
     vc.allocate_status(assertions, organisation=badge.organisation)
     assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
     emails.badges_earned(assertions=assertions)
+    bake_after_commit(assertions, badge=badge, started_by=actor)
     return assertions
 
 

@@ -170,7 +170,7 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         playlist = services.playlist_publish(playlist=playlist, user=organiser)
 
-    job = Job.objects.get()
+    job = Job.objects.get(kind="badges.playlist_issue")
     assert playlist.qualifiers == issuing_playlists.QualifierIssue(issued=0, queued=5, job=job)
     assert (job.kind, job.total, job.state, job.started_by) == ("badges.playlist_issue", 5, "queued", organiser)
     assert not Assertion.objects.filter(badge=playlist_badge(playlist)).exists()
@@ -210,7 +210,7 @@ def test_the_background_job_stops_when_the_playlist_was_unpublished_meanwhile(
             callback()
 
     assert not Assertion.objects.filter(badge__playlist=playlist).exists()
-    job = Job.objects.get()
+    job = Job.objects.get(kind="badges.playlist_issue")
     assert job.state == "succeeded" and "unpublished" in job.message
 
 

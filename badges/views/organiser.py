@@ -22,7 +22,7 @@ from badges.forms import (
     TaskForm,
     alignment_formset,
 )
-from badges.jobs import PLAYLIST_ISSUE
+from badges.jobs import BAKE, PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -44,9 +44,10 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
-from jobs.selectors import latest_job_about
+from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required, redirect_back
 from outbox.selectors import latest_emails_for
@@ -352,6 +353,7 @@ def badge_detail(request, public_id):
             "revoke_form": RevokeForm(),
             "review_form": ReviewForm(),
             "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
             "events": list(badge.events.select_related("actor")[:20]),
         },
     )
@@ -466,8 +468,7 @@ def badge_qr(request, public_id, kind):
         raise Http404("The link does not work, so it has no QR code.")
     data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
-    response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
-    return response
+    return name_download(response, f"badge-qr-{badge.public_id}.{kind}")
 
 
 @require_POST
