@@ -27,7 +27,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
-from badges.services.issuing import playlist_issue_to_qualifiers
+from badges.services.playlists import playlist_issue_to_qualifiers
 from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
