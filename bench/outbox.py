@@ -59,7 +59,9 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
     with SmtpSink(keep_bodies=False) as sink:
-        worker = start_worker(database_url=DATABASE_URL, redis_url=REDIS_URL, smtp_port=sink.port, concurrency=args.concurrency)
+        worker = start_worker(
+            database_url=DATABASE_URL, redis_url=REDIS_URL, smtp_port=sink.port, concurrency=args.concurrency
+        )
         try:
             time.sleep(3)  # let the worker processes boot before the clock starts
             emails = [

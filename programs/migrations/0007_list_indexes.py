@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0001_initial'),
-        ('programs', '0005_enrolment_unenrol'),
+        ('programs', '0006_files_by_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
