@@ -7,8 +7,10 @@ shows them.
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from learnerpass.env import (
     env_bool,
@@ -19,6 +21,7 @@ from learnerpass.env import (
     env_secrets,
     env_str,
     parse_database_url,
+    s3_storage_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     # First: every later log line of the request carries its id.
     "learnerpass.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,10 +123,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # Redis down must not be a 500: the cache steps aside (reads miss, rate limits let people
+    # through, a warning is logged), and gives up on a connection quickly.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "learnerpass.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -171,19 +179,51 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+# Files by kind (learnerpass/lib/storage.py): "public" (badge images, baked badges, logos) and
+# "private" (certificate PDFs, evidence, uploaded tables; no URL, every download is a view that
+# checks who asks). Local folders under MEDIA_ROOT by default; S3-compatible storage with
+# STORAGE_URL=s3://bucket[/prefix] (two prefixes in one bucket, or STORAGE_PRIVATE_URL for a
+# second bucket). Nothing is ever served from a raw /media/ path.
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
+STORAGE_URL = env_str("STORAGE_URL", "")
+STORAGE_PRIVATE_URL = env_str("STORAGE_PRIVATE_URL", "")
+if STORAGE_URL:
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", "") or None
+    AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
+    AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE", "") or None
+    FILE_STORAGES = {
+        "public": s3_storage_options(STORAGE_URL, "public", "learnerpass.lib.storage.S3PublicFiles"),
+        "private": s3_storage_options(
+            STORAGE_PRIVATE_URL or STORAGE_URL,
+            "" if STORAGE_PRIVATE_URL else "private",
+            "learnerpass.lib.storage.S3PrivateFiles",
+        ),
+    }
+else:
+    FILE_STORAGES = {
+        "public": {"BACKEND": "learnerpass.lib.storage.LocalPublicFiles"},
+        "private": {"BACKEND": "learnerpass.lib.storage.LocalPrivateFiles"},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Nothing should store through the default storage; it is the private one if something does.
+    "default": FILE_STORAGES["private"],
+    **FILE_STORAGES,
+    # WhiteNoise serves the collected, hashed and compressed static files when DEBUG is off.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Source maps are for developers' tools: compressing them (brotli and gzip) doubled collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 # Uploads beyond this are refused by each upload form with a clear message;
 # Django's own limits stop oversize bodies before they reach memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Rows read from an uploaded table at most (learnerpass/lib/tabular.py); imports may set lower limits.
+MAX_TABLE_ROWS = env_int("MAX_TABLE_ROWS", 200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -203,7 +243,17 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
+# Emails sent by one task over one SMTP connection.
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 200)
+# A transient SMTP failure (4xx, the server down) is retried after about as long as the email has
+# been failing, at least the base and at most the max, for OUTBOX_RETRY_FOR_SECONDS; then it fails.
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 15 * 60)
+OUTBOX_RETRY_FOR_SECONDS = env_int("OUTBOX_RETRY_FOR_SECONDS", 24 * 60 * 60)
+# How long a sender keeps retrying the database after the SMTP server took an email.
+OUTBOX_DB_RETRY_SECONDS = env_int("OUTBOX_DB_RETRY_SECONDS", 120)
+# true: every "sent" mark waits for PostgreSQL to flush it to disk (several times slower).
+OUTBOX_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_SYNCHRONOUS_COMMIT", False)
 
 # Verifiable credentials: the organisations' Ed25519 private keys are stored encrypted with the
 # first of these; every one listed can decrypt (list the old one second while rotating).
@@ -284,6 +334,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The site's own pages: scripts only from the site, no inline script or style, no eval (htmx is
+# configured for that in base.html), nothing framed, forms posted only here. Responses that carry
+# uploaded or derived files set their own, stricter policy (learnerpass/lib/files.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for Bootstrap's own icons and QR codes drawn inline.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Certificates: learners still writing get a reminder this many days before their deadline.
 CERTIFICATES_REMINDER_DAYS = env_int("CERTIFICATES_REMINDER_DAYS", 3)
 
@@ -307,7 +377,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-# Health checks come from inside the network, over plain HTTP.
+# Load balancers probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -116,7 +117,7 @@ class ImportBatch(models.Model):
     # How a CSV was read (UTF-8, Windows-1252, Latin-1), shown on the preview; empty for XLSX.
     encoding = models.CharField(max_length=20, blank=True)
     # Kept only while a background task validates it; deleted afterwards.
-    upload = models.FileField(upload_to="programs/imports/", blank=True)
+    upload = models.FileField(upload_to=RandomName("imports"), storage=private_storage, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
     row_count = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)
@@ -247,11 +248,14 @@ class Invitation(LinkToken):
 
 
 class InvitationRun(models.Model):
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="invitation_runs")
-    run = models.ForeignKey(ProgramRun, on_delete=models.CASCADE, related_name="invitation_runs")
+    # No index of their own: the unique constraint leads with the invitation, the index below with the run.
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="invitation_runs", db_index=False)
+    run = models.ForeignKey(ProgramRun, on_delete=models.CASCADE, related_name="invitation_runs", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["invitation", "run"], name="one_row_per_invited_run")]
+        # A run's Invitations tab walks this index newest first, a page at a time.
+        indexes = [models.Index(fields=["run", "invitation"], name="prog_invrun_run_invitation")]
 
     def __str__(self):
         return f"{self.invitation_id} → {self.run_id}"
@@ -303,6 +307,8 @@ class Enrolment(models.Model):
             models.Index(fields=["organisation", "source", "created_at"], name="prog_enrol_billing"),
             # Sending an upload looks up the enrolments of the file's learners.
             models.Index(fields=["organisation", "external_learner_id"], name="prog_enrol_org_learner"),
+            # A run's Enrolled learners tab walks this index by learner ID, a page at a time.
+            models.Index(fields=["run", "external_learner_id", "id"], name="prog_enrol_run_learner"),
         ]
 
     def __str__(self):

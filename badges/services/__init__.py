@@ -5,7 +5,6 @@ from badges.services.evidence import escalate_stale_peer_reviews, evidence_revie
 from badges.services.issuing import (
     CLAIM_LIFETIME,
     ClaimResult,
-    QualifierIssue,
     assertion_bake,
     assertion_baked_image,
     assertion_claim_accept,
@@ -20,6 +19,9 @@ from badges.services.issuing import (
     claim_problem,
     link_claims_remember,
     link_problem,
+)
+from badges.services.playlists import (
+    QualifierIssue,
     playlist_badge_issue_to_qualifiers,
     playlist_issue_to_qualifiers,
 )

@@ -157,3 +157,23 @@ def test_the_single_invite_form_refuses_an_address_longer_than_the_database_hold
     assert response.status_code == 200
     assert "at most 254 characters" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_the_admin_holds_staff_to_the_code_pattern_too(client, org, program):
+    client.force_login(make_user("root@example.test", is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:programs_program_change", args=[program.pk]),
+        {
+            "name": "Data literacy",
+            "code": "MC\r\nDATA",
+            "kind": "microcredential",
+            "description": "",
+            "organisation": org.pk,
+            "runs-TOTAL_FORMS": "0",
+            "runs-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "letters, digits, dots, hyphens and underscores" in response.content.decode()
+    program.refresh_from_db()
+    assert program.code == "MC-DATA"

@@ -344,9 +344,9 @@ def test_a_revoked_holder_has_no_peer_reviews_and_an_organiser_reads_the_numbers
 def test_many_who_already_qualify_get_the_playlist_badge_through_a_job_whose_progress_shows(
     page, live_url, river, monkeypatch
 ):
-    from badges.services import issuing
+    from badges.services import playlists as issuing_playlists
 
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 2)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_INLINE", 2)
     org, organiser = river
     day = publish_activity(org, organiser, title="Orienteering")
     for n in range(3):
