@@ -35,6 +35,8 @@ PROJECT_POST = {
     "representative_role": "President",
     "mentor_name": "",
     "mentor_role": "",
+    "partners-TOTAL_FORMS": "0",
+    "partners-INITIAL_FORMS": "0",
 }
 
 
@@ -141,9 +143,9 @@ def test_the_project_page_runs_a_constant_number_of_queries(
     services.certificates._generate(individual, organiser)
     client = login(organiser)
     # session, user, membership, project, count for pagination, individuals, latest emails,
-    # current certificates, certificate progress, accepted individuals and their valid certificates
-    # (what Generate would do), the navigation's memberships
-    with django_assert_num_queries(12):
+    # current certificates, certificate progress, accepted individuals, the project's partners and the
+    # valid certificates (what Generate would do), the navigation's memberships
+    with django_assert_num_queries(13):
         response = client.get(url("project", org, pk=project.pk))
     assert response.status_code == 200
 
