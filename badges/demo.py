@@ -1,4 +1,5 @@
-"""Demo badges: a badge held by the demo learner, a playlist half done, evidence waiting, a revoked badge.
+"""Demo badges: a badge held by the demo learner (aligned to an ESCO skill, tagged, expiring two years after
+issue), a playlist half done, evidence waiting, a revoked badge.
 
 Safe to run again: every step looks for what it would create first.
 """
@@ -6,7 +7,16 @@ Safe to run again: every step looks for what it would create first.
 import datetime
 
 from badges import services
-from badges.models import Activity, Assertion, EvidenceSubmission, Playlist, PublishStatus, Task
+from badges.models import Activity, Assertion, BadgeClass, EvidenceSubmission, Playlist, PublishStatus, Task
+
+# ESCO, the European classification of skills: the skill "provide first aid", found through the ESCO
+# skills browser (an organiser would paste the skill's concept URI, http://data.europa.eu/esco/skill/…).
+ESCO_FIRST_AID = {
+    "targetName": "provide first aid",
+    "targetUrl": "https://esco.ec.europa.eu/en/classification/skill_main",
+    "targetDescription": "Help someone who is hurt or ill until medical help takes over.",
+    "targetFramework": "ESCO (European Skills, Competences, Qualifications and Occupations)",
+}
 
 
 def _activity(org, user, title: str, **fields) -> Activity:
@@ -49,6 +59,19 @@ def build(context: dict) -> dict:
         criteria="Write how the three meetings went; an organiser reviews it.",
         place="Online",
     )
+    # First aid is refreshed every two years; the badge says which ESCO skill it stands for.
+    badge = first_aid.badge
+    if not badge.alignment:
+        services.badge_update(
+            badge=badge,
+            user=organiser,
+            name=badge.name,
+            description=badge.description,
+            criteria=badge.criteria,
+            expiry=services.Expiry(after=24, unit=BadgeClass.ExpiryUnit.MONTHS),
+            alignment=[ESCO_FIRST_AID],
+            tags=["first aid", "outdoors", "safety"],
+        )
     for activity in (first_aid, river, mentoring):
         if not activity.badge.link.enabled:
             services.badge_link_update(
@@ -68,6 +91,16 @@ def build(context: dict) -> dict:
         )
     if playlist.status != PublishStatus.PUBLISHED:
         services.playlist_publish(playlist=playlist, user=organiser)
+    playlist_badge = BadgeClass.objects.get(playlist=playlist)
+    if not playlist_badge.tags:
+        services.badge_update(
+            badge=playlist_badge,
+            user=organiser,
+            name=playlist_badge.name,
+            description=playlist_badge.description,
+            criteria=playlist_badge.criteria,
+            tags=["outdoors", "leadership"],
+        )
 
     # The demo learner holds the first-aid badge: the playlist is half done.
     if not Assertion.objects.filter(badge=first_aid.badge, recipient=learner).exists():

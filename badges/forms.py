@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from badges.models import Activity, BadgeClass, BadgeLink, Playlist, Task
+from learnerpass.lib.filenames import validate_no_control_characters
 
 EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".md", ".docx", ".odt", ".pptx",
                        ".xlsx", ".ods", ".odp", ".mp3", ".mp4"}  # fmt: skip
 EVIDENCE_MAX_BYTES = min(settings.MAX_UPLOAD_BYTES, 10 * 1024 * 1024)
+
+# Badge names (and the titles they are copied from) name the baked-image downloads: no control characters.
+NAME_VALIDATORS = [validate_no_control_characters]
 
 
 class DateInput(forms.DateInput):
@@ -17,6 +21,10 @@ class DateInput(forms.DateInput):
 
 
 class ActivityForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].validators.extend(NAME_VALIDATORS)
+
     class Meta:
         model = Activity
         fields = ["title", "description", "criteria", "start_date", "end_date", "place"]
@@ -53,6 +61,7 @@ class PlaylistForm(forms.ModelForm):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["title"].validators.extend(NAME_VALIDATORS)
         self.fields["activities"].queryset = Activity.objects.filter(
             organisation=organisation, status="published"
         ).order_by("title", "id")
@@ -122,6 +131,7 @@ class BadgeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["name"].validators.extend(NAME_VALIDATORS)
         if not self.instance.image:
             # Nothing uploaded: the generated image is already in use.
             del self.fields["remove_image"]

@@ -14,3 +14,13 @@ PLAYLIST_ISSUE = register(
         roles=(Role.ORGANISER,),
     )
 )
+
+BAKE = register(
+    Kind(
+        name="badges.bake",
+        title=_("Baking badge images"),
+        progress=_("%(done)s of %(total)s baked"),
+        labels={"baked": _("baked"), "skipped": _("skipped")},
+        roles=(Role.ORGANISER,),
+    )
+)

@@ -20,3 +20,9 @@ def issue_playlist_badge_to_qualifiers(job_id: int, playlist_id: int) -> None:
             playlist_id=playlist_id, actor_id=run.job.started_by_id, run=run
         ),
     )
+
+
+@shared_task(acks_late=True)
+def bake_images(job_id: int, assertion_ids: list[int]) -> None:
+    """A recorded job (badges.bake): store each assertion's baked image once."""
+    job_run(job_id, lambda run: services.assertions_bake(run=run, assertion_ids=assertion_ids))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from badges.views import learner, organiser, public
+from badges.views import learner, numbers, organiser, public
 
 app_name = "badges"
 
@@ -29,10 +29,10 @@ urlpatterns = [
     path(ORG + "badges/<slug:public_id>/link/", organiser.badge_link, name="badge_link"),
     path(ORG + "badges/<slug:public_id>/qr.<str:kind>", organiser.badge_qr, name="badge_qr"),
     path(ORG + "badges/<slug:public_id>/holders.csv", organiser.badge_holders_csv, name="badge_holders_csv"),
-    path(ORG + "badges/<slug:public_id>/numbers/", organiser.badge_numbers, name="badge_numbers"),
-    path(ORG + "badges/<slug:public_id>/numbers.csv", organiser.badge_numbers_csv, name="badge_numbers_csv"),
-    path(ORG + "badge-numbers/", organiser.org_numbers, name="org_numbers"),
-    path(ORG + "badge-numbers.csv", organiser.org_numbers_csv, name="org_numbers_csv"),
+    path(ORG + "badges/<slug:public_id>/numbers/", numbers.badge_numbers, name="badge_numbers"),
+    path(ORG + "badges/<slug:public_id>/numbers.csv", numbers.badge_numbers_csv, name="badge_numbers_csv"),
+    path(ORG + "badge-numbers/", numbers.org_numbers, name="org_numbers"),
+    path(ORG + "badge-numbers.csv", numbers.org_numbers_csv, name="org_numbers_csv"),
     path(ORG + "badges/<slug:public_id>/tasks/", organiser.task_create, name="task_create"),
     path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/edit/", organiser.task_edit, name="task_edit"),
     path(ORG + "badges/<slug:public_id>/tasks/<int:pk>/delete/", organiser.task_delete, name="task_delete"),

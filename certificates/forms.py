@@ -12,6 +12,10 @@ from django_countries.fields import LazyTypedChoiceField
 from certificates import content
 from certificates.models import Individual, Programme, Project
 from certificates.services.bulk import ACTIONS as BULK_ACTIONS
+from learnerpass.lib.filenames import validate_no_control_characters
+
+# Names reach file names (the PDF is named after its holder, the ZIP after the project): no control characters.
+NAME_VALIDATORS = [validate_no_control_characters]
 
 
 def country_choices():
@@ -62,6 +66,10 @@ class ProjectForm(forms.ModelForm):
             "representative_name": _("Signs the certificate for the organisation."),
             "mentor_name": _("Optional: signs the certificate beside the representative."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].validators.extend(NAME_VALIDATORS)
 
     def clean(self):
         cleaned = super().clean()
@@ -124,9 +132,14 @@ def partner_formset(data=None, project: Project | None = None) -> BasePartnerFor
 
 
 class IndividualForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"dir": "auto"}))
-    surname = forms.CharField(label=_("Surname"), max_length=100, widget=forms.TextInput(attrs={"dir": "auto"}))
-    email = forms.EmailField(label=_("Email"))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, validators=NAME_VALIDATORS, widget=forms.TextInput(attrs={"dir": "auto"})
+    )
+    surname = forms.CharField(
+        label=_("Surname"), max_length=100, validators=NAME_VALIDATORS, widget=forms.TextInput(attrs={"dir": "auto"})
+    )
+    # The column's limit (Django's form field alone would take 320 characters).
+    email = forms.EmailField(label=_("Email"), max_length=Individual._meta.get_field("email").max_length)
     # A callable, so the names follow the language of each request.
     country = LazyTypedChoiceField(label=_("Country of residence"), choices=country_choices)
     role = forms.ChoiceField(label=_("Role"), choices=Individual.Role.choices, initial=Individual.Role.PARTICIPANT)
@@ -230,8 +243,12 @@ class CertificateDataForm(forms.Form):
         textarea = forms.Textarea(attrs={"rows": 4})
         # The organiser's form asks for the name once, with the individual's details (names=False).
         if names:
-            self.fields["first_name"] = forms.CharField(label=_("First name"), max_length=100, required=False)
-            self.fields["surname"] = forms.CharField(label=_("Surname"), max_length=100, required=False)
+            self.fields["first_name"] = forms.CharField(
+                label=_("First name"), max_length=100, required=False, validators=NAME_VALIDATORS
+            )
+            self.fields["surname"] = forms.CharField(
+                label=_("Surname"), max_length=100, required=False, validators=NAME_VALIDATORS
+            )
         self.fields["birth_date"] = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
         self.fields["birth_place"] = forms.CharField(label=_("Birth place"), max_length=200, required=False)
         if "tasks" in parts:

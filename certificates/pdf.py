@@ -130,6 +130,8 @@ def base_url() -> str:
 
 
 CREDENTIAL_ATTACHMENT = "credential.json"
+# Archival PDF that may carry attachments: the signed credential travels inside the certificate.
+PDF_VARIANT = "pdf/a-3b"
 
 
 def render_certificate_pdf(certificate, language: str | None = None) -> bytes:
@@ -147,4 +149,4 @@ def render_certificate_pdf(certificate, language: str | None = None) -> bytes:
             )
         )
     document = HTML(string=html, base_url=base_url(), url_fetcher=LocalFilesFetcher())
-    return document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)

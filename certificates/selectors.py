@@ -8,8 +8,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from certificates import content
+from certificates.jobs import RENDER, ZIP
 from certificates.models import Certificate, Individual, Project
 from certificates.snapshot import certificate_is_current
+from jobs.models import Job
+from jobs.selectors import jobs_about
+from jobs.services import ref_filter
 
 Status = Individual.Status
 
@@ -144,6 +148,28 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
         "todo": missing + outdated,
         "valid": len(valid),
     }
+
+
+def certificate_section(project: Project) -> dict:
+    """What the project page's certificates section shows: progress, the latest render and ZIP jobs, and
+    the jobs started from the page (two queries)."""
+    jobs = jobs_about(project, kinds=[RENDER, ZIP], limit=6)
+    return {
+        "progress": certificate_progress(project),
+        "render_job": next((job for job in jobs if job.kind == RENDER), None),
+        "zip_job": next((job for job in jobs if job.kind == ZIP), None),
+        "project_jobs": jobs,
+    }
+
+
+def latest_zip(project: Project):
+    """The latest finished ZIP of the project that still has its file, or None."""
+    return (
+        Job.objects.filter(kind=ZIP, state=Job.State.SUCCEEDED, **ref_filter(project))
+        .exclude(result_file="")
+        .order_by("-finished_at")
+        .first()
+    )
 
 
 def rendered_certificates(project: Project):

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from certificates.services import certificate_render, certificate_render_failed
+from certificates.services import certificates_render_job, certificates_zip_job
 from certificates.services.bulk import individuals_bulk_run
 from certificates.services.copies import certificate_copy_render, certificate_copy_render_failed
 from certificates.services.deadlines import reminders_send_due
@@ -12,21 +12,16 @@ from jobs.services import job_run
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=3, acks_late=True)
-def render_certificate(self, certificate_id: int) -> bool:
-    """Render one certificate's PDF; running it twice renders once (the stored file is checked)."""
-    try:
-        return certificate_render(certificate_id=certificate_id)
-    except OperationalError as exc:
-        # The database was briefly unavailable: worth another try.
-        if self.request.is_eager:
-            raise
-        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 300)) from None
-    except Exception as exc:
-        # A broken document will not render on a retry; record it for the organiser.
-        log.exception("certificate %s did not render", certificate_id)
-        certificate_render_failed(certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}")
-        return False
+@shared_task(acks_late=True)
+def render_certificates(job_id: int, certificate_ids: list[int]) -> None:
+    """A recorded job (certificates.render): render these certificates' PDFs, each once."""
+    job_run(job_id, lambda run: certificates_render_job(run=run, certificate_ids=certificate_ids))
+
+
+@shared_task(acks_late=True)
+def build_zip(job_id: int, project_id: int) -> None:
+    """A recorded job (certificates.zip): every current PDF of a project in one ZIP."""
+    job_run(job_id, lambda run: certificates_zip_job(run=run, project_id=project_id))
 
 
 @shared_task

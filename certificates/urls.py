@@ -28,6 +28,7 @@ urlpatterns = [
     path(ORG + "projects/<int:pk>/certificates/replace/", views.project_replace, name="project_replace"),
     path(ORG + "projects/<int:pk>/certificates/progress/", views.certificate_progress, name="progress"),
     path(ORG + "projects/<int:pk>/certificates.zip", views.project_zip, name="project_zip"),
+    path(ORG + "projects/<int:pk>/certificates/zip/", views.project_zip_prepare, name="project_zip_prepare"),
     path(ORG + "individuals/<int:pk>/", views.individual, name="individual"),
     path(ORG + "individuals/<int:pk>/edit/", views.individual_edit, name="individual_edit"),
     path(ORG + "individuals/<int:pk>/connect/", views.individual_connect, name="individual_connect"),

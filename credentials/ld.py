@@ -144,12 +144,41 @@ _processor = _Processor()
 
 
 def to_rdf(document: dict) -> dict:
-    options = {
+    return _processor.to_rdf(document, _options())
+
+
+def _options() -> dict:
+    return {
         "documentLoader": document_loader,
         "base": None,
         "contextResolver": _Resolver(jsonld._resolved_context_cache, document_loader),
     }
-    return _processor.to_rdf(document, options)
+
+
+def _paths(node, prefix: str = "") -> set[str]:
+    found = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            path = f"{prefix}/{key}"
+            found.add(path)
+            found |= _paths(value, path)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _paths(value, prefix)
+    return found
+
+
+def undefined_terms(document: dict) -> list[str]:
+    """Properties that JSON-LD processing would silently drop (their contexts do not define them).
+
+    A signature covers the canonical RDF, so a dropped property is not signed: a verifier must refuse
+    it (JSON-LD "safe mode"). Found by expanding and compacting again with the same contexts.
+    """
+    expanded = _processor.expand(document, _options())
+    compacted = _processor.compact(expanded, {"@context": document.get("@context")}, _options())
+    return sorted(_paths(document) - _paths(compacted))
 
 
 def to_dataset(document: dict) -> ox.Dataset:

@@ -18,6 +18,21 @@ from pyld.jsonld import JsonLdError
 from credentials import crypto, ld
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
+# What a Data Integrity proof may say (the credentials v2 context defines these inside `proof`).
+PROOF_TERMS = {
+    "id",
+    "type",
+    "created",
+    "expires",
+    "verificationMethod",
+    "cryptosuite",
+    "proofPurpose",
+    "proofValue",
+    "challenge",
+    "domain",
+    "nonce",
+    "previousProof",
+}
 
 
 class ProofError(ValueError):
@@ -103,8 +118,14 @@ def verify(document: dict, *, public_key_for) -> VerifiedProof:
     proof.pop("@context", None)
     try:
         data = _hash_data(unsecured, proof)
-    except (JsonLdError, ld.DocumentNotLocal, TypeError, ValueError) as exc:
+        undefined = ld.undefined_terms(unsecured) + [f"/proof/{key}" for key in proof if key not in PROOF_TERMS]
+    except (JsonLdError, ld.DocumentNotLocal, TypeError, ValueError, KeyError, RecursionError) as exc:
         raise ProofError(f"The credential is not valid JSON-LD here: {str(exc)[:200]}") from None
+    if undefined:
+        raise ProofError(
+            "The credential has properties its contexts do not define, which no signature covers: "
+            + ", ".join(undefined[:5])
+        )
     try:
         public_key.verify(signature, data)
     except InvalidSignature:

@@ -23,6 +23,10 @@ from credentials.services import decode_bits, status_list_credential
 from organisations.models import Organisation
 
 MAX_JSON_BYTES = 512 * 1024
+# Canonicalisation cost grows fast with nesting and blank nodes; a real credential has a few dozen
+# objects at most a handful deep, so anything far beyond is refused before it is processed.
+MAX_DEPTH = 20
+MAX_OBJECTS = 300
 CREDENTIAL_ATTACHMENT_SUFFIX = ".json"
 
 
@@ -78,7 +82,24 @@ def credential_from_bytes(data: bytes) -> dict:
         raise UnreadableCredential(_("This is not JSON: paste or upload the credential file.")) from None
     if not isinstance(document, dict):
         raise UnreadableCredential(_("A credential is a JSON object."))
+    _check_size(document)
     return document
+
+
+def _check_size(document: dict) -> None:
+    objects = 0
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableCredential(_("The credential is nested too deeply to be one of ours."))
+        if isinstance(node, dict):
+            objects += 1
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+        if objects > MAX_OBJECTS:
+            raise UnreadableCredential(_("The credential has too many parts to be one of ours."))
 
 
 def _attachment_from_pdf(data: bytes) -> bytes:

@@ -4,6 +4,7 @@ import hashlib
 import io
 
 import segno
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from credentials import did, selectors, services
 from credentials.forms import VerifyForm
 from credentials.models import StatusList
 from credentials.verification import verify_credential
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.models import Organisation
 
@@ -26,7 +28,7 @@ def credential_response(signed_json: str, *, filename: str | None = None) -> Htt
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
     if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        name_download(response, filename)
     return response
 
 
@@ -35,8 +37,7 @@ def qr_response(url: str, *, filename: str) -> HttpResponse:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
     response = HttpResponse(buffer.getvalue(), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return name_download(response, filename)
 
 
 @require_GET
@@ -71,8 +72,6 @@ VERIFY_LIMIT = 30  # checks per client address and minute
 
 
 def _rate_limited(request) -> bool:
-    from django.core.cache import cache
-
     key = f"credentials:verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
     cache.add(key, 0, timeout=90)
     try:

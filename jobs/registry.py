@@ -33,6 +33,8 @@ class Kind:
     title: str
     # With %(done)s and %(total)s, e.g. _("%(done)s of %(total)s sent").
     progress: str = _("%(done)s of %(total)s done")
+    # Shown while the job runs but its total is not known yet (e.g. "Opening the file…").
+    starting: str = _("Starting…")
     labels: dict[str, str] = field(default_factory=dict)
     roles: tuple[str, ...] = ()
     follow: Callable[["Job"], Followed] | None = None

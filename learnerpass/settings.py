@@ -113,10 +113,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # Redis down must not be a 500: the cache steps aside (reads miss, rate limits let people
+    # through, a warning is logged), and gives up on a connection quickly.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "learnerpass.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -212,7 +215,17 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LearnerPass <noreply@learnerpass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
+# Emails sent by one task over one SMTP connection.
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 200)
+# A transient SMTP failure (4xx, the server down) is retried after about as long as the email has
+# been failing, at least the base and at most the max, for OUTBOX_RETRY_FOR_SECONDS; then it fails.
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 15 * 60)
+OUTBOX_RETRY_FOR_SECONDS = env_int("OUTBOX_RETRY_FOR_SECONDS", 24 * 60 * 60)
+# How long a sender keeps retrying the database after the SMTP server took an email.
+OUTBOX_DB_RETRY_SECONDS = env_int("OUTBOX_DB_RETRY_SECONDS", 120)
+# true: every "sent" mark waits for PostgreSQL to flush it to disk (several times slower).
+OUTBOX_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_SYNCHRONOUS_COMMIT", False)
 
 # Verifiable credentials: the organisations' Ed25519 private keys are stored encrypted with the
 # first of these; every one listed can decrypt (list the old one second while rotating).

@@ -6,7 +6,7 @@ from outbox.services import email_retry
 
 @admin.register(Email)
 class EmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to", "kind", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "to", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "kind", "language"]
     search_fields = ["to", "subject", "ref_type", "=ref_id"]
     date_hierarchy = "created_at"

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,10 @@ class Email(models.Model):
     # until the claim runs out (a worker that died mid-send).
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim = models.UUIDField(null=True, blank=True, editable=False)
+    # After a transient failure: when the email may be tried again, and since when it has been failing
+    # (it is failed for good after OUTBOX_RETRY_FOR_SECONDS of that).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -38,7 +43,11 @@ class Email(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["ref_type", "ref_id"], name="outbox_email_ref")]
+        indexes = [
+            models.Index(fields=["ref_type", "ref_id"], name="outbox_email_ref"),
+            # The sweeper looks only at waiting rows, a few among millions sent.
+            models.Index(fields=["created_at"], condition=Q(status="queued"), name="outbox_email_waiting"),
+        ]
 
     def __str__(self):
         return f"{self.kind} → {self.to} ({self.status})"

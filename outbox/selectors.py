@@ -3,7 +3,18 @@ from django.db import models
 from outbox.models import Email
 from outbox.services import ref_of
 
-STATUS_FIELDS = ("id", "ref_id", "status", "attempts", "last_error", "sent_at", "created_at", "kind", "to")
+STATUS_FIELDS = (
+    "id",
+    "ref_id",
+    "status",
+    "attempts",
+    "last_error",
+    "sent_at",
+    "next_attempt_at",
+    "created_at",
+    "kind",
+    "to",
+)
 
 
 def latest_emails_for(objects: list[models.Model], *, with_context: bool = False) -> dict[int, Email]:

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from learnerpass.lib.filenames import validate_code
 from programs.models import (
     Enrolment,
     ImportBatch,
@@ -13,13 +15,24 @@ from programs.models import (
 )
 
 
+class CodeAdminForm(forms.ModelForm):
+    """Staff follow the code pattern too (learnerpass/lib/filenames.py): codes name the CSV exports."""
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        validate_code(code)
+        return code
+
+
 class ProgramRunInline(admin.TabularInline):
     model = ProgramRun
+    form = CodeAdminForm
     extra = 0
 
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = CodeAdminForm
     list_display = ["name", "code", "kind", "organisation", "created_at"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name", "code", "organisation__name"]
@@ -29,6 +42,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(ProgramRun)
 class ProgramRunAdmin(admin.ModelAdmin):
+    form = CodeAdminForm
     list_display = ["code", "name", "program", "starts_on", "ends_on", "is_open"]
     list_filter = ["is_open", "program__organisation"]
     search_fields = ["code", "name", "program__code", "program__name"]

@@ -7,28 +7,43 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Program, ProgramRun
+from learnerpass.lib.filenames import CODE_HELP, validate_code
+from programs.models import Invitation, Program, ProgramRun
 from programs.services import DEFAULT_VALIDITY, ProgramsError
 from programs.services.common import UTC_TIME_FORMAT, parse_utc_time
 
 
-class ProgramForm(forms.ModelForm):
+class _CodeFormMixin:
+    """Program and run codes follow one pattern (learnerpass/lib/filenames.py), said next to the field."""
+
+    code_unique_help = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        field.validators.append(validate_code)
+        field.help_text = f"{CODE_HELP} {self.code_unique_help}"
+
+
+class ProgramForm(_CodeFormMixin, forms.ModelForm):
+    code_unique_help = _("Unique within your organisation; used in CSV uploads (not case-sensitive).")
+
     class Meta:
         model = Program
         fields = ["name", "code", "kind", "description"]
-        help_texts = {"code": _("Unique within your organisation; used in CSV uploads (not case-sensitive).")}
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class RunForm(forms.ModelForm):
+class RunForm(_CodeFormMixin, forms.ModelForm):
+    code_unique_help = _("Unique within the program; used in CSV uploads (not case-sensitive).")
+
     class Meta:
         model = ProgramRun
         fields = ["code", "name", "starts_on", "ends_on", "is_open"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
-        help_texts = {"code": _("Unique within the program; used in CSV uploads (not case-sensitive).")}
 
 
 class RunChoiceField(forms.ModelMultipleChoiceField):
@@ -76,7 +91,8 @@ class _RunsForm(forms.Form):
 
 class InviteForm(_RunsForm):
     external_learner_id = forms.CharField(label=_("Learner ID"), max_length=100, help_text=_("Student or employee ID."))
-    email = forms.EmailField(label=_("Email"))
+    # The database's limit (Django's form field alone would take 320 characters).
+    email = forms.EmailField(label=_("Email"), max_length=Invitation._meta.get_field("email").max_length)
     valid_until = UTCTimeField(label=_("Invitation expiry (UTC)"))
 
     def __init__(self, *args, program: Program, **kwargs):

@@ -55,6 +55,7 @@ register(
         name=CHECK,
         title=_("Checking the file"),
         progress=_("%(done)s of %(total)s rows checked"),
+        starting=_("Opening the file…"),
         labels={"valid": _("rows to invite"), "errors": _("errors"), "skipped": _("rows skipped")},
         roles=(Role.LEARNING_MANAGER,),
         on_fail=_mark_batch_failed,

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from jobs.selectors import jobs_started_here, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
@@ -571,8 +572,7 @@ def import_template_xlsx(request):
     ]
     data = invitation_template_xlsx(columns=services.CSV_COLUMNS, codes=codes, example=example)
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{request.org.slug}-invitations-template.xlsx"'
-    return response
+    return name_download(response, f"{request.org.slug}-invitations-template.xlsx")
 
 
 def _batch_page(request, batch, form, feedback=None):

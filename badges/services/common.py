@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from badges.models import (
+    Assertion,
     BadgeClass,
     BadgeEvent,
     Task,
@@ -39,6 +40,9 @@ class IssueReport:
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
+EMAIL_MAX_LENGTH = Assertion._meta.get_field("recipient_email").max_length
+
+
 def parse_emails(text: str) -> tuple[list[str], list[str], list[str]]:
     """Split a pasted list into (valid lower-cased addresses in order, invalid entries, repeated ones)."""
     valid: dict[str, None] = {}
@@ -51,6 +55,10 @@ def parse_emails(text: str) -> tuple[list[str], list[str], list[str]]:
         try:
             validate_email(email)
         except ValidationError:
+            invalid.append(entry)
+            continue
+        if len(email) > EMAIL_MAX_LENGTH:
+            # Django's validator takes 320 characters; the column holds 254 (a longer one failed the whole issue).
             invalid.append(entry)
             continue
         if email in valid:

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,13 +38,9 @@ from outbox.services import build_email, emails_queue
 CLAIM_LIFETIME = timedelta(days=180)
 _SLOT = "__SLOT__"
 MAX_EMAILS_PER_ISSUE = 100_000
-# Publishing a playlist (or changing it) issues its badge to up to this many qualifiers inside the
-# request; beyond it a background task issues them, this many per transaction.
-PLAYLIST_ISSUE_INLINE = 200
-PLAYLIST_ISSUE_BATCH = 1000
 
 
-def _new_recipient(email: str) -> tuple[str, str]:
+def new_recipient(email: str) -> tuple[str, str]:
     salt = secrets.token_hex(16)
     return salt, ob.recipient_identity(email, salt)
 
@@ -63,7 +59,7 @@ def _verified_users(emails: list[str]) -> dict[str, int]:
 def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: datetime | None = None) -> IssueReport:
     """Issue the badge to every new address in a pasted list, in one go, and queue one email each.
 
-    Images are not baked here: each assertion's image is baked on its first request.
+    Images are baked by a recorded job started after commit.
     """
     report = IssueReport()
     emails, report.invalid, report.duplicates = parse_emails(text)
@@ -86,7 +82,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
     expires = expires or badge.expiry_for(now)
     assertions = []
     for email in new:
-        salt, identity = _new_recipient(email)
+        salt, identity = new_recipient(email)
         assertions.append(
             Assertion(
                 badge=badge,
@@ -108,6 +104,7 @@ def badge_issue_to_emails(*, badge: BadgeClass, text: str, issued_by, expires: d
         claims.append(AssertionClaim(assertion=assertion, token_hash=token_hash, expires_at=now + CLAIM_LIFETIME))
         tokens.append(raw)
     AssertionClaim.objects.bulk_create(claims, batch_size=2000)
+    bake_after_commit(assertions, badge=badge, started_by=issued_by)
     common = {"badge": badge.name, "issuer": badge.organisation.name}
     # Reversing two URLs per recipient was a tenth of a 10,000-address issue; fill a template instead.
     accept_url = absolute_url("badges:accept", token=_SLOT)
@@ -147,7 +144,7 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
     if existing is not None:
         return existing, False
     email = user.email.strip().lower()
-    salt, identity = _new_recipient(email)
+    salt, identity = new_recipient(email)
     now = timezone.now()
     assertion = Assertion(
         badge=badge,
@@ -176,6 +173,7 @@ def assertion_issue(*, badge: BadgeClass, user, source: str, issued_by=None, evi
         detail=f"{source} to {email}",
     )
     emails.badge_earned(assertion=assertion)
+    bake_after_commit([assertion], badge=badge, started_by=issued_by or user)
     _check_playlists(user_id=user.pk, badge=badge)
     return assertion, True
 
@@ -229,158 +227,6 @@ def _check_playlists(*, user_id: int, badge: BadgeClass) -> None:
             user = user or get_user_model().objects.get(pk=user_id)
             playlist_badge = BadgeClass.objects.select_for_update().get(pk=playlist.badge.pk)
             assertion_issue(badge=playlist_badge, user=user, source=Assertion.Source.PLAYLIST)
-
-
-@dataclass(frozen=True)
-class QualifierIssue:
-    """What changing a playlist did for those who already complete it: badges issued now, or queued in a job."""
-
-    issued: int = 0
-    queued: int = 0
-    job: Job | None = None
-
-
-def playlist_qualifiers(playlist: Playlist) -> list[int]:
-    """The accounts that complete the playlist with their live activity badges and neither hold its badge
-    (by account or by address) nor had it revoked (the organisers' decision stands), in a fixed order."""
-    badge = BadgeClass.objects.filter(playlist=playlist).first()
-    activity_ids = list(playlist.items.values_list("activity_id", flat=True))
-    if badge is None or not activity_ids:
-        return []
-    required = playlist.required_count(len(activity_ids))
-    complete = (
-        Assertion.objects.filter(badge__activity_id__in=activity_ids, revoked_at__isnull=True, recipient__isnull=False)
-        .values("recipient_id")
-        .annotate(done=Count("badge__activity_id", distinct=True))
-        .filter(done__gte=required)
-        .order_by("recipient_id")
-        .values_list("recipient_id", flat=True)
-    )
-    return _without_holders(badge, list(complete))
-
-
-def _without_holders(badge: BadgeClass, user_ids: list[int]) -> list[int]:
-    if not user_ids:
-        return []
-    kept = set(user_ids)
-    for start in range(0, len(user_ids), 5000):
-        chunk = user_ids[start : start + 5000]
-        kept -= set(
-            Assertion.objects.filter(badge=badge, recipient_id__in=chunk).values_list("recipient_id", flat=True)
-        )
-    live_addresses = set(
-        Assertion.objects.filter(badge=badge, revoked_at__isnull=True, recipient__isnull=True).values_list(
-            "recipient_email", flat=True
-        )
-    )
-    if live_addresses:
-        kept -= set(get_user_model().objects.filter(pk__in=kept, email__in=live_addresses).values_list("pk", flat=True))
-    return [pk for pk in user_ids if pk in kept]
-
-
-def _issue_playlist_badge(*, badge: BadgeClass, user_ids: list[int], actor) -> list[Assertion]:
-    """Issue the (locked) playlist badge to these accounts in one go and tell each of them."""
-    now = timezone.now()
-    expires = badge.expiry_for(now)
-    assertions = []
-    for user_id, email in get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "email"):
-        address = email.strip().lower()
-        salt, identity = _new_recipient(address)
-        assertions.append(
-            Assertion(
-                badge=badge,
-                recipient_email=address,
-                recipient_id=user_id,
-                salt=salt,
-                identity=identity,
-                issued_on=now,
-                expires=expires,
-                source=Assertion.Source.PLAYLIST,
-                issued_by=actor,
-            )
-        )
-    vc.allocate_status(assertions, organisation=badge.organisation)
-    assertions = Assertion.objects.bulk_create(assertions, batch_size=2000)
-    emails.badges_earned(assertions=assertions)
-    return assertions
-
-
-def _audit_qualifiers(badge: BadgeClass, count: int, actor) -> None:
-    audit(
-        organisation_id=badge.organisation_id,
-        actor=actor,
-        action=BadgeEvent.Action.ISSUED,
-        badge=badge,
-        detail=ngettext(
-            "%(n)s person who had already completed the playlist",
-            "%(n)s people who had already completed the playlist",
-            count,
-        )
-        % {"n": count},
-    )
-
-
-def playlist_issue_to_qualifiers(*, playlist: Playlist, user) -> QualifierIssue:
-    """Inside the transaction that published or changed the playlist: issue its badge to those who now
-    complete it, at once for a few, else in a recorded background job started after commit."""
-    if playlist.status != PublishStatus.PUBLISHED:
-        return QualifierIssue()
-    qualifiers = playlist_qualifiers(playlist)
-    if not qualifiers:
-        return QualifierIssue()
-    if len(qualifiers) > PLAYLIST_ISSUE_INLINE:
-        from badges import tasks
-        from badges.jobs import PLAYLIST_ISSUE
-
-        job = job_start(
-            kind=PLAYLIST_ISSUE.name,
-            task=tasks.issue_playlist_badge_to_qualifiers,
-            organisation=playlist.organisation,
-            started_by=user,
-            ref=playlist,
-            total=len(qualifiers),
-            task_kwargs={"playlist_id": playlist.pk},
-            return_url=reverse(
-                "badges:playlist_detail", kwargs={"org_slug": playlist.organisation.slug, "pk": playlist.pk}
-            ),
-        )
-        return QualifierIssue(queued=len(qualifiers), job=job)
-    badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist=playlist)
-    issued = _issue_playlist_badge(badge=badge, user_ids=qualifiers, actor=user)
-    _audit_qualifiers(badge, len(issued), user)
-    return QualifierIssue(issued=len(issued))
-
-
-def playlist_badge_issue_to_qualifiers(*, playlist_id: int, actor_id: int | None, run: JobRun | None = None) -> int:
-    """The background job's work: issue the playlist badge to everyone who completes the playlist now, a batch
-    per transaction, reporting to `run`. Safe to run twice or at once: each batch locks the badge and skips
-    holders, so a run started again after a lost worker issues only what is left."""
-    playlist = Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).first()
-    if playlist is None:
-        if run is not None:
-            run.finish(_("The playlist was unpublished before its badge could be issued."))
-        return 0
-    candidates = playlist_qualifiers(playlist)
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    if run is not None:
-        run.set_total(len(candidates))
-    total, badge = 0, None
-    for start in range(0, len(candidates), PLAYLIST_ISSUE_BATCH):
-        chunk = candidates[start : start + PLAYLIST_ISSUE_BATCH]
-        with transaction.atomic():
-            badge = BadgeClass.objects.select_for_update().select_related("organisation").get(playlist_id=playlist_id)
-            if not Playlist.objects.filter(pk=playlist_id, status=PublishStatus.PUBLISHED).exists():
-                break
-            batch = _without_holders(badge, chunk)
-            issued = len(_issue_playlist_badge(badge=badge, user_ids=batch, actor=actor))
-        total += issued
-        if run is not None:
-            run.count("issued", issued)
-            run.count("skipped", len(chunk) - issued, reason=_("Got the badge meanwhile."))
-            run.advance(len(chunk))
-    if total:
-        _audit_qualifiers(badge, total, actor)
-    return total
 
 
 def claim_problem(claim: AssertionClaim | None) -> str | None:
@@ -530,10 +376,11 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image and the 3.0 credential carry the evidence; make them again next time.
+    # The baked image and the 3.0 credential carry the evidence; make them again (the image in the background).
     assertion.baked_image = ""
     assertion.credential = ""
     assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
+    bake_after_commit([assertion], badge=assertion.badge, started_by=user)
     return assertion
 
 
@@ -573,23 +420,76 @@ def badge_base_image(badge: BadgeClass) -> tuple[bytes, str]:
     return images.default_svg(badge.name, badge.colour), "svg"
 
 
-def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
-    """The assertion's baked image, baked and stored on first use (never inside the issuing transaction)."""
-    if assertion.baked_image:
-        try:
-            with assertion.baked_image.open("rb") as handle:
-                data = handle.read()
-            return data, "png" if data.startswith(baking.PNG_SIGNATURE) else "svg"
-        except FileNotFoundError:
-            pass
+def _bake(assertion: Assertion) -> tuple[bytes, str]:
     image, kind = badge_base_image(assertion.badge)
     payload = ob.dumps(ob.assertion_document(assertion)).decode("utf-8")
     if kind == "png":
-        data = baking.bake_png(image, payload)
-    else:
-        data = baking.bake_svg(image, payload, ob.assertion_url(assertion))
+        return baking.bake_png(image, payload), kind
+    return baking.bake_svg(image, payload, ob.assertion_url(assertion)), kind
+
+
+def _stored_baked_image(assertion: Assertion) -> tuple[bytes, str] | None:
+    if not assertion.baked_image:
+        return None
+    try:
+        with assertion.baked_image.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    return data, "png" if data.startswith(baking.PNG_SIGNATURE) else "svg"
+
+
+def assertion_baked_image(*, assertion: Assertion) -> tuple[bytes, str]:
+    """The assertion's baked image: the one the bake job stored, else baked now in memory and not stored.
+
+    Baking is a chunk added to a PNG or an element to an SVG (milliseconds); storing it is the
+    bake job's work, started when the badge is issued, so a request never writes a file.
+    """
+    return _stored_baked_image(assertion) or _bake(assertion)
+
+
+def assertion_bake(*, assertion_id: int) -> bool:
+    """Store one assertion's baked image unless it is stored already (or revoked); True when stored now."""
+    assertion = Assertion.objects.select_related("badge__organisation").filter(pk=assertion_id).first()
+    if assertion is None or assertion.is_revoked or _stored_baked_image(assertion):
+        return False
+    data, kind = _bake(assertion)
     name = assertion.baked_image.storage.save(f"badges/baked/{assertion.public_id}.{kind}", ContentFile(data))
-    # Two first requests may bake at once; the first to record its file wins, the other tidies up.
-    if not Assertion.objects.filter(pk=assertion.pk, baked_image="").update(baked_image=name):
+    # Two runs may bake at once; the first to record its file wins, the other tidies up.
+    if not Assertion.objects.filter(pk=assertion.pk, baked_image=assertion.baked_image.name or "").update(
+        baked_image=name
+    ):
         assertion.baked_image.storage.delete(name)
-    return data, kind
+        return False
+    return True
+
+
+def assertions_bake(*, run: JobRun, assertion_ids: list[int]) -> None:
+    """The bake job's work: each assertion's image once; after a lost worker, what is stored is skipped."""
+    run.total, run.done, run.counts, run.reasons = len(assertion_ids), 0, {}, {}
+    for assertion_id in assertion_ids:
+        if assertion_bake(assertion_id=assertion_id):
+            run.count("baked")
+        else:
+            run.count("skipped", reason=_("Baked already, or revoked."))
+        run.advance()
+
+
+def bake_after_commit(assertions: list[Assertion], *, badge: BadgeClass, started_by) -> Job | None:
+    """Start the job that bakes these assertions' images, after the surrounding transaction commits."""
+    if not assertions:
+        return None
+    from badges.jobs import BAKE
+    from badges.tasks import bake_images
+
+    organisation = badge.organisation
+    return job_start(
+        kind=BAKE.name,
+        task=bake_images,
+        organisation=organisation,
+        started_by=started_by,
+        ref=badge,
+        total=len(assertions),
+        task_kwargs={"assertion_ids": [a.pk for a in assertions]},
+        return_url=reverse("badges:badge_detail", kwargs={"org_slug": organisation.slug, "public_id": badge.public_id}),
+    )

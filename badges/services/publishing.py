@@ -27,7 +27,7 @@ from badges.models import (
     Task,
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
-from badges.services.issuing import playlist_issue_to_qualifiers
+from badges.services.playlists import playlist_issue_to_qualifiers
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email, emails_queue
@@ -404,8 +404,15 @@ def badge_update(
     # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
     Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
-        # The baked images carry the old picture; they are baked again on their next request.
+        # The baked images carry the old picture: a background job bakes every live one again.
         Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")
+        from badges.services.issuing import bake_after_commit
+
+        bake_after_commit(
+            list(Assertion.objects.filter(badge=badge, revoked_at__isnull=True).only("pk")),
+            badge=badge,
+            started_by=user,
+        )
     audit(
         organisation_id=badge.organisation_id,
         actor=user,

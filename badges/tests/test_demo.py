@@ -1,4 +1,4 @@
-from badges.models import Activity, Assertion, EvidenceSubmission, Playlist
+from badges.models import Activity, Assertion, BadgeLink, EvidenceSubmission, Playlist
 from badges.selectors import learner_dashboard
 from organisations.demo import DEMO_PEOPLE
 from organisations.models import Organisation
@@ -28,3 +28,10 @@ def test_the_demo_builds_every_badge_example_and_runs_twice(db):
     (progress,) = data["playlists"]
     assert progress["percent"] == 50
     assert Organisation.objects.get(slug="demo").badge_activities.count() == 3
+    first_aid = Activity.objects.get(title="Forest first aid").badge
+    assert first_aid.alignment[0]["targetName"] == "provide first aid"
+    assert first_aid.alignment[0]["targetFramework"].startswith("ESCO")
+    assert first_aid.tags == ["first aid", "outdoors", "safety"]
+    held = Assertion.objects.get(badge=first_aid, recipient__email=learner_email)
+    assert held.expires is not None and held.expires > held.issued_on
+    assert all(link.enabled for link in BadgeLink.objects.filter(badge__organisation__slug="demo"))

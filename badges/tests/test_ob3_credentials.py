@@ -229,10 +229,14 @@ def test_the_independent_verifier_accepts_ours_and_refuses_tampered_ones(client,
     _, revoked = fetch(client, revoked_assertion)
     services.assertion_revoke(assertion=revoked_assertion, reason="Mistake", user=organiser)
 
+    unsigned_extra = copy.deepcopy(good)
+    unsigned_extra["credentialSubject"]["achievement"]["bonusPoints"] = 1000
+
     documents = {**issuer_documents(org), **issuer_documents(other_org)}
-    results = node_verify([good, renamed, redated, other_key, revoked], documents)
-    assert [r["verified"] for r in results] == [True, False, False, False, False], results
+    results = node_verify([good, renamed, redated, other_key, revoked, unsigned_extra], documents)
+    assert [r["verified"] for r in results] == [True, False, False, False, False, False], results
     assert results[4]["error"] == "revoked"
+    assert not any(checks(document)["signature"] for document in [renamed, redated, other_key, unsigned_extra])
 
 
 def test_the_achievement_carries_the_badges_alignment_and_tags(client, badge, organiser):

@@ -273,18 +273,24 @@ def test_badge_and_assertion_images_are_real_png_or_svg(client, assertion):
     assert b"<openbadges:assertion" in baked.content
 
 
-def test_the_baked_image_is_made_once_and_carries_the_assertion(client, assertion):
-    client.get(f"/ob/assertions/{assertion.public_id}/image")
-    assertion.refresh_from_db()
-    stored = assertion.baked_image.name
-
-    again = client.get(f"/ob/assertions/{assertion.public_id}/image?download=1")
-
-    assertion.refresh_from_db()
-    assert assertion.baked_image.name == stored
-    assert "attachment" in again["Content-Disposition"]
+def test_the_image_url_bakes_in_memory_until_the_bake_job_stored_it_and_never_writes_a_file(client, assertion):
     from badges.baking import unbake
 
+    first = client.get(f"/ob/assertions/{assertion.public_id}/image?download=1")
+    assertion.refresh_from_db()
+    assert not assertion.baked_image
+    assert first["Cache-Control"] == "no-store"
+    assert "attachment" in first["Content-Disposition"]
+    assert json.loads(unbake(first.content))["id"] == ob.assertion_url(assertion)
+
+    services.assertion_bake(assertion_id=assertion.pk)
+    assertion.refresh_from_db()
+    stored = assertion.baked_image.name
+    assert stored
+    again = client.get(f"/ob/assertions/{assertion.public_id}/image")
+    assert "Cache-Control" not in again
+    with assertion.baked_image.open("rb") as handle:
+        assert again.content == handle.read()
     assert json.loads(unbake(again.content))["id"] == ob.assertion_url(assertion)
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from badges import selectors, services
 from badges.models import Assertion, BadgeClass, BadgeEvent, Playlist
-from badges.services import issuing
+from badges.services import playlists as issuing_playlists
 from badges.tests.conftest import publish_activity
 from conftest import make_user
 from jobs.models import Job
@@ -49,7 +49,7 @@ def test_publishing_a_playlist_issues_its_badge_to_learners_who_already_complete
 
     earned = Assertion.objects.get(badge=playlist_badge(playlist))
     assert (earned.recipient, earned.source, earned.issued_by) == (learner, Assertion.Source.PLAYLIST, organiser)
-    assert playlist.qualifiers == issuing.QualifierIssue(issued=1, queued=0)
+    assert playlist.qualifiers == issuing_playlists.QualifierIssue(issued=1, queued=0)
     assert list(Email.objects.values_list("to", "kind")) == [(learner.email, "badge_earned")]
     event = BadgeEvent.objects.get(action=BadgeEvent.Action.ISSUED, badge=playlist_badge(playlist))
     assert event.detail == "1 person who had already completed the playlist"
@@ -78,7 +78,7 @@ def test_publishing_when_nobody_qualifies_issues_nothing_and_writes_no_count(org
     playlist = services.playlist_publish(playlist=playlist, user=organiser)
 
     assert not Assertion.objects.filter(badge=playlist_badge(playlist)).exists()
-    assert playlist.qualifiers == issuing.QualifierIssue()
+    assert playlist.qualifiers == issuing_playlists.QualifierIssue()
     assert not BadgeEvent.objects.filter(action=BadgeEvent.Action.ISSUED, badge=playlist_badge(playlist)).exists()
 
 
@@ -126,7 +126,7 @@ def test_the_badge_is_issued_once_and_a_revoked_playlist_badge_is_not_given_back
     services.assertion_revoke(assertion=revoked, reason="Did not attend the final day.", user=organiser)
 
     services.playlist_update(playlist=playlist, user=organiser, data={"title": "Renamed"}, activity_ids=[days[0].pk])
-    issuing.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=organiser.pk)
+    issuing_playlists.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=organiser.pk)
 
     assert Assertion.objects.filter(badge=playlist_badge(playlist), recipient=learner).count() == 1
     assert not Assertion.objects.filter(
@@ -159,8 +159,8 @@ def test_someone_holding_the_playlist_badge_by_address_gets_no_second_one(org, o
 def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_history(
     django_capture_on_commit_callbacks, monkeypatch, org, organiser, days
 ):
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 2)
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_BATCH", 2)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_INLINE", 2)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_BATCH", 2)
     walkers = [make_user(f"walker{n}@example.test") for n in range(5)]
     for walker in walkers:
         hold(days[0], walker)
@@ -170,8 +170,8 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         playlist = services.playlist_publish(playlist=playlist, user=organiser)
 
-    job = Job.objects.get()
-    assert playlist.qualifiers == issuing.QualifierIssue(issued=0, queued=5, job=job)
+    job = Job.objects.get(kind="badges.playlist_issue")
+    assert playlist.qualifiers == issuing_playlists.QualifierIssue(issued=0, queued=5, job=job)
     assert (job.kind, job.total, job.state, job.started_by) == ("badges.playlist_issue", 5, "queued", organiser)
     assert not Assertion.objects.filter(badge=playlist_badge(playlist)).exists()
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +189,7 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
     assert (job.state, job.done, job.counts) == ("succeeded", 5, {"issued": 5})
 
     # Run again (a task delivered twice): nothing more is issued, nothing more is written.
-    assert issuing.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=organiser.pk) == 0
+    assert issuing_playlists.playlist_badge_issue_to_qualifiers(playlist_id=playlist.pk, actor_id=organiser.pk) == 0
     assert Assertion.objects.filter(badge=playlist_badge(playlist)).count() == 5
     assert events.count() == 1
 
@@ -197,7 +197,7 @@ def test_many_qualifiers_are_issued_in_a_background_task_with_the_count_in_the_h
 def test_the_background_job_stops_when_the_playlist_was_unpublished_meanwhile(
     django_capture_on_commit_callbacks, monkeypatch, org, organiser, days
 ):
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 1)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_INLINE", 1)
     for n in range(2):
         hold(days[0], make_user(f"walker{n}@example.test"))
     playlist = new_playlist(org, organiser, days[:1])
@@ -210,14 +210,14 @@ def test_the_background_job_stops_when_the_playlist_was_unpublished_meanwhile(
             callback()
 
     assert not Assertion.objects.filter(badge__playlist=playlist).exists()
-    job = Job.objects.get()
+    job = Job.objects.get(kind="badges.playlist_issue")
     assert job.state == "succeeded" and "unpublished" in job.message
 
 
 def test_the_playlist_page_shows_the_progress_of_the_background_job(
     login, django_capture_on_commit_callbacks, monkeypatch, org, organiser, days
 ):
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 1)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_INLINE", 1)
     for n in range(2):
         hold(days[0], make_user(f"walker{n}@example.test"))
     playlist = new_playlist(org, organiser, days[:1])
@@ -243,7 +243,7 @@ def test_the_organiser_is_told_how_many_got_the_badge_on_publishing(login, org, 
 
 
 def test_the_organiser_is_told_when_many_get_the_badge_in_the_background(login, monkeypatch, org, organiser, days):
-    monkeypatch.setattr(issuing, "PLAYLIST_ISSUE_INLINE", 1)
+    monkeypatch.setattr(issuing_playlists, "PLAYLIST_ISSUE_INLINE", 1)
     for n in range(2):
         hold(days[0], make_user(f"walker{n}@example.test"))
     playlist = new_playlist(org, organiser, days[:1])

@@ -28,6 +28,7 @@ from badges.models import (
 from badges.receivers import remember_in_session
 from badges.views.common import PAGE_SIZE, review_submission
 from learnerpass.lib.actions import perform
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.models import Membership
 
@@ -180,9 +181,8 @@ def evidence_file(request, public_id):
     )
     if not _may_download_evidence(request.user, submission):
         raise PermissionDenied
-    return FileResponse(
-        submission.file.open("rb"), as_attachment=True, filename=submission.file.name.rsplit("/", 1)[-1]
-    )
+    response = FileResponse(submission.file.open("rb"))
+    return name_download(response, submission.file.name.rsplit("/", 1)[-1])
 
 
 @require_POST

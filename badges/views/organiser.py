@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from badges import charts, images, numbers, selectors, services
+from badges import images, selectors, services
 from badges.forms import (
     ActivityForm,
     BadgeForm,
@@ -22,7 +22,7 @@ from badges.forms import (
     TaskForm,
     alignment_formset,
 )
-from badges.jobs import PLAYLIST_ISSUE
+from badges.jobs import BAKE, PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -44,9 +44,10 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
-from jobs.selectors import latest_job_about
+from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required, redirect_back
 from outbox.selectors import latest_emails_for
@@ -352,6 +353,7 @@ def badge_detail(request, public_id):
             "revoke_form": RevokeForm(),
             "review_form": ReviewForm(),
             "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
             "events": list(badge.events.select_related("actor")[:20]),
         },
     )
@@ -455,83 +457,6 @@ def badge_holders_csv(request, public_id):
     return csv_response(f"badge-holders-{badge.public_id}.csv", header, rows)
 
 
-# --- organiser: numbers ------------------------------------------------------------------------------------------------
-
-
-@org_member_required(*MANAGE)
-def badge_numbers(request, public_id):
-    badge = get_badge_for_member(request, public_id)
-    figures = numbers.badge_numbers(badge)
-    return render(
-        request,
-        "badges/numbers.html",
-        {"badge": badge, "numbers": figures, "chart": charts.weekly_bars(figures.weeks)},
-    )
-
-
-def _source_headers() -> list[str]:
-    return [str(label) for _source, label in Assertion.Source.choices]
-
-
-@org_member_required(*MANAGE)
-def badge_numbers_csv(request, public_id):
-    badge = get_badge_for_member(request, public_id)
-    figures = numbers.badge_numbers(badge)
-    rows = (
-        [week.isoformat(), total, *(figures.weekly_by_source.get(week, {}).get(s, 0) for s in numbers.SOURCES)]
-        for week, total in figures.weeks
-    )
-    header = [_("week starting (Monday)"), _("issued"), *_source_headers()]
-    return csv_response(f"badge-numbers-{badge.public_id}.csv", header, rows)
-
-
-@org_member_required(*MANAGE)
-def org_numbers(request):
-    figures = numbers.organisation_numbers(request.org)
-    return render(
-        request,
-        "badges/numbers.html",
-        {
-            "numbers": figures,
-            "chart": charts.weekly_bars(figures.weeks),
-            "badges": [(b, numbers.link_claims_of(b)) for b in numbers.badges_with_numbers(request.org)],
-        },
-    )
-
-
-@org_member_required(*MANAGE)
-def org_numbers_csv(request):
-    medians = numbers.median_reviews_by_badge(request.org)
-    rows = (
-        [
-            b.name,
-            _("playlist") if b.playlist_id else _("activity"),
-            b.n_issued,
-            b.n_issued - b.n_revoked,
-            b.n_revoked,
-            *(getattr(b, f"n_{source}") for source in numbers.SOURCES),
-            numbers.link_claims_of(b),
-            b.n_waiting,
-            numbers.hours(medians.get(b.pk)),
-            absolute_url("badges:badge_class", public_id=b.public_id),
-        ]
-        for b in numbers.badges_with_numbers(request.org)
-    )
-    header = [
-        _("badge"),
-        _("kind"),
-        _("issued"),
-        _("valid"),
-        _("revoked"),
-        *_source_headers(),
-        _("claims through the link"),
-        _("evidence waiting"),
-        _("median review time (hours)"),
-        _("public page"),
-    ]
-    return csv_response(f"badge-numbers-{request.org.slug}.csv", header, rows)
-
-
 @org_member_required(*MANAGE)
 def badge_qr(request, public_id, kind):
     if kind not in ("png", "svg"):
@@ -543,8 +468,7 @@ def badge_qr(request, public_id, kind):
         raise Http404("The link does not work, so it has no QR code.")
     data = images.qr_code(absolute_url("badges:claim", code=link.code), kind)
     response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
-    response["Content-Disposition"] = f'attachment; filename="badge-qr-{badge.public_id}.{kind}"'
-    return response
+    return name_download(response, f"badge-qr-{badge.public_id}.{kind}")
 
 
 @require_POST

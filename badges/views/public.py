@@ -26,6 +26,7 @@ from badges.models import (
 )
 from badges.views.common import badge_of
 from credentials.views import credential_response, qr_response
+from learnerpass.lib.filenames import name_download
 from organisations.models import Organisation
 
 CATALOGUE_PAGE = 24
@@ -191,7 +192,7 @@ def _image_response(data: bytes, kind: str, filename: str | None = None) -> Http
     # An uploaded SVG is sanitised; this stops anything left from running if opened directly.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
+        name_download(response, f"{filename}.{kind}")
     return response
 
 
@@ -254,6 +255,11 @@ def assertion_qr(request, public_id):
 
 def assertion_image(request, public_id):
     found = get_object_or_404(Assertion.objects.select_related("badge"), public_id=public_id)
+    stored = bool(found.baked_image)
     data, kind = services.assertion_baked_image(assertion=found)
-    filename = f"{found.badge.name[:40]}-badge".replace('"', "") if request.GET.get("download") else None
-    return _image_response(data, kind, filename)
+    filename = f"{found.badge.name[:40]}-badge" if request.GET.get("download") else None
+    response = _image_response(data, kind, filename)
+    if not stored:
+        # Baked in memory until the bake job has stored it: let nobody keep this copy.
+        response["Cache-Control"] = "no-store"
+    return response

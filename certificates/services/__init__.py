@@ -8,7 +8,10 @@ from certificates.services.certificates import (
     certificate_render_failed,
     certificate_revoke,
     certificates_generate_for_project,
+    certificates_render_job,
     certificates_replace_for_project,
+    certificates_zip_job,
+    certificates_zip_start,
 )
 from certificates.services.common import (
     CertificatesError,
@@ -62,7 +65,10 @@ __all__ = [
     "certificate_render_failed",
     "certificate_revoke",
     "certificates_generate_for_project",
+    "certificates_render_job",
     "certificates_replace_for_project",
+    "certificates_zip_job",
+    "certificates_zip_start",
     "individual_accept",
     "individual_create",
     "individual_delete",

@@ -1,22 +1,50 @@
 """Certificates: generating (one or a project's), rendering the PDF, revoking."""
 
+import logging
+import tempfile
+
+from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from certificates.archive import write_zip
+from certificates.jobs import RENDER, ZIP
 from certificates.models import AuditEntry, Certificate, Individual, Project
-from certificates.selectors import generation_plan
+from certificates.selectors import generation_plan, rendered_certificates
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
 from certificates.services.emails import certificate_ready_email, certificate_revoked_email
 from certificates.snapshot import certificate_snapshot
 from credentials import services as credentials
+from jobs.models import Job
+from jobs.services import JobRun, job_start, ref_filter
+
+log = logging.getLogger(__name__)
 
 
-def _queue_render(ids: list[int]) -> None:
-    from certificates.tasks import render_certificate
+def _start_render(certificates: list[Certificate], *, about: Project | Individual, started_by) -> Job:
+    """One recorded job renders these certificates' PDFs, after commit; its page is the one it was started from."""
+    from certificates.tasks import render_certificates
 
-    transaction.on_commit(lambda: [render_certificate.delay(pk) for pk in ids])
+    if isinstance(about, Project):
+        organisation = about.organisation
+        return_url = reverse("certificates:project", kwargs={"org_slug": organisation.slug, "pk": about.pk})
+    else:
+        organisation = about.project.organisation
+        return_url = reverse("certificates:individual", kwargs={"org_slug": organisation.slug, "pk": about.pk})
+    return job_start(
+        kind=RENDER,
+        task=render_certificates,
+        organisation=organisation,
+        started_by=started_by,
+        ref=about,
+        total=len(certificates),
+        task_kwargs={"certificate_ids": [c.pk for c in certificates]},
+        return_url=return_url,
+    )
 
 
 def _generate(individual: Individual, generated_by) -> Certificate:
@@ -40,7 +68,7 @@ def _generate(individual: Individual, generated_by) -> Certificate:
 def certificate_generate(*, individual: Individual, generated_by) -> Certificate:
     """Issue a new certificate (superseding the earlier one) and queue its PDF."""
     certificate = _generate(lock_individual(individual), generated_by)
-    _queue_render([certificate.pk])
+    _start_render([certificate], about=individual, started_by=generated_by)
     return certificate
 
 
@@ -57,7 +85,7 @@ def certificates_generate_for_project(*, project: Project, generated_by) -> list
     if not individuals:
         raise CertificatesError(_("Every accepted individual already has a current certificate."))
     certificates = [_generate(individual, generated_by) for individual in individuals]
-    _queue_render([c.pk for c in certificates])
+    _start_render(certificates, about=project, started_by=generated_by)
     return certificates
 
 
@@ -77,7 +105,7 @@ def certificates_replace_for_project(*, project: Project, generated_by, expected
             % {"n": plan["valid"]}
         )
     certificates = [_generate(individual, generated_by) for individual in plan["accepted"]]
-    _queue_render([c.pk for c in certificates])
+    _start_render(certificates, about=project, started_by=generated_by)
     return certificates
 
 
@@ -112,6 +140,81 @@ def certificate_render(*, certificate_id: int) -> bool:
 
 def certificate_render_failed(*, certificate_id: int, error: str) -> None:
     Certificate.objects.filter(pk=certificate_id).update(render_error=error[:2000])
+
+
+def certificates_render_job(*, run: JobRun, certificate_ids: list[int]) -> None:
+    """The render job: each certificate's PDF once, in order, counting what happened to each.
+
+    Idempotent: after a lost worker it runs again from the start, and what is stored already is
+    counted, not rendered again; codes were given when the certificates were generated, never here.
+    """
+    run.total, run.done, run.counts, run.reasons = len(certificate_ids), 0, {}, {}
+    run.flush()
+    for certificate_id in certificate_ids:
+        try:
+            certificate_render(certificate_id=certificate_id)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            # A broken document will not render on a retry; record it for the organiser and go on.
+            log.exception("certificate %s did not render", certificate_id)
+            certificate_render_failed(certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}")
+            run.count("failed", reason=_("The PDF could not be rendered (%(error)s).") % {"error": type(exc).__name__})
+        else:
+            state = Certificate.objects.filter(pk=certificate_id).values("pdf", "status").first()
+            if state and state["pdf"]:
+                run.count("rendered")
+            else:
+                run.count("skipped", reason=_("Superseded or revoked before its turn."))
+        run.advance()
+
+
+def certificates_zip_job(*, run: JobRun, project_id: int) -> None:
+    """The ZIP job: every current PDF of the project in one archive, kept as the job's result."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise CertificatesError(_("This project no longer exists."))
+    certificates = list(rendered_certificates(project))
+    if not certificates:
+        raise CertificatesError(_("No certificate of this project is rendered yet."))
+    run.total, run.done, run.counts = len(certificates), 0, {}
+    run.flush()
+
+    def added():
+        run.count("added")
+        run.advance()
+
+    # On disk rather than in memory: hundreds of PDFs make a big archive.
+    with tempfile.TemporaryFile() as target:
+        write_zip(certificates, target, on_added=added)
+        target.seek(0)
+        name = slugify(project.title)[:60] or str(project.pk)
+        run.save_result(f"certificates-{name}.zip", File(target))
+    # Older archives of the project are out of date now: only the latest is kept.
+    for old in Job.objects.filter(kind=ZIP, **ref_filter(project)).exclude(pk=run.pk).exclude(result_file=""):
+        old.result_file.delete(save=False)
+        Job.objects.filter(pk=old.pk).update(result_file="")
+
+
+@transaction.atomic
+def certificates_zip_start(*, project: Project, started_by) -> Job:
+    """Start building the project's ZIP in the background; refused while one is being built."""
+    if not rendered_certificates(project).exists():
+        raise CertificatesError(_("No certificate of this project is rendered yet."))
+    busy = Job.objects.filter(kind=ZIP, **ref_filter(project), state__in=[Job.State.QUEUED, Job.State.RUNNING])
+    if any(not job.is_stuck for job in busy):
+        raise CertificatesError(_("A ZIP of this project is being prepared already."))
+    from certificates.tasks import build_zip
+
+    return job_start(
+        kind=ZIP,
+        task=build_zip,
+        organisation=project.organisation,
+        started_by=started_by,
+        ref=project,
+        task_kwargs={"project_id": project.pk},
+        return_url=reverse("certificates:project", kwargs={"org_slug": project.organisation.slug, "pk": project.pk}),
+    )
 
 
 @transaction.atomic

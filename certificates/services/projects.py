@@ -20,6 +20,7 @@ from certificates.models import (
     ProjectPartner,
 )
 from certificates.services.common import CertificatesError, Status, audit, lock_individual
+from learnerpass.lib.filenames import has_control_characters
 from learnerpass.lib.tabular import TableError, read_table
 from organisations.models import Organisation
 
@@ -123,6 +124,7 @@ ROLE_WORDS = {
 }
 
 
+EMAIL_MAX_LENGTH = Individual._meta.get_field("email").max_length
 IMPORT_COLUMNS = ["first_name", "surname", "email", "country", "role"]
 
 
@@ -166,17 +168,24 @@ def individuals_validate(*, project: Project, upload) -> tuple[list[dict], list[
             error("first_name", _("A first name is required."))
         elif len(first_name) > 100:
             error("first_name", _("At most 100 characters."))
+        elif has_control_characters(first_name):
+            error("first_name", _("Remove the line breaks, tabs and other control characters."))
         if not surname:
             error("surname", _("A surname is required."))
         elif len(surname) > 100:
             error("surname", _("At most 100 characters."))
+        elif has_control_characters(surname):
+            error("surname", _("Remove the line breaks, tabs and other control characters."))
         email = cells.get("email", "").lower()
         try:
             validate_email(email)
         except ValidationError:
             error("email", _("“%(value)s” is not a valid email address.") % {"value": email})
         else:
-            if email in existing:
+            if len(email) > EMAIL_MAX_LENGTH:
+                # Django's validator takes up to 320 characters; the column holds the single form's 254.
+                error("email", _("At most %(n)s characters.") % {"n": EMAIL_MAX_LENGTH})
+            elif email in existing:
                 error("email", _("%(email)s is already in this project.") % {"email": email})
             elif email in seen:
                 error("email", _("%(email)s is also on row %(row)s.") % {"email": email, "row": seen[email]})

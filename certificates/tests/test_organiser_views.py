@@ -143,9 +143,10 @@ def test_the_project_page_runs_a_constant_number_of_queries(
     services.certificates._generate(individual, organiser)
     client = login(organiser)
     # session, user, membership, project, count for pagination, individuals, latest emails,
-    # current certificates, certificate progress, accepted individuals, the project's partners and the
-    # valid certificates (what Generate would do), the navigation's memberships
-    with django_assert_num_queries(13):
+    # current certificates, certificate progress, the render and ZIP jobs started from the page, accepted
+    # individuals, the project's partners and the valid certificates (what Generate would do), the navigation's
+    # memberships
+    with django_assert_num_queries(14):
         response = client.get(url("project", org, pk=project.pk))
     assert response.status_code == 200
 
@@ -351,6 +352,12 @@ def test_generate_one_then_all_with_progress_and_zip(
     assert Certificate.objects.filter(status="superseded").count() == 0
     progress = client.get(url("progress", org, pk=project.pk)).content.decode()
     assert "2 certificates are ready" in progress and "hx-trigger" not in progress
+    assert "Prepare a ZIP of all PDFs" in progress
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("project_zip_prepare", org, pk=project.pk), follow=True)
+    assert "The ZIP is being prepared" in response.content.decode()
+    page = client.get(url("project", org, pk=project.pk)).content.decode()
+    assert "Download all PDFs (ZIP)" in page and "with 2 PDFs" in page
     response = client.get(url("project_zip", org, pk=project.pk))
     assert response["Content-Disposition"] == f'attachment; filename="certificates-{slugify(project.title)}.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

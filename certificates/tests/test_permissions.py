@@ -20,6 +20,7 @@ PROJECT_URLS = {
     "individuals_bulk": "post",
     "progress": "get",
     "project_zip": "get",
+    "project_zip_prepare": "post",
 }
 INDIVIDUAL_URLS = {
     "individual": "get",
@@ -46,6 +47,8 @@ def targets(org, org_admin, other_learner, django_capture_on_commit_callbacks):
     individual = accepted(make_individual(project), other_learner, org_admin)
     with django_capture_on_commit_callbacks(execute=True):
         certificate = services.certificate_generate(individual=individual, generated_by=org_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificates_zip_start(project=project, started_by=org_admin)
     return {"project": project, "individual": individual, "certificate": certificate}
 
 

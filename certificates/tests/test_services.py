@@ -14,6 +14,7 @@ from certificates.tests.factories import (
     make_project,
     submitted,
 )
+from jobs.models import Job
 from outbox.models import Email
 
 pytestmark = pytest.mark.django_db
@@ -352,19 +353,24 @@ def test_rendering_twice_renders_once(organiser, learner, individual, django_cap
     assert certificate.pdf.name == name
 
 
-def test_a_render_failure_is_recorded_for_the_organiser(organiser, learner, individual, monkeypatch):
-    from certificates import pdf, tasks
-
-    individual = accepted(individual, learner, organiser)
-    certificate = services.certificates._generate(individual, organiser)
+def test_a_render_failure_is_recorded_for_the_organiser_and_counted_by_the_job(
+    organiser, learner, individual, monkeypatch, django_capture_on_commit_callbacks
+):
+    from certificates import pdf
 
     def broken(certificate):
         raise RuntimeError("font missing")
 
     monkeypatch.setattr(pdf, "render_certificate_pdf", broken)
-    assert tasks.render_certificate(certificate.pk) is False
+    individual = accepted(individual, learner, organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = services.certificate_generate(individual=individual, generated_by=organiser)
     certificate.refresh_from_db()
     assert "font missing" in certificate.render_error and not certificate.pdf
+    job = Job.objects.get(kind="certificates.render")
+    assert job.state == Job.State.SUCCEEDED
+    assert job.counts == {"failed": 1}
+    assert job.reasons == {"failed": {"The PDF could not be rendered (RuntimeError).": 1}}
 
 
 def test_generating_for_the_project_covers_every_accepted_individual(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,7 +16,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
-from certificates.archive import stream_zip
 from certificates.forms import (
     RevokeForm,
     VerifyForm,
@@ -31,6 +30,7 @@ from certificates.snapshot import snapshot_words
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
 from credentials.views import credential_response, qr_response
 from learnerpass.lib.actions import perform
+from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
 
@@ -45,9 +45,7 @@ def _generating(certificates: list) -> str:
 def certificate_progress(request, pk):
     project = get_project_for_member(request, pk)
     return render(
-        request,
-        "certificates/_progress.html",
-        {"project": project, "progress": selectors.certificate_progress(project)},
+        request, "certificates/_progress.html", {"project": project, **selectors.certificate_section(project)}
     )
 
 
@@ -86,19 +84,28 @@ def project_replace(request, pk):
     return render(request, "certificates/project_replace.html", {"project": project, "plan": plan})
 
 
+@require_POST
+@org_member_required(ORGANISER)
+def project_zip_prepare(request, pk):
+    project = get_project_for_member(request, pk)
+    perform(
+        request,
+        lambda: services.certificates_zip_start(project=project, started_by=request.user),
+        _("The ZIP is being prepared; its download appears here when it is ready."),
+    )
+    return project_redirect(project)
+
+
 @org_member_required(ORGANISER)
 def project_zip(request, pk):
-    """All current PDFs of the project as one ZIP, streamed from the stored files."""
+    """The latest ZIP prepared in the background; prepared archives only, never built here."""
     project = get_project_for_member(request, pk)
-    certificates = list(selectors.rendered_certificates(project))
-    if not certificates:
-        raise Http404("No certificates rendered yet.")
-
-    response = StreamingHttpResponse(stream_zip(certificates), content_type="application/zip")
-    # A name the organiser recognises among their downloads; slugify keeps it ASCII and header-safe.
+    job = selectors.latest_zip(project)
+    if job is None:
+        raise Http404("No ZIP prepared yet.")
     name = slugify(project.title)[:60] or str(project.pk)
-    response["Content-Disposition"] = f'attachment; filename="certificates-{name}.zip"'
-    return response
+    response = FileResponse(job.result_file.open("rb"), content_type="application/zip")
+    return name_download(response, f"certificates-{name}.zip")
 
 
 @require_POST
@@ -134,9 +141,8 @@ def certificate_revoke(request, pk):
 def _pdf_response(certificate: Certificate):
     if not certificate.pdf:
         raise Http404("Not rendered yet.")
-    return FileResponse(
-        certificate.pdf.open("rb"), as_attachment=True, filename=certificate.filename, content_type="application/pdf"
-    )
+    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
+    return name_download(response, certificate.filename)
 
 
 @org_member_required(ORGANISER)

@@ -19,6 +19,7 @@ from certificates.forms import (
     ProjectForm,
     partner_formset,
 )
+from certificates.jobs import RENDER
 from certificates.models import Certificate, Individual
 from certificates.selectors import (
     get_individual_for_member,
@@ -26,6 +27,7 @@ from certificates.selectors import (
 )
 from certificates.snapshot import certificate_is_current
 from certificates.views.common import ORGANISER, PAGE_SIZE, individual_redirect, project_redirect
+from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from organisations.access import org_member_required
@@ -99,7 +101,7 @@ def project(request, pk):
             "statuses": selectors.status_filter_choices(),
             "bulk_form": BulkForm(initial={"batch": secrets.token_urlsafe(16)}),
             "query_string": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
-            "progress": selectors.certificate_progress(project),
+            **selectors.certificate_section(project),
             "plan": selectors.generation_plan(project),
         },
     )
@@ -207,6 +209,7 @@ def individual(request, pk):
             "entries": entries,
             "certificates": certificates,
             "outdated": outdated,
+            "render_job": latest_job_about(individual, kinds=[RENDER]),
             "rendering": any(
                 c.status == Certificate.Status.VALID and not c.pdf and not c.render_error for c in certificates
             ),

@@ -150,3 +150,20 @@ def test_a_status_list_of_another_organisation_is_not_found_under_this_one(clien
     status_list = StatusList.objects.get(pk=entry.status_list_id)
     assert client.get(f"/o/{org.slug}/credentials/status/{status_list.public_id}").status_code == 404
     assert client.get(f"/o/{other_org.slug}/credentials/status/{status_list.public_id}").status_code == 200
+
+
+def test_the_rotate_command_gives_a_new_key_and_keeps_the_old_one_listed(org):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    old = services.signing_key_for(organisation=org)
+    out = io.StringIO()
+    call_command("credentials_rotate_key", "acme", stdout=out)
+    new = services.signing_key_for(organisation=org)
+    assert new != old and new.public_key_multibase in out.getvalue()
+    old.refresh_from_db()
+    assert old.retired_at is not None
+    with pytest.raises(CommandError, match="No organisation"):
+        call_command("credentials_rotate_key", "nobody")

@@ -219,3 +219,36 @@ def test_the_command_fails_a_revoked_credential(tmp_path, signed_credential):
 def test_the_command_names_an_unreadable_file(tmp_path, db):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("verify_credential", str(tmp_path / "missing.json"))
+
+
+def test_a_property_the_contexts_do_not_define_is_refused_even_though_the_signature_matches(signed_credential):
+    signed, _ = signed_credential()
+    signed["credentialSubject"]["achievement"]["bonusPoints"] = 1000
+    report = verify_credential(signed)
+    assert results(report)["signature"] is False
+    assert "/credentialSubject/achievement/bonusPoints" in report.checks[2].detail
+
+
+@pytest.mark.parametrize(
+    "criteria, message",
+    [
+        ('{"narrative": ' * 30 + "{}" + "}" * 30, "nested too deeply"),
+        ('{"narrative": ' * 3000 + "{}" + "}" * 3000, "This is not JSON"),
+        ("[" + ",".join(['{"narrative": "x"}'] * 400) + "]", "too many parts"),
+    ],
+    ids=["deep", "deeper than the parser goes", "too many objects"],
+)
+def test_a_credential_built_to_be_slow_is_refused_before_it_is_processed(client, signed_credential, criteria, message):
+    signed, _ = signed_credential()
+    signed["credentialSubject"]["achievement"]["criteria"] = "HERE"
+    text = json.dumps(signed).replace('"HERE"', criteria)
+    response = client.post("/credentials/verify/", {"text": text})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_an_unknown_property_in_the_proof_is_refused(signed_credential):
+    signed, _ = signed_credential()
+    signed["proof"][0]["note"] = "trust me"
+    report = verify_credential(signed)
+    assert results(report)["signature"] is False and "/proof/note" in report.checks[2].detail

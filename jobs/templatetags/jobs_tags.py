@@ -19,6 +19,12 @@ def job_progress(job) -> str:
 
 
 @register.filter
+def job_starting(job) -> str:
+    """What a running job says before it knows its total (never "0 of 0")."""
+    return str(get_kind(job.kind).starting)
+
+
+@register.filter
 def job_summary(job) -> list[dict]:
     return summary(job)
 

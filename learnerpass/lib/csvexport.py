@@ -5,6 +5,8 @@ from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 
+from learnerpass.lib.filenames import name_download
+
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,5 +33,4 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable])
             yield writer.writerow([neutralise(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return name_download(response, filename)

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.filenames import code_problem
 from organisations.models import Membership, Organisation
 from programs.models import (
     Program,
@@ -21,6 +22,10 @@ def _check_program_code(*, organisation: Organisation, code: str, exclude_pk: in
     code = code.strip()
     if not code:
         raise ProgramsError(_("Enter a code."))
+    # Codes name the CSV exports and are typed in uploads: one pattern (learnerpass/lib/filenames.py).
+    problem = code_problem(code)
+    if problem:
+        raise ProgramsError(problem)
     if _code_taken(Program.objects.filter(organisation=organisation), code, exclude_pk):
         raise ProgramsError(_("Another program of this organisation already has the code “%(code)s”.") % {"code": code})
     return code
@@ -48,6 +53,9 @@ def _check_run(*, program: Program, code: str, starts_on, ends_on, exclude_pk: i
     code = code.strip()
     if not code:
         raise ProgramsError(_("Enter a code."))
+    problem = code_problem(code)
+    if problem:
+        raise ProgramsError(problem)
     if ends_on < starts_on:
         raise ProgramsError(_("A run cannot end before it starts."))
     if _code_taken(ProgramRun.objects.filter(program=program), code, exclude_pk):

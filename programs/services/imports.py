@@ -51,6 +51,20 @@ INLINE_VALIDATE_BYTES = 256 * 1024
 # Stored errors are capped so a file of garbage cannot bloat the database; all are counted.
 MAX_STORED_ERRORS = 20_000
 
+# The single invite form's limits, which are the database's: a longer cell is a row error, never a failed Send.
+EXT_MAX_LENGTH = Invitation._meta.get_field("external_learner_id").max_length
+EMAIL_MAX_LENGTH = Invitation._meta.get_field("email").max_length
+
+
+def _too_long(value: str, limit: int) -> str:
+    return _("At most %(max)s characters (this one has %(n)s).") % {"max": limit, "n": len(value)}
+
+
+def _shown(value: str) -> str:
+    """A cell as the error list shows it: a very long one cut, so a file of garbage cannot bloat the batch."""
+    return value if len(value) <= 120 else value[:120] + "…"
+
+
 # Good enough to catch typos in a spreadsheet at 100k rows/s; the mail server has the last word.
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
 
@@ -262,8 +276,12 @@ class _Validator:
             expiry_text = row.get("expiry_time", "")
             if not ext:
                 row_errors.append(("external_learner_id", ext, empty))
+            elif len(ext) > EXT_MAX_LENGTH:
+                row_errors.append(("external_learner_id", _shown(ext), _too_long(ext, EXT_MAX_LENGTH)))
             if not email:
                 row_errors.append(("email", raw_email, empty))
+            elif len(email) > EMAIL_MAX_LENGTH:
+                row_errors.append(("email", _shown(raw_email), _too_long(email, EMAIL_MAX_LENGTH)))
             elif not EMAIL_RE.match(email):
                 row_errors.append(("email", raw_email, _("This is not a valid email address.")))
             program = run = None

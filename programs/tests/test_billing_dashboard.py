@@ -93,3 +93,23 @@ def test_the_demo_data_builds_every_state_and_can_run_twice(db):
     demo.build(org_demo.build({}))
     assert (Invitation.objects.count(), Enrolment.objects.count()) == before
     assert invite  # the demo uses the same services as the tests
+
+
+def test_billing_numbers_have_the_languages_thousands_separator_on_the_page_and_none_in_the_csv(
+    login, org, learning_manager, program, run
+):
+    when = datetime(2026, 3, 10, tzinfo=UTC)
+    users = [make_user(f"u{i}@example.test") for i in range(3)]
+    # Distinct runs keep one enrolment per learner and run.
+    runs = [make_run(program, f"R{i}") for i in range(400)]
+    Enrolment.objects.bulk_create(
+        Enrolment(organisation=org, run=r, user=u, external_learner_id=u.email, source="direct", created_at=when)
+        for u in users
+        for r in runs
+    )
+    client = login(learning_manager)
+    url = reverse("programs:billing", kwargs={"org_slug": org.slug})
+    assert ">1,200</td>" in client.get(url).content.decode()
+    assert ">1\xa0200</td>" in client.get(url, headers={"Accept-Language": "fr"}).content.decode()
+    response = client.get(reverse("programs:billing_csv", kwargs={"org_slug": org.slug}))
+    assert "2026-03,0,1200,1200,3" in b"".join(response.streaming_content).decode("utf-8-sig")

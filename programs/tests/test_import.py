@@ -605,7 +605,7 @@ def test_rows_closed_or_enrolled_since_the_check_are_left_out_and_the_rest_is_se
     assert "Enrolled on this run after the file was checked." in page
 
 
-def test_the_progress_says_the_job_is_starting_until_the_total_is_known(
+def test_the_progress_says_the_file_is_being_opened_until_the_total_is_known(
     manager_client, org, learning_manager, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(imports, "INLINE_VALIDATE_BYTES", 10)
@@ -615,7 +615,7 @@ def test_the_progress_says_the_job_is_starting_until_the_total_is_known(
     job = Job.objects.get(kind="programs.check")
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, heartbeat_at=timezone.now())
     page = manager_client.get(batch_url(org, batch)).content.decode()
-    assert "Starting…" in page and "0 of 0" not in page
+    assert "Opening the file…" in page and "0 of 0" not in page
     Job.objects.filter(pk=job.pk).update(total=100_000, done=40_000)
     page = manager_client.get(batch_url(org, batch)).content.decode()
     assert "40,000 of 100,000 rows checked" in page

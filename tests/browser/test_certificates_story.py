@@ -12,7 +12,7 @@ from certificates.models import Certificate
 from certificates.tests.factories import make_project
 from conftest import PASSWORD, make_member
 from organisations.models import Organisation, Role
-from tests.browser.helpers import email_links, sign_in, sign_out, sign_up
+from tests.browser.helpers import assert_accessible, email_links, sign_in, sign_out, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,7 +101,13 @@ def test_organiser_and_learner_write_review_and_issue_a_certificate(page, live_u
     page.get_by_role("link", name="Bridges Volunteering").click()
     page.get_by_role("button", name="Generate 1 missing or out-of-date certificate").click()
     expect(page.get_by_text("1 certificate is ready.")).to_be_visible()
+    # The ZIP is prepared in the background; the page shows its progress, then the download.
+    page.get_by_role("button", name="Prepare a ZIP of all PDFs").click()
     expect(page.get_by_role("link", name="Download all PDFs (ZIP)")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as zip_info:
+        page.get_by_role("link", name="Download all PDFs (ZIP)").click()
+    assert zip_info.value.suggested_filename == "certificates-bridges-volunteering.zip"
     # On a phone the individuals table scrolls inside its box; the page itself does not scroll sideways.
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
