@@ -61,7 +61,8 @@ class BadgeClassAdmin(admin.ModelAdmin):
     list_filter = ["organisation"]
     search_fields = ["name", "description", "public_id", "organisation__name"]
     list_select_related = ["organisation", "activity", "playlist"]
-    readonly_fields = ["public_id", "created_at", "updated_at"]
+    # The image is uploaded on the badge's page, where the sanitiser rebuilds it; never here as uploaded.
+    readonly_fields = ["public_id", "created_at", "updated_at", "image"]
     inlines = [TaskInline]
     fieldsets = [
         (None, {"fields": ["organisation", "public_id", "activity", "playlist", "name", "description", "criteria"]}),

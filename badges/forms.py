@@ -212,6 +212,7 @@ class IssueEmailsForm(forms.Form):
     expires = forms.DateTimeField(
         label=_("Badge expires (UTC, optional)"),
         required=False,
+        help_text=_("Leave it empty to follow the badge's own expiry rule (set on the badge's edit page)."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage, public_storage
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -139,7 +140,7 @@ class BadgeClass(models.Model):
     description = models.TextField(_("description"))
     criteria = models.TextField(_("criteria"), blank=True)
     # Sanitised PNG or SVG bytes as uploaded; empty means the generated default image.
-    image = models.FileField(_("image"), upload_to="badges/images/", blank=True)
+    image = models.FileField(_("image"), upload_to=RandomName("badges"), storage=public_storage, blank=True)
     colour = models.CharField(max_length=7, default="#1f4e79")
     # Expiry of every assertion issued from now on, whatever the path (email, link, QR, quest, playlist):
     # N days or months after issue, or the end of a fixed day (UTC); neither means it never expires.
@@ -285,7 +286,9 @@ class EvidenceSubmission(models.Model):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_evidence")
     text = models.TextField(_("text"), blank=True)
     url = models.URLField(_("link"), max_length=1000, blank=True)
-    file = models.FileField(_("file"), upload_to="badges/evidence/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=RandomName("evidence"), storage=private_storage, blank=True)
+    # The name the learner's file had, for the download (the stored name is random).
+    file_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField()
     reviewer = models.ForeignKey(
@@ -340,7 +343,7 @@ class Assertion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Derived: the badge image with this assertion baked in, made on first request.
-    baked_image = models.FileField(upload_to="badges/baked/", blank=True)
+    baked_image = models.FileField(upload_to=RandomName("baked"), storage=public_storage, blank=True)
     # Open Badges 3.0: the revocation entry, given out at issue; the signed credential is made on
     # its first request and kept (signing costs milliseconds, too much for a 10,000-badge issue).
     status_list = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from learnerpass.lib.storage import RandomName, private_storage
 from learnerpass.lib.urls import absolute_url
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
@@ -304,7 +305,7 @@ class Certificate(models.Model):
     # What the certificate says, frozen when it was generated: the PDF and the verification page
     # show this, whatever happens to the individual's data later.
     data = models.JSONField(default=dict, blank=True)
-    pdf = models.FileField(upload_to="certificates/pdf/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to=RandomName("certificates"), storage=private_storage, blank=True)
     render_error = models.TextField(blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     rendered_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,11 @@
 """Certificate PDFs: a pure function from a Certificate row to bytes.
 
-WeasyPrint may fetch only the project's own static files, uploaded media and data: URIs (the
-QR code); anything else (http, a file elsewhere on the disk) is refused, so no text in a
+WeasyPrint may fetch only the project's own static files and data: URIs (the QR code, the
+logo read from its storage); anything else (uploaded files included) (http, a file elsewhere on the disk) is refused, so no text in a
 certificate can make the renderer read or request something it should not.
 """
 
+import base64
 import mimetypes
 from datetime import date
 from functools import lru_cache
@@ -26,6 +27,7 @@ from certificates.snapshot import snapshot_words
 from learnerpass.lib.urls import absolute_url
 
 CSS_PATH = "certificates/pdf.css"
+MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 
 class FetchRefused(ValueError):
@@ -42,8 +44,8 @@ def _static_roots() -> tuple[Path, ...]:
 
 
 def allowed_roots() -> tuple[Path, ...]:
-    # MEDIA_ROOT is read each time: tests (and deployments) may point it elsewhere.
-    return (*_static_roots(), Path(settings.MEDIA_ROOT).resolve())
+    # Uploaded files never: the logo comes in as a data: URI read from its storage.
+    return _static_roots()
 
 
 class LocalFilesFetcher(URLFetcher):
@@ -71,14 +73,19 @@ def _css_url() -> str:
 
 
 def _logo_url(organisation) -> str:
+    """The logo as a data: URI, read from its storage (local or S3): small, since logos are shrunk on upload."""
     logo = organisation.logo
     if not logo:
         return ""
     try:
-        path = Path(logo.path)
-    except (NotImplementedError, ValueError):
+        with logo.open("rb") as handle:
+            data = handle.read(MAX_LOGO_BYTES + 1)
+    except (FileNotFoundError, OSError):
         return ""
-    return path2url(str(path.resolve())) if path.is_file() else ""
+    content_type = mimetypes.guess_type(logo.name)[0] or ""
+    if len(data) > MAX_LOGO_BYTES or content_type not in {"image/png", "image/jpeg", "image/webp"}:
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def qr_data_uri(url: str) -> str:

@@ -106,3 +106,15 @@ def parse_database_url(url: str, *, conn_max_age: int) -> dict:
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite or postgres).")
+
+
+def s3_storage_options(url: str, subfolder: str, backend: str) -> dict:
+    """A STORAGES entry for `s3://bucket[/prefix]`, files under `prefix/subfolder` in that bucket.
+
+    Credentials, region and endpoint come from the usual AWS_* settings (django-storages).
+    """
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ImproperlyConfigured(f"{url!r} is not an S3 storage URL (use s3://bucket or s3://bucket/prefix).")
+    location = "/".join(part for part in (parsed.path.strip("/"), subfolder) if part)
+    return {"BACKEND": backend, "OPTIONS": {"bucket_name": parsed.netloc, "location": location}}

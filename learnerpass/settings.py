@@ -7,7 +7,9 @@ shows them.
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from learnerpass.env import (
     env_bool,
@@ -18,6 +20,7 @@ from learnerpass.env import (
     env_secrets,
     env_str,
     parse_database_url,
+    s3_storage_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,19 +188,51 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+# Files by kind (learnerpass/lib/storage.py): "public" (badge images, baked badges, logos) and
+# "private" (certificate PDFs, evidence, uploaded tables; no URL, every download is a view that
+# checks who asks). Local folders under MEDIA_ROOT by default; S3-compatible storage with
+# STORAGE_URL=s3://bucket[/prefix] (two prefixes in one bucket, or STORAGE_PRIVATE_URL for a
+# second bucket). Nothing is ever served from a raw /media/ path.
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "media")
+STORAGE_URL = env_str("STORAGE_URL", "")
+STORAGE_PRIVATE_URL = env_str("STORAGE_PRIVATE_URL", "")
+if STORAGE_URL:
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", "") or None
+    AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
+    AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE", "") or None
+    FILE_STORAGES = {
+        "public": s3_storage_options(STORAGE_URL, "public", "learnerpass.lib.storage.S3PublicFiles"),
+        "private": s3_storage_options(
+            STORAGE_PRIVATE_URL or STORAGE_URL,
+            "" if STORAGE_PRIVATE_URL else "private",
+            "learnerpass.lib.storage.S3PrivateFiles",
+        ),
+    }
+else:
+    FILE_STORAGES = {
+        "public": {"BACKEND": "learnerpass.lib.storage.LocalPublicFiles"},
+        "private": {"BACKEND": "learnerpass.lib.storage.LocalPrivateFiles"},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Nothing should store through the default storage; it is the private one if something does.
+    "default": FILE_STORAGES["private"],
+    **FILE_STORAGES,
+    # WhiteNoise serves the collected, hashed and compressed static files when DEBUG is off.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Source maps are for developers' tools: compressing them (brotli and gzip) doubled collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 # Uploads beyond this are refused by each upload form with a clear message;
 # Django's own limits stop oversize bodies before they reach memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Rows read from an uploaded table at most (learnerpass/lib/tabular.py); imports may set lower limits.
+MAX_TABLE_ROWS = env_int("MAX_TABLE_ROWS", 200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -279,6 +316,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The site's own pages: scripts only from the site, no inline script or style, no eval (htmx is
+# configured for that in base.html), nothing framed, forms posted only here. Responses that carry
+# uploaded or derived files set their own, stricter policy (learnerpass/lib/files.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for Bootstrap's own icons and QR codes drawn inline.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Certificates: learners still writing get a reminder this many days before their deadline.
 CERTIFICATES_REMINDER_DAYS = env_int("CERTIFICATES_REMINDER_DAYS", 3)
 
@@ -297,6 +354,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

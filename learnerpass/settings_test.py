@@ -20,10 +20,17 @@ CELERY_BROKER_URL = "memory://"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Local public/private folders under MEDIA_ROOT (a temporary folder per test, see conftest.py);
+# the S3 tests point these at a local S3 server themselves.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "learnerpass.lib.storage.LocalPrivateFiles"},
+    "public": {"BACKEND": "learnerpass.lib.storage.LocalPublicFiles"},
+    "private": {"BACKEND": "learnerpass.lib.storage.LocalPrivateFiles"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 MEDIA_ROOT = BASE_DIR / ".test-media"
+# WhiteNoise serves static files from the finders here: there is no collectstatic before tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -14,6 +14,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "contact_email", "created_at"]
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
+    # The logo is uploaded on the organisation's settings page, where it is checked and shrunk.
+    readonly_fields = ["logo"]
     inlines = [MembershipInline]
 
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, public_storage
 from learnerpass.models import LinkToken
 
 
@@ -18,7 +19,7 @@ class Organisation(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="organisations/logos/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to=RandomName("logos"), storage=public_storage, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,17 +1,22 @@
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from learnerpass.lib import images
 from learnerpass.lib.actions import UserError
 from learnerpass.lib.links import require_link_address
+from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import MemberInvitation, Membership, Organisation, Role
 from outbox.services import email_queue
 
 INVITATION_LIFETIME = timedelta(days=14)
+LOGO_MAX_SIDE = 600
 
 
 class OrganisationsError(UserError):
@@ -43,10 +48,30 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(*, organisation: Organisation, data: dict) -> Organisation:
-    """Save the profile (also the Open Badges issuer profile and the logo on certificates)."""
+    """Save the profile (also the Open Badges issuer profile and the logo on certificates).
+
+    A new logo (checked by the form) is stored once, shrunk to LOGO_MAX_SIDE as a PNG, so no
+    certificate or page ever decodes the uploaded size; the replaced one is deleted.
+    """
+    data = dict(data)
+    logo = data.pop("logo", None)
     for name, value in data.items():
-        # The field's own save_form_data knows what a form's "unchanged" and "cleared" file values mean.
         Organisation._meta.get_field(name).save_form_data(organisation, value)
+    # The form may have put the upload on the instance already; what is stored is in the database.
+    old = Organisation.objects.filter(pk=organisation.pk).values_list("logo", flat=True).first() or ""
+    if logo is False:  # cleared
+        organisation.logo = ""
+    elif isinstance(logo, UploadedFile):
+        logo.seek(0)
+        try:
+            shrunk = images.downscale_to_png(logo.read(), max_side=LOGO_MAX_SIDE)
+        except (images.UploadedImageError, OSError, ValueError):
+            raise OrganisationsError(_("The logo could not be read. Upload a PNG, JPEG or WebP file.")) from None
+        organisation.logo.save("logo.png", ContentFile(shrunk), save=False)
+    else:
+        organisation.logo = old
+    if old != organisation.logo.name:
+        delete_on_commit(PUBLIC, old)
     organisation.full_clean()
     organisation.save()
     return organisation

@@ -43,9 +43,13 @@ def home(request):
 def settings_view(request):
     form = OrganisationProfileForm(request.POST or None, request.FILES or None, instance=request.org)
     if request.method == "POST" and form.is_valid():
-        services.organisation_update(organisation=request.org, data=form.cleaned_data)
-        messages.success(request, _("Organisation profile saved."))
-        return redirect("organisations:settings", org_slug=request.org.slug)
+        saved = perform(
+            request,
+            lambda: services.organisation_update(organisation=request.org, data=form.cleaned_data),
+            _("Organisation profile saved."),
+        )
+        if saved is not None:
+            return redirect("organisations:settings", org_slug=request.org.slug)
     return render(request, "organisations/settings.html", {"form": form})
 
 

@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -25,6 +26,9 @@ def mailbox(request):
     return render(request, "outbox/mailbox.html", {"page": page, "query": query})
 
 
+# The email's HTML is shown in a sandboxed iframe (no script), which inherits the page's policy:
+# its own inline styles are allowed here, and only here.
+@csp_update({"style-src": ["'unsafe-inline'"]})
 def mailbox_email(request, pk):
     _require_mailbox(request)
     email = get_object_or_404(Email, pk=pk)

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage
 from learnerpass.models import LinkToken
 from organisations.models import Organisation
 
@@ -116,7 +117,7 @@ class ImportBatch(models.Model):
     # How a CSV was read (UTF-8, Windows-1252, Latin-1), shown on the preview; empty for XLSX.
     encoding = models.CharField(max_length=20, blank=True)
     # Kept only while a background task validates it; deleted afterwards.
-    upload = models.FileField(upload_to="programs/imports/", blank=True)
+    upload = models.FileField(upload_to=RandomName("imports"), storage=private_storage, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALIDATING)
     row_count = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)

@@ -1,6 +1,5 @@
 """Evidence for tasks and its self, peer and organiser approval."""
 
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,6 +18,7 @@ from badges.models import (
 from badges.services import emails
 from badges.services.common import BadgesError, audit, required_tasks
 from badges.services.issuing import assertion_issue
+from learnerpass.lib.storage import PRIVATE, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 
 
@@ -68,6 +68,15 @@ def _maybe_complete(*, quest: Quest, actor) -> Assertion | None:
     return assertion if created else None
 
 
+def _download_name(name: str) -> str:
+    """The learner's file name as the download offers it: no folders, no control characters, not too long."""
+    name = "".join(ch for ch in name.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable()).strip()
+    stem, dot, ext = name.rpartition(".")
+    if dot and len(ext) <= 8:
+        return f"{stem[:120]}.{ext}" if stem else f"evidence.{ext}"
+    return name[:120] or "evidence"
+
+
 @transaction.atomic
 def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=None) -> EvidenceSubmission:
     """Submit (or resubmit after a rejection) the evidence for one task of a quest the learner has started."""
@@ -92,7 +101,10 @@ def evidence_submit(*, task: Task, learner, text: str = "", url: str = "", file=
         submission = EvidenceSubmission(task=task, learner=learner)
     submission.text, submission.url = text.strip(), url
     if file is not None:
-        submission.file.save(f"{secrets.token_hex(8)}-{file.name[-80:]}", file, save=False)
+        # A resubmission replaces the rejected file: the old one goes once this is committed.
+        delete_on_commit(PRIVATE, submission.file.name)
+        submission.file_name = _download_name(file.name)
+        submission.file.save(file.name, file, save=False)
     submission.submitted_at = timezone.now()
     submission.reviewer, submission.reviewed_at, submission.review_comment = None, None, ""
     submission.escalated, submission.escalated_at = False, None

@@ -31,6 +31,7 @@ from badges.services.common import BadgesError, IssueReport, audit, parse_emails
 from jobs.models import Job
 from jobs.services import JobRun, job_start
 from learnerpass.lib.links import require_link_address
+from learnerpass.lib.storage import PUBLIC, delete_on_commit, random_name
 from learnerpass.lib.tokens import new_token
 from learnerpass.lib.urls import absolute_url
 from outbox.services import build_email, emails_queue
@@ -376,7 +377,9 @@ def assertion_set_evidence_visibility(*, assertion: Assertion, user, show: bool)
     if assertion.recipient_id != user.pk:
         raise BadgesError(_("Only the holder can change this."))
     assertion.show_evidence = show
-    # The baked image and the 3.0 credential carry the evidence; make them again (the image in the background).
+    # The baked image and the 3.0 credential carry the evidence: the image file goes (hidden evidence
+    # must not stay public in it) and both are made again (the image in the background).
+    delete_on_commit(PUBLIC, assertion.baked_image.name)
     assertion.baked_image = ""
     assertion.credential = ""
     assertion.save(update_fields=["show_evidence", "baked_image", "credential"])
@@ -454,7 +457,7 @@ def assertion_bake(*, assertion_id: int) -> bool:
     if assertion is None or assertion.is_revoked or _stored_baked_image(assertion):
         return False
     data, kind = _bake(assertion)
-    name = assertion.baked_image.storage.save(f"badges/baked/{assertion.public_id}.{kind}", ContentFile(data))
+    name = assertion.baked_image.storage.save(random_name("baked", f"image.{kind}"), ContentFile(data))
     # Two runs may bake at once; the first to record its file wins, the other tidies up.
     if not Assertion.objects.filter(pk=assertion.pk, baked_image=assertion.baked_image.name or "").update(
         baked_image=name

@@ -28,6 +28,7 @@ from badges.models import (
 )
 from badges.services.common import BadgesError, IssueReport, audit, parse_emails
 from badges.services.playlists import playlist_issue_to_qualifiers
+from learnerpass.lib.storage import PUBLIC, delete_on_commit
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Organisation
 from outbox.services import build_email, emails_queue
@@ -390,12 +391,13 @@ def badge_update(
     if tags is not None:
         badge.tags = clean_tags(tags)
     image_changed = False
+    old_image = badge.image.name
     if image is not None:
         try:
             data, kind = images.clean_upload(image)
         except images.ImageError as exc:
             raise BadgesError(str(exc)) from None
-        badge.image.save(f"{badge.public_id}-{secrets.token_hex(4)}.{kind}", ContentFile(data), save=False)
+        badge.image.save(f"image.{kind}", ContentFile(data), save=False)
         image_changed = True
     elif remove_image and badge.image:
         badge.image = ""
@@ -404,8 +406,13 @@ def badge_update(
     # The signed 3.0 credentials state the badge's name, description and criteria: sign them again on request.
     Assertion.objects.filter(badge=badge).exclude(credential="").update(credential="")
     if image_changed:
-        # The baked images carry the old picture: a background job bakes every live one again.
-        Assertion.objects.filter(badge=badge).exclude(baked_image="").update(baked_image="")
+        # The replaced picture goes, and so do the baked images that carry it: a background job
+        # bakes every live one again.
+        delete_on_commit(PUBLIC, old_image)
+        baked = Assertion.objects.select_for_update().filter(badge=badge).exclude(baked_image="")
+        for name in baked.values_list("baked_image", flat=True):
+            delete_on_commit(PUBLIC, name)
+        baked.update(baked_image="")
         from badges.services.issuing import bake_after_commit
 
         bake_after_commit(

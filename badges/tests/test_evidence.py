@@ -191,9 +191,14 @@ def test_evidence_is_submitted_through_the_quest_page(login, badge, organiser, l
     client.post(url, {"file": SimpleUploadedFile("report.pdf", b"%PDF-1.4 hello")})
 
     submission = EvidenceSubmission.objects.get()
-    assert submission.file.name.endswith("report.pdf")
+    # Stored privately under a random name; the learner's name comes back with the download.
+    assert submission.file.name.startswith("evidence/") and "report" not in submission.file.name
+    assert submission.file_name == "report.pdf"
     download = client.get(reverse("badges:evidence_file", kwargs={"public_id": submission.public_id}))
     assert download.status_code == 200
+    assert download["Content-Disposition"] == 'attachment; filename="report.pdf"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
     # Reading the stream to its end lets the test client close the file (an explicit close()
     # would also close the database connection on PostgreSQL with CONN_MAX_AGE=0).
     assert b"".join(download.streaming_content) == b"%PDF-1.4 hello"
@@ -209,7 +214,7 @@ def test_an_evidence_file_is_private_until_the_holder_shows_it(client, login, ba
     assertion = Assertion.objects.get()
     services.assertion_set_evidence_visibility(assertion=assertion, user=learner, show=False)
 
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     services.assertion_set_evidence_visibility(assertion=assertion, user=learner, show=True)
     response = client.get(url)
     assert response.status_code == 200
@@ -334,9 +339,9 @@ def test_reviewing_from_the_badge_page_returns_there_but_never_elsewhere(login, 
         ("learner", Task.Approval.ORGANISER, 200),
         ("learning_manager", Task.Approval.ORGANISER, 200),
         ("peer", Task.Approval.PEER, 200),
-        ("peer", Task.Approval.ORGANISER, 403),
-        ("stranger", Task.Approval.PEER, 403),
-        ("outsider", Task.Approval.PEER, 403),
+        ("peer", Task.Approval.ORGANISER, 404),
+        ("stranger", Task.Approval.PEER, 404),
+        ("outsider", Task.Approval.PEER, 404),
     ],
 )
 def test_who_may_download_evidence_kept_private(

@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -27,8 +26,8 @@ from badges.models import (
 )
 from badges.receivers import remember_in_session
 from badges.views.common import PAGE_SIZE, review_submission
+from learnerpass.lib import files
 from learnerpass.lib.actions import perform
-from learnerpass.lib.filenames import name_download
 from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.models import Membership
 
@@ -180,9 +179,12 @@ def evidence_file(request, public_id):
         EvidenceSubmission.objects.select_related("task__badge"), public_id=public_id, file__gt=""
     )
     if not _may_download_evidence(request.user, submission):
-        raise PermissionDenied
-    response = FileResponse(submission.file.open("rb"))
-    return name_download(response, submission.file.name.rsplit("/", 1)[-1])
+        # Private: whoever may not have it learns nothing, not even that it exists.
+        raise Http404("No such file.")
+    # Always a download, never shown inline: evidence is whatever a learner uploaded.
+    return files.stored_file_response(
+        submission.file, content_type="application/octet-stream", filename=submission.file_name or "evidence"
+    )
 
 
 @require_POST

@@ -26,7 +26,7 @@ from badges.models import (
 )
 from badges.views.common import badge_of
 from credentials.views import credential_response, qr_response
-from learnerpass.lib.filenames import name_download
+from learnerpass.lib import files
 from organisations.models import Organisation
 
 CATALOGUE_PAGE = 24
@@ -187,13 +187,14 @@ def badge_image_png(request, public_id):
 
 
 def _image_response(data: bytes, kind: str, filename: str | None = None) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/png" if kind == "png" else "image/svg+xml")
-    response["Access-Control-Allow-Origin"] = "*"
-    # An uploaded SVG is sanitised; this stops anything left from running if opened directly.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    if filename:
-        name_download(response, f"{filename}.{kind}")
-    return response
+    # An uploaded SVG is rebuilt by the sanitiser; the sandbox stops anything left from running if opened directly.
+    return files.bytes_response(
+        data,
+        content_type="image/png" if kind == "png" else "image/svg+xml",
+        filename=f"{filename}.{kind}" if filename else None,
+        attachment=bool(filename),
+        public=True,
+    )
 
 
 @negotiated

@@ -21,6 +21,7 @@ from certificates.snapshot import certificate_snapshot
 from credentials import services as credentials
 from jobs.models import Job
 from jobs.services import JobRun, job_start, ref_filter
+from learnerpass.lib.storage import PRIVATE, delete_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,11 @@ def _start_render(certificates: list[Certificate], *, about: Project | Individua
 
 def _generate(individual: Individual, generated_by) -> Certificate:
     require_status(individual, Status.ACCEPTED, message=_("Only accepted data can be certified."))
-    Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID).update(
-        status=Certificate.Status.SUPERSEDED
-    )
+    superseded = Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID)
+    # A superseded certificate stays verifiable (as superseded), but its PDF goes: the new one replaces it.
+    for name in superseded.exclude(pdf="").values_list("pdf", flat=True):
+        delete_on_commit(PRIVATE, name)
+    superseded.update(status=Certificate.Status.SUPERSEDED, pdf="")
     [entry] = credentials.status_entries_allocate(organisation=individual.project.organisation, count=1)
     certificate = Certificate.objects.create(
         individual=individual,

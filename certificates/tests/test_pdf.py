@@ -89,7 +89,7 @@ def test_the_fetcher_refuses_a_path_that_climbs_out_of_the_static_root():
         pdf.LocalFilesFetcher().fetch(f"file://{css.parent}/../../../../etc/passwd")
 
 
-def test_the_organisation_logo_from_media_is_used(org, settings, certificate):
+def test_the_organisation_logo_is_read_from_its_storage_and_embedded(org, settings, certificate):
     from django.core.files.base import ContentFile
     from PIL import Image
 
@@ -98,7 +98,7 @@ def test_the_organisation_logo_from_media_is_used(org, settings, certificate):
     org.logo.save("logo.png", ContentFile(buffer.getvalue()))
     certificate.individual.project.organisation.refresh_from_db()
     html = pdf.certificate_html(certificate)
-    assert "logo" in html and "file://" in html
+    assert "logo" in html and 'class="logo" src="data:image/png;base64,' in html
     assert pdf.LocalFilesFetcher().fetch(pdf._logo_url(org)).read() == buffer.getvalue()
     PdfReader(io.BytesIO(pdf.render_certificate_pdf(certificate)))
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,8 +29,8 @@ from certificates.selectors import (
 from certificates.snapshot import snapshot_words
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
 from credentials.views import credential_response, qr_response
+from learnerpass.lib import files
 from learnerpass.lib.actions import perform
-from learnerpass.lib.filenames import name_download
 from learnerpass.lib.http import client_ip
 from organisations.access import org_member_required
 
@@ -103,9 +103,11 @@ def project_zip(request, pk):
     job = selectors.latest_zip(project)
     if job is None:
         raise Http404("No ZIP prepared yet.")
+    # A name the organiser recognises among their downloads.
     name = slugify(project.title)[:60] or str(project.pk)
-    response = FileResponse(job.result_file.open("rb"), content_type="application/zip")
-    return name_download(response, f"certificates-{name}.zip")
+    return files.stored_file_response(
+        job.result_file, content_type="application/zip", filename=f"certificates-{name}.zip"
+    )
 
 
 @require_POST
@@ -141,8 +143,7 @@ def certificate_revoke(request, pk):
 def _pdf_response(certificate: Certificate):
     if not certificate.pdf:
         raise Http404("Not rendered yet.")
-    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
-    return name_download(response, certificate.filename)
+    return files.stored_file_response(certificate.pdf, content_type="application/pdf", filename=certificate.filename)
 
 
 @org_member_required(ORGANISER)

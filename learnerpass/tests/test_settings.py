@@ -96,3 +96,28 @@ def test_production_without_a_secret_key_refuses_to_start():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_storage_url_puts_both_storages_on_s3_with_production_values():
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        PRODUCTION,
+        DJANGO_SETTINGS_MODULE="learnerpass.settings",
+        STORAGE_URL="s3://lp-files/site",
+        STORAGE_PRIVATE_URL="s3://lp-private",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9",
+    )
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps({k: s.STORAGES[k] for k in ('public', 'private', 'staticfiles')}), s.AWS_S3_ENDPOINT_URL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert '"learnerpass.lib.storage.S3PublicFiles"' in result.stdout
+    assert '"bucket_name": "lp-files", "location": "site/public"' in result.stdout
+    assert '"bucket_name": "lp-private", "location": ""' in result.stdout
+    assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in result.stdout
+    assert result.stdout.strip().endswith("http://127.0.0.1:9")

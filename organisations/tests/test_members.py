@@ -243,7 +243,7 @@ def test_admin_uploads_a_png_logo(login, org, org_admin):
     "upload, message",
     [
         (lambda: _png(fmt="BMP"), "Upload the logo as PNG, JPEG or WebP."),
-        (lambda: SimpleUploadedFile("logo.png", b"not an image"), "Upload a valid image"),
+        (lambda: SimpleUploadedFile("logo.png", b"not an image"), "The image could not be read."),
     ],
 )
 def test_a_logo_that_is_not_a_usable_image_is_refused_and_nothing_changes(login, org, org_admin, upload, message):

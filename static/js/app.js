@@ -42,6 +42,16 @@ if (!(window.CSS && CSS.supports("field-sizing", "content"))) {
     document.querySelectorAll("textarea").forEach(grow);
   });
 }
+// Progress bars: <div class="progress-bar" data-progress="42">. The width is set here because the
+// Content-Security-Policy allows no inline style attribute; htmx swaps in new bars while polling.
+function applyProgress(root) {
+  root.querySelectorAll("[data-progress]").forEach(function (bar) {
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0)) + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { applyProgress(document); });
+document.addEventListener("htmx:afterSettle", function () { applyProgress(document); });
+
 // An htmx request that could not be sent at all (a chosen file changed on disk since it was chosen,
 // which browsers refuse to upload; or the network is down) says so in the form's feedback box
 // instead of doing nothing: <form data-send-error="message" hx-target="#box">.
