@@ -358,7 +358,7 @@ class CertificateCopy(models.Model):
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="copies")
     language = models.CharField(_("language"), max_length=10, choices=settings.CERTIFICATE_LANGUAGES)
-    pdf = models.FileField(upload_to="certificates/pdf/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to=RandomName("certificates"), storage=private_storage, blank=True)
     render_error = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     rendered_at = models.DateTimeField(null=True, blank=True)

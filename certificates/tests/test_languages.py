@@ -243,3 +243,16 @@ def test_a_copy_that_failed_is_tried_again(rendered, monkeypatch, django_capture
         services.certificate_copy_request(certificate=rendered, language="it")
     copy.refresh_from_db()
     assert copy.pdf and not copy.render_error
+
+
+def test_regenerating_drops_the_copies_of_the_superseded_certificate(
+    organiser, rendered, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = services.certificate_copy_request(certificate=rendered, language="pl")
+    copy.refresh_from_db()
+    storage, name = copy.pdf.storage, copy.pdf.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_generate(individual=rendered.individual, generated_by=organiser)
+    assert not CertificateCopy.objects.exists() and not storage.exists(name)

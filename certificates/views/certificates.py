@@ -198,7 +198,7 @@ def learner_copy_download(request, code, language):
     copy = certificate.copies.filter(language=language).exclude(pdf="").first()
     if copy is None or certificate.status != Certificate.Status.VALID:
         raise Http404("Not prepared in that language.")
-    return name_download(FileResponse(copy.pdf.open("rb"), content_type="application/pdf"), copy.filename)
+    return files.stored_file_response(copy.pdf, content_type="application/pdf", filename=copy.filename)
 
 
 VERIFY_LIMIT = 30  # lookups per IP and minute
