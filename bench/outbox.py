@@ -33,6 +33,7 @@ def fresh_database(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (celery -c)")
     args = parser.parse_args()
 
     os.environ.update(
@@ -58,7 +59,9 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
     with SmtpSink(keep_bodies=False) as sink:
-        worker = start_worker(database_url=DATABASE_URL, redis_url=REDIS_URL, smtp_port=sink.port, concurrency=2)
+        worker = start_worker(
+            database_url=DATABASE_URL, redis_url=REDIS_URL, smtp_port=sink.port, concurrency=args.concurrency
+        )
         try:
             time.sleep(3)  # let the worker processes boot before the clock starts
             emails = [

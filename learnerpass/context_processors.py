@@ -1,13 +1,9 @@
-from organisations.models import Membership
+from organisations.access import user_memberships
 
 
 def navigation(request):
-    """The signed-in user's organisations for the navigation bar (one query, only when used)."""
+    """The signed-in user's organisations for the navigation bar (shared with the organiser pages' access check)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-
-    def memberships():
-        return list(Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
-
-    return {"nav_memberships": memberships}
+    return {"nav_memberships": lambda: user_memberships(request)}

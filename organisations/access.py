@@ -14,20 +14,32 @@ from django.shortcuts import redirect
 from organisations.models import Membership
 
 
-def get_membership_or_404(user, org_slug: str) -> Membership:
-    membership = (
-        Membership.objects.select_related("organisation").filter(organisation__slug=org_slug, user=user).first()
-        if user.is_authenticated
-        else None
-    )
-    if membership is None:
-        raise Http404("No such organisation.")
-    return membership
+def user_memberships(request) -> list[Membership]:
+    """The signed-in user's memberships with their organisations, by organisation name; one query per request.
+
+    The organiser pages enter one of them and the navigation lists them all: loaded once for both.
+    """
+    if not request.user.is_authenticated:
+        return []
+    cached = getattr(request, "_user_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=request.user).select_related("organisation").order_by("organisation__name")
+        )
+        request._user_memberships = cached
+    return cached
+
+
+def get_membership_or_404(request, org_slug: str) -> Membership:
+    for membership in user_memberships(request):
+        if membership.organisation.slug == org_slug:
+            return membership
+    raise Http404("No such organisation.")
 
 
 def enter_organisation(request, org_slug: str) -> Membership:
     """Resolve the member's organisation (404 for non-members) and set request.org and request.membership."""
-    membership = get_membership_or_404(request.user, org_slug)
+    membership = get_membership_or_404(request, org_slug)
     request.org = membership.organisation
     request.membership = membership
     return membership

@@ -248,11 +248,14 @@ class Invitation(LinkToken):
 
 
 class InvitationRun(models.Model):
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="invitation_runs")
-    run = models.ForeignKey(ProgramRun, on_delete=models.CASCADE, related_name="invitation_runs")
+    # No index of their own: the unique constraint leads with the invitation, the index below with the run.
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="invitation_runs", db_index=False)
+    run = models.ForeignKey(ProgramRun, on_delete=models.CASCADE, related_name="invitation_runs", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["invitation", "run"], name="one_row_per_invited_run")]
+        # A run's Invitations tab walks this index newest first, a page at a time.
+        indexes = [models.Index(fields=["run", "invitation"], name="prog_invrun_run_invitation")]
 
     def __str__(self):
         return f"{self.invitation_id} → {self.run_id}"
@@ -304,6 +307,8 @@ class Enrolment(models.Model):
             models.Index(fields=["organisation", "source", "created_at"], name="prog_enrol_billing"),
             # Sending an upload looks up the enrolments of the file's learners.
             models.Index(fields=["organisation", "external_learner_id"], name="prog_enrol_org_learner"),
+            # A run's Enrolled learners tab walks this index by learner ID, a page at a time.
+            models.Index(fields=["run", "external_learner_id", "id"], name="prog_enrol_run_learner"),
         ]
 
     def __str__(self):

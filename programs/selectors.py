@@ -23,6 +23,10 @@ from programs.models import (
 from programs.services.imports import CSV_COLUMNS
 
 STATUS_FILTERS = ["pending", "accepted", "canceled", "expired"]
+# The lists of a run, paged by keyset (learnerpass.lib.keyset) along these indexes: newest
+# invitations first (InvitationRun's run + invitation index), enrolled learners by learner ID.
+INVITATION_ORDER = ("-id",)
+ENROLMENT_ORDER = ("external_learner_id", "id")
 
 
 def learner_dashboard(user) -> dict:
@@ -113,7 +117,7 @@ def run_invitations(run: ProgramRun, *, query: str = "", status: str = "") -> Qu
         invitations = invitations.filter(_status_q(status))
     return invitations.prefetch_related(
         Prefetch("invitation_runs", queryset=InvitationRun.objects.select_related("run").order_by("run__code"))
-    ).order_by("-created_at", "-id")
+    ).order_by(*INVITATION_ORDER)
 
 
 def run_enrolments(run: ProgramRun, *, query: str = "", unenrolled: bool = False) -> QuerySet[Enrolment]:
@@ -123,7 +127,7 @@ def run_enrolments(run: ProgramRun, *, query: str = "", unenrolled: bool = False
         enrolments = enrolments.select_related("unenrolled_by")
     if query:
         enrolments = enrolments.filter(Q(external_learner_id__icontains=query) | Q(user__email__icontains=query))
-    return enrolments.order_by("external_learner_id", "id")
+    return enrolments.order_by(*ENROLMENT_ORDER)
 
 
 def with_email_status(invitations: list[Invitation]) -> list[Invitation]:

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from jobs.selectors import jobs_started_here, latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
+from learnerpass.lib.keyset import keyset_page
 from learnerpass.lib.links import link_visitor, wants_address_added
 from organisations.access import org_member_required, redirect_back
 from organisations.models import Role
@@ -212,7 +212,7 @@ def run_enrolled(request, program_id, run_id):
     if unenrolled:
         query_string = "&".join(part for part in (query_string, "state=unenrolled") if part)
     enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled)
-    page = Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(enrolments, order=selectors.ENROLMENT_ORDER, request=request, per_page=PAGE_SIZE)
     return render(
         request,
         "programs/run_enrolled.html",
@@ -254,10 +254,13 @@ def enrolment_unenrol(request, program_id, run_id, enrolment_id):
 def run_invitations(request, program_id, run_id):
     run = get_run_for_manager(request, program_id, run_id)
     query, status, query_string = _list_params(request)
-    page = Paginator(selectors.run_invitations(run, query=query, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        selectors.run_invitations(run, query=query, status=status),
+        order=selectors.INVITATION_ORDER,
+        request=request,
+        per_page=PAGE_SIZE,
     )
-    selectors.with_email_status(list(page.object_list))
+    selectors.with_email_status(page.object_list)
     return render(
         request,
         "programs/run_invitations.html",

@@ -142,11 +142,11 @@ def test_the_project_page_runs_a_constant_number_of_queries(
     individual = accepted(make_individual(project, "z@example.test", surname="Zed"), learner, organiser)
     services.certificates._generate(individual, organiser)
     client = login(organiser)
-    # session, user, membership, project, count for pagination, individuals, latest emails,
-    # current certificates, certificate progress, the render and ZIP jobs started from the page, accepted
-    # individuals, the project's partners and the valid certificates (what Generate would do), the navigation's
-    # memberships
-    with django_assert_num_queries(14):
+    # session, user, the user's memberships (the access check and the navigation), project, count for
+    # pagination, individuals, latest emails, current certificates, certificate progress, the render and
+    # ZIP jobs started from the page, accepted individuals, the project's partners and their valid
+    # certificates (what Generate would do)
+    with django_assert_num_queries(13):
         response = client.get(url("project", org, pk=project.pk))
     assert response.status_code == 200
 
@@ -156,8 +156,8 @@ def test_the_projects_list_runs_a_constant_number_of_queries(login, org, organis
     for i in range(n):
         _fill(make_project(org, title=f"Project {i}"), 2)
     client = login(organiser)
-    # session, user, membership, count, the navigation's memberships, projects with their counts
-    with django_assert_num_queries(6):
+    # session, user, the user's memberships (access and navigation), count, projects with their counts
+    with django_assert_num_queries(5):
         client.get(url("projects", org))
 
 

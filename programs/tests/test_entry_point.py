@@ -121,10 +121,10 @@ def test_the_entry_point_runs_a_constant_number_of_queries(
     from programs.tests.conftest import make_program
 
     manager_client.get(start_url(org))
-    # session, user, membership, programs, the menu's memberships
-    with django_assert_num_queries(5):
+    # session, user, the user's memberships (access and menu), programs
+    with django_assert_num_queries(4):
         manager_client.get(start_url(org))
     for index in range(5):
         make_program(org, code=f"P{index}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         manager_client.get(start_url(org))

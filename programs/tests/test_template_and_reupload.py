@@ -332,9 +332,9 @@ def test_the_batch_page_runs_a_constant_number_of_queries(manager_client, org, p
     upload(manager_client, org, csv_file([f"S{i},s{i}@example.test,MC-DATA,2026-SPRING,{expiry}" for i in range(200)]))
     batch = ImportBatch.objects.get()
     manager_client.get(batch_url(org, batch))
-    # session, user, membership, the batch, its latest job, its stored rows, the runs on this page,
-    # the menu's memberships
-    with django_assert_num_queries(8):
+    # session, user, the user's memberships (access and menu), the batch, its latest job, its stored rows,
+    # the runs on this page
+    with django_assert_num_queries(7):
         manager_client.get(batch_url(org, batch))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         manager_client.get(batch_url(org, batch) + "?page=4&show=ok")
