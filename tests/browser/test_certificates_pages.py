@@ -1,5 +1,6 @@
 """The certificates pages the other browser tests do not reach, each checked with axe-core and at phone width:
-the projects list, adding and importing individuals, a link's page, the verification form."""
+the projects list, editing a project, adding and importing individuals, a link's page (usable and used), the
+learner's page before writing, the verification form."""
 
 import pytest
 from playwright.sync_api import expect
@@ -76,6 +77,11 @@ def test_every_other_certificates_page_is_accessible_and_fits_a_phone(page, live
     expect(page.get_by_text("Your account is connected to Bridges Volunteering.")).to_be_visible()
     page.goto(f"{live_url}/me/certificates/{individual.public_id}/")
     expect(page.get_by_text("The organisers have not opened this for writing yet.")).to_be_visible()
+    checked(page)
+    # The used link, opened by someone else (signed out), says why it no longer works.
+    sign_out(page, live_url)
+    page.goto(link)
+    expect(page.get_by_text("This link has already been used.")).to_be_visible()
     checked(page)
 
     # The verification form, and a code that is not found.
