@@ -16,6 +16,7 @@ from badges.models import (
     Quest,
     Task,
 )
+from learnerpass.lib.counts import capped_count
 
 
 def organiser_queue(organisation):
@@ -53,7 +54,7 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     counts = Activity.objects.filter(organisation=organisation).aggregate(
         total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
     )
-    pending = organiser_queue(organisation).count()
+    pending = capped_count(organiser_queue(organisation))
     return [
         (_("published activities"), counts["published"]),
         (_("evidence waiting for review"), pending),

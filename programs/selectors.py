@@ -2,11 +2,12 @@ from bisect import bisect_left
 from collections import OrderedDict
 
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.counts import CappedCount, capped_count
 from outbox.selectors import latest_emails_for
 from programs.access import manageable_program_ids
 from programs.models import (
@@ -59,7 +60,7 @@ def org_summary(organisation, program_ids: set[int] | None = None) -> list[tuple
     programs = Program.objects.filter(organisation=organisation)
     if program_ids is not None:
         pending, programs = pending.filter(program_id__in=program_ids), programs.filter(pk__in=program_ids)
-    return [(_("programs"), programs.count()), (_("pending invitations"), pending.count())]
+    return [(_("programs"), programs.count()), (_("pending invitations"), capped_count(pending))]
 
 
 def member_summary(membership) -> list[tuple[str, int]]:
@@ -75,29 +76,17 @@ def programs_for(organisation, program_ids: set[int] | None) -> QuerySet[Program
 
 
 def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:
-    """The program's runs with enrolled and pending counts; one query (subqueries, so no join fans out)."""
-    enrolled = (
-        Enrolment.objects.active()
-        .filter(run=OuterRef("pk"))
-        .order_by()
-        .values("run")
-        .annotate(n=Count("id"))
-        .values("n")
+    """The program's runs with enrolled and pending counts, each capped at COUNT_CAP (shown as "1,000+"
+    beyond it: an exact count read every invitation of a run); one query."""
+    enrolled = Enrolment.objects.active().filter(run=OuterRef("pk"))
+    pending = InvitationRun.objects.filter(
+        run=OuterRef("pk"),
+        invitation__status=Invitation.Status.PENDING,
+        invitation__valid_until__gt=timezone.now(),
     )
-    pending = (
-        InvitationRun.objects.filter(
-            run=OuterRef("pk"),
-            invitation__status=Invitation.Status.PENDING,
-            invitation__valid_until__gt=timezone.now(),
-        )
-        .order_by()
-        .values("run")
-        .annotate(n=Count("id"))
-        .values("n")
+    return program.runs.annotate(enrolled_count=CappedCount(enrolled), pending_count=CappedCount(pending)).order_by(
+        "starts_on", "code"
     )
-    return program.runs.annotate(
-        enrolled_count=Coalesce(Subquery(enrolled), 0), pending_count=Coalesce(Subquery(pending), 0)
-    ).order_by("starts_on", "code")
 
 
 def _status_q(status: str) -> Q:

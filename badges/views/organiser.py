@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from badges.views.common import (
 )
 from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
+from learnerpass.lib.counts import CappedCount, capped_count
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
 from learnerpass.lib.urls import absolute_url
@@ -60,8 +61,9 @@ def activities(request):
     activity_list = list(
         Activity.objects.filter(organisation=request.org)
         .select_related("badge")
+        # Capped: an exact count read every holder of every badge on each visit.
         .annotate(
-            holders=Count("badge__assertions", filter=Q(badge__assertions__revoked_at__isnull=True), distinct=True)
+            holders=CappedCount(Assertion.objects.filter(badge__activity=OuterRef("pk"), revoked_at__isnull=True))
         )
         .order_by("-created_at", "-id")
     )
@@ -71,7 +73,7 @@ def activities(request):
         .annotate(n_activities=Count("items", distinct=True))
         .order_by("-created_at", "-id")
     )
-    pending = selectors.organiser_queue(request.org).count()
+    pending = capped_count(selectors.organiser_queue(request.org))
     return render(
         request,
         "badges/activities.html",

@@ -396,11 +396,31 @@ def test_the_organiser_home_tile_counts_submissions_awaiting_review(login, org, 
     assert dict(tile["figures"])["awaiting review"] == 1
 
 
-def test_the_tile_summary_runs_one_query(org, django_assert_num_queries):
+def test_the_tile_summary_runs_two_small_queries(org, django_assert_num_queries):
     from certificates.selectors import org_summary
 
-    with django_assert_num_queries(1):
+    # submissions awaiting review (counted up to the cap), projects
+    with django_assert_num_queries(2):
         org_summary(org)
+
+
+def test_the_tile_says_more_than_the_cap_instead_of_counting_every_submission(login, org, org_admin, monkeypatch):
+    from certificates.models import Individual
+    from certificates.tests.factories import make_project
+
+    monkeypatch.setattr("learnerpass.lib.counts.COUNT_CAP", 3)
+    monkeypatch.setattr("learnerpass.templatetags.learnerpass_tags.COUNT_CAP", 3)
+    project = make_project(org)
+    for n in range(5):
+        Individual.objects.create(
+            project=project, first_name="A", surname=f"B{n}", email=f"i{n}@example.test", status="submitted"
+        )
+    from certificates.selectors import org_summary
+
+    [(_label, submitted), _projects] = org_summary(org)
+    assert submitted == 4  # counted up to the cap and one more
+    page = login(org_admin).get(reverse("organisations:home", kwargs={"org_slug": org.slug})).content.decode()
+    assert "<strong>3+</strong> awaiting review" in page
 
 
 def test_learning_managers_do_not_see_the_tile(login, org, learning_manager):
