@@ -18,6 +18,10 @@ from badges.models import (
 )
 from learnerpass.lib.counts import capped_count
 
+# Keyset orders of the organiser's lists (learnerpass.lib.keyset), along the indexes that serve them.
+HOLDER_ORDER = ("-issued_on", "-id")
+QUEUE_ORDER = ("submitted_at", "id")
+
 
 def organiser_queue(organisation):
     """Evidence waiting for the organisers: organiser-reviewed tasks and peer reviews that fell to them."""
@@ -27,7 +31,7 @@ def organiser_queue(organisation):
         )
         .filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
         .select_related("task__badge", "learner")
-        .order_by("submitted_at", "id")
+        .order_by(*QUEUE_ORDER)
     )
 
 
@@ -79,7 +83,7 @@ def playlist_badges_earned_with(assertion: Assertion) -> list[Assertion]:
 
 
 def badge_holders(badge: BadgeClass):
-    return badge.assertions.select_related("recipient").order_by("-issued_on", "-id")
+    return badge.assertions.select_related("recipient").order_by(*HOLDER_ORDER)
 
 
 def _add_task_counts(quests: list[Quest], user) -> None:

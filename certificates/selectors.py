@@ -81,6 +81,10 @@ def status_filter_choices() -> list[tuple[str, str]]:
     return [(NOT_SUBMITTED, _("Not yet submitted (writing)")), *Status.choices]
 
 
+# A project's individuals, paged by keyset (learnerpass.lib.keyset) along Individual's project + name index.
+INDIVIDUAL_ORDER = ("surname", "first_name", "id")
+
+
 def individuals_for_project(project: Project, *, query: str = "", status: str = ""):
     individuals = Individual.objects.filter(project=project).defer("draft_data", "submitted_data", "accepted_data")
     if query:
@@ -89,7 +93,7 @@ def individuals_for_project(project: Project, *, query: str = "", status: str = 
         )
     if status:
         individuals = individuals.filter(status__in=STATUS_FILTERS[status])
-    return individuals.order_by("surname", "first_name", "id")
+    return individuals.order_by(*INDIVIDUAL_ORDER)
 
 
 def current_certificates(individuals: list[Individual]) -> dict[int, Certificate]:
