@@ -3,7 +3,8 @@
     .venv/bin/python bench/certificates.py [--n 100]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lp_bench_certificates .venv/bin/python bench/certificates.py
 
-Builds N accepted individuals with realistic two-page data in a throw-away test database, then:
+Builds N accepted individuals with realistic data (a three-page certificate with its closing page) in a
+throw-away test database, then:
 
 - pipeline: certificates.services.certificate_render() for each certificate, which is what the
   Celery task runs: load the row, render the template, make the QR code, WeasyPrint through the

@@ -1,20 +1,45 @@
 from django.contrib import admin
 
-from certificates.models import AuditEntry, Certificate, Individual, IndividualInvitation, Project
+from certificates.models import (
+    AuditEntry,
+    Certificate,
+    CertificateCopy,
+    Individual,
+    IndividualInvitation,
+    Project,
+    ProjectPartner,
+)
+
+
+class PartnerInline(admin.TabularInline):
+    model = ProjectPartner
+    extra = 0
+    fields = ["position", "name", "country"]
 
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["title", "organisation", "activity_type", "start_date", "end_date", "language"]
-    list_filter = ["activity_type", "language", "organisation"]
-    search_fields = ["title", "venue", "organisation__name"]
+    list_display = ["title", "organisation", "programme", "grant_number", "activity_type", "start_date", "language"]
+    list_filter = ["programme", "activity_type", "language", "organisation"]
+    search_fields = ["title", "venue", "grant_number", "programme_name", "organisation__name", "partners__name"]
     list_select_related = ["organisation"]
     date_hierarchy = "start_date"
+    inlines = [PartnerInline]
 
 
 @admin.register(Individual)
 class IndividualAdmin(admin.ModelAdmin):
-    list_display = ["surname", "first_name", "email", "project", "role", "status", "user", "submitted_at"]
+    list_display = [
+        "surname",
+        "first_name",
+        "email",
+        "project",
+        "role",
+        "status",
+        "edit_deadline",
+        "user",
+        "submitted_at",
+    ]
     list_filter = ["status", "role", "project__organisation"]
     search_fields = ["first_name", "surname", "email", "project__title", "public_id"]
     list_select_related = ["project", "user"]
@@ -49,3 +74,13 @@ class CertificateAdmin(admin.ModelAdmin):
     list_select_related = ["individual"]
     raw_id_fields = ["individual", "generated_by", "revoked_by"]
     readonly_fields = ["code", "issued_at", "rendered_at", "status_list", "status_index"]
+
+
+@admin.register(CertificateCopy)
+class CertificateCopyAdmin(admin.ModelAdmin):
+    list_display = ["certificate", "language", "requested_at", "rendered_at"]
+    list_filter = ["language"]
+    search_fields = ["certificate__code", "certificate__individual__email", "certificate__individual__surname"]
+    list_select_related = ["certificate"]
+    raw_id_fields = ["certificate"]
+    readonly_fields = ["requested_at", "rendered_at"]

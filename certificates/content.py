@@ -19,53 +19,86 @@ NAME_KEYS = ("first_name", "surname")
 class Competence:
     key: str
     title: str
+    description: str
     question: str
 
 
+# The eight key competences for lifelong learning (Council of the European Union, 22 May 2018), under their
+# full names, each with a short description of what it covers, and "other".
 COMPETENCES = [
     Competence(
         "literacy",
-        _("Literacy"),
+        _("Literacy competence"),
+        _(
+            "Understanding, expressing, creating and interpreting ideas, feelings and facts, in speech and in "
+            "writing, with visual, sound and digital material."
+        ),
         _("How did you improve in understanding, expressing and discussing ideas, in speech and in writing?"),
     ),
     Competence(
         "multilingual",
-        _("Multilingual"),
+        _("Multilingual competence"),
+        _("Using different languages, including ones you are learning, to communicate well with others."),
         _("Which languages did you use or learn, and how did you manage to communicate across languages?"),
     ),
     Competence(
         "stem",
-        _("Mathematics, science, technology and engineering"),
+        _("Mathematical competence and competence in science, technology and engineering"),
+        _(
+            "Using mathematical thinking and the knowledge and methods of science and technology to solve "
+            "problems and explain the world around you."
+        ),
         _("Where did you use logical thinking, numbers, evidence or technical skills, and what did you learn?"),
     ),
     Competence(
         "digital",
-        _("Digital"),
+        _("Digital competence"),
+        _(
+            "Using digital technologies confidently, critically and responsibly to learn, work and take part in "
+            "society, including creating content and staying safe."
+        ),
         _("Which digital tools did you use to create, share or find information, and how safely?"),
     ),
     Competence(
         "personal",
-        _("Personal, social and learning to learn"),
+        _("Personal, social and learning to learn competence"),
+        _(
+            "Reflecting on yourself, managing time and information, working well with others, staying resilient "
+            "and managing your own learning."
+        ),
         _("What did you learn about yourself, working with others and the way you learn best?"),
     ),
     Competence(
         "citizenship",
-        _("Citizenship"),
+        _("Citizenship competence"),
+        _(
+            "Acting as a responsible citizen and taking part in civic and social life, understanding how society, "
+            "the economy, law and politics work, and caring for sustainability."
+        ),
         _("How did you take part in your community or society, and what did you understand about it?"),
     ),
     Competence(
         "entrepreneurship",
-        _("Entrepreneurship"),
+        _("Entrepreneurship competence"),
+        _(
+            "Acting on opportunities and ideas and turning them into something of value for others, with "
+            "creativity, initiative and perseverance."
+        ),
         _("Which ideas did you turn into action, and how did you plan, take initiative or handle risk?"),
     ),
     Competence(
         "cultural",
-        _("Cultural awareness and expression"),
+        _("Cultural awareness and expression competence"),
+        _(
+            "Understanding and respecting how ideas and meaning are expressed creatively in different cultures, "
+            "through the arts and other cultural forms, and expressing your own."
+        ),
         _("How did you express yourself creatively or learn about other cultures?"),
     ),
     Competence(
         "other",
-        _("Other"),
+        _("Other competences"),
+        _("What you learned that does not fit one of the eight key competences."),
         _("Anything else you learned that does not fit the competences above?"),
     ),
 ]

@@ -1,12 +1,18 @@
 """Demo project with an individual in every state and one generated certificate; safe to run again."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from certificates import content
-from certificates.models import ActivityType, AuditEntry, Certificate, Individual, Project
-from certificates.services import certificate_render
+from certificates.models import ActivityType, AuditEntry, Certificate, Individual, Programme, Project, ProjectPartner
+from certificates.services import (
+    certificate_copy_render,
+    certificate_copy_request,
+    certificate_render,
+    certificate_revoke,
+)
+from certificates.services.certificates import _generate
 from certificates.snapshot import certificate_snapshot
 from organisations.demo import demo_user
 
@@ -73,6 +79,8 @@ def build(context: dict) -> dict:
         organisation=org,
         title="Green Neighbours volunteering",
         defaults={
+            "programme": Programme.SOLIDARITY_CORPS,
+            "grant_number": "2026-1-PT02-ESC30-000421",
             "activity_type": ActivityType.VOLUNTEERING,
             "start_date": date(2026, 3, 1),
             "end_date": date(2026, 8, 31),
@@ -86,6 +94,7 @@ def build(context: dict) -> dict:
             "created_by": organiser,
         },
     )
+    _partners(project, [("Associação Vizinhos Verdes", "PT"), ("Jugendwerk Nord", "DE")])
     now = timezone.now()
     learner, learner2 = context.get("learner"), context.get("learner2")
     people = [
@@ -168,6 +177,10 @@ def build(context: dict) -> dict:
             # Demo databases made before these people had accounts get them connected now.
             Individual.objects.filter(pk=individual.pk).update(user=user, connected_at=now)
         individuals[status] = individual
+    # Lea writes against a deadline two weeks away (set once, so running the demo again keeps it).
+    Individual.objects.filter(pk=individuals[Individual.Status.EDITING].pk, edit_deadline__isnull=True).update(
+        edit_deadline=now.date() + timedelta(days=14)
+    )
     accepted = individuals[Individual.Status.ACCEPTED]
     certificate = Certificate.objects.filter(individual=accepted).first()
     if certificate is None:
@@ -182,4 +195,74 @@ def build(context: dict) -> dict:
         )
     if not certificate.pdf:
         certificate_render(certificate_id=certificate.pk)
+    _exchange(org, organiser, learner2)
     return {"certificates_project": project}
+
+
+def _partners(project: Project, partners: list[tuple[str, str]]) -> None:
+    if not project.partners.exists():
+        ProjectPartner.objects.bulk_create(
+            [
+                ProjectPartner(project=project, name=name, country=country, position=n)
+                for n, (name, country) in enumerate(partners)
+            ]
+        )
+
+
+def _exchange(org, organiser, learner2) -> None:
+    """A German youth exchange: Tom's certificate in German (and in Ukrainian), and an earlier one revoked."""
+    if learner2 is None:
+        return
+    project, created = Project.objects.get_or_create(
+        organisation=org,
+        title="Brücken bauen",
+        defaults={
+            "programme": Programme.ERASMUS_YOUTH,
+            "grant_number": "2026-1-DE04-KA152-YOU-000777",
+            "activity_type": ActivityType.YOUTH_EXCHANGE,
+            "start_date": date(2026, 7, 1),
+            "end_date": date(2026, 7, 10),
+            "venue": "Hamburg, Deutschland",
+            "description": "Zehn Tage Jugendaustausch über Brücken zwischen Kulturen.",
+            "language": "de",
+            "representative_name": "Jana Krüger",
+            "representative_role": "Geschäftsführerin",
+            "created_by": organiser,
+        },
+    )
+    _partners(project, [("Молодіжний центр Львів", "UA"), ("Fundacja Most", "PL")])
+    if not created:
+        return
+    data = _data(
+        "Tom",
+        "Evans",
+        training_activities="Workshops über Mediation\nStadtrallye zur Geschichte Hamburgs",
+        competence_multilingual="Ich habe jeden Tag Deutsch und Englisch gesprochen und ein paar Sätze Polnisch gelernt.",
+    )
+    individual = Individual.objects.create(
+        project=project,
+        email=learner2.email,
+        first_name="Tom",
+        surname="Evans",
+        country="IE",
+        user=learner2,
+        status=Individual.Status.ACCEPTED,
+        connect_sent_at=timezone.now(),
+        connected_at=timezone.now(),
+        submitted_data=data,
+        accepted_data=data,
+        submitted_at=timezone.now(),
+        accepted_at=timezone.now(),
+    )
+    for action in ["created", *HISTORY[Individual.Status.ACCEPTED]]:
+        AuditEntry.objects.create(
+            individual=individual, actor=learner2 if action in LEARNER_STEPS else organiser, action=action
+        )
+    first = _generate(individual, organiser)
+    certificate_revoke(
+        certificate=first, revoked_by=organiser, reason="Mit falschen Daten ausgestellt; neu ausgestellt."
+    )
+    current = _generate(individual, organiser)
+    certificate_render(certificate_id=current.pk)
+    copy = certificate_copy_request(certificate=current, language="uk")
+    certificate_copy_render(copy_id=copy.pk)

@@ -4,12 +4,13 @@ from django import forms
 from django.conf import settings
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from certificates import content
-from certificates.models import Individual, Project
+from certificates.models import Individual, Programme, Project
 from certificates.services.bulk import ACTIONS as BULK_ACTIONS
 from learnerpass.lib.filenames import validate_no_control_characters
 
@@ -30,6 +31,9 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "title",
+            "programme",
+            "programme_name",
+            "grant_number",
             "activity_type",
             "start_date",
             "end_date",
@@ -52,7 +56,13 @@ class ProjectForm(forms.ModelForm):
                 "youth exchanges; tasks for volunteering, solidarity projects and youth participation activities; "
                 "both for other activities. Team members always describe their tasks."
             ),
-            "language": _("The language of the certificate and of the emails to learners."),
+            "language": _(
+                "The language of the certificate, its verification page, the guidance in the learner's form and "
+                "the emails to learners. A learner may also download their certificate in another language."
+            ),
+            "programme": _("Printed on the certificate, with the project or grant number."),
+            "programme_name": _("Only for another programme: its name as the certificate should print it."),
+            "grant_number": _("As in the grant agreement, e.g. 2026-1-PT02-KA152-YOU-000123."),
             "representative_name": _("Signs the certificate for the organisation."),
             "mentor_name": _("Optional: signs the certificate beside the representative."),
         }
@@ -66,10 +76,59 @@ class ProjectForm(forms.ModelForm):
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The project cannot end before it starts."))
+        if cleaned.get("programme") == Programme.OTHER and not (cleaned.get("programme_name") or "").strip():
+            self.add_error("programme_name", _("Name the programme, as the certificate should print it."))
+        elif cleaned.get("programme") != Programme.OTHER:
+            cleaned["programme_name"] = ""
         # A role without a name would silently vanish from the certificate.
         if (cleaned.get("mentor_role") or "").strip() and not (cleaned.get("mentor_name") or "").strip():
             self.add_error("mentor_name", _("Give the mentor's name too, or leave the role empty."))
         return cleaned
+
+
+class PartnerForm(forms.Form):
+    """One partner organisation of a project: both a name and a country, or neither (the row is left out)."""
+
+    name = forms.CharField(label=_("Partner organisation"), max_length=200, required=False)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        name, country = (cleaned.get("name") or "").strip(), cleaned.get("country")
+        if name and not country:
+            self.add_error("country", _("Choose the partner's country."))
+        elif country and not name:
+            self.add_error("name", _("Name the partner organisation."))
+        cleaned["name"] = name
+        return cleaned
+
+
+class BasePartnerFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Numbered labels, so each row's fields can be told apart (also by screen readers).
+        form.fields["name"].label = format_lazy(_("Partner organisation {n}"), n=i + 1)
+        form.fields["country"].label = format_lazy(_("Country of partner {n}"), n=i + 1)
+        return form
+
+    def partners(self) -> list[dict]:
+        """The filled rows, in order, as the service takes them."""
+        return [
+            {"name": form.cleaned_data["name"], "country": form.cleaned_data["country"]}
+            for form in self.forms
+            if form.cleaned_data.get("name")
+        ]
+
+
+MAX_PARTNERS = 30
+PartnerFormSet = forms.formset_factory(
+    PartnerForm, formset=BasePartnerFormSet, extra=3, max_num=MAX_PARTNERS, validate_max=True
+)
+
+
+def partner_formset(data=None, project: Project | None = None) -> BasePartnerFormSet:
+    initial = [{"name": p.name, "country": p.country.code} for p in project.partners.all()] if project else []
+    return PartnerFormSet(data, prefix="partners", initial=initial)
 
 
 class IndividualForm(forms.Form):
@@ -211,7 +270,8 @@ class CertificateDataForm(forms.Form):
         for competence in content.COMPETENCES:
             self.fields[f"competence_{competence.key}"] = forms.CharField(
                 label=competence.title,
-                help_text=competence.question,
+                # What the competence covers, then the question that helps to write about it.
+                help_text=format_lazy("{} {}", competence.description, competence.question),
                 max_length=10000,
                 required=False,
                 widget=textarea,

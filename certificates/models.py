@@ -38,16 +38,26 @@ PARTICIPANT_PARTS = {
 }
 
 
+class Programme(models.TextChoices):
+    ERASMUS_YOUTH = "erasmus_youth", _("Erasmus+ Youth")
+    SOLIDARITY_CORPS = "solidarity_corps", _("European Solidarity Corps")
+    OTHER = "other", _("Another programme")
+
+
 class Project(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="certificate_projects")
     title = models.CharField(_("title"), max_length=200)
+    programme = models.CharField(_("programme"), max_length=30, choices=Programme.choices, blank=True)
+    # The name of "another programme" (Nordplus, a national fund…); empty for the two EU programmes.
+    programme_name = models.CharField(_("name of the programme"), max_length=200, blank=True)
+    grant_number = models.CharField(_("project or grant number"), max_length=100, blank=True)
     activity_type = models.CharField(_("activity type"), max_length=30, choices=ActivityType.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     venue = models.CharField(_("venue"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(
-        _("certificate language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("certificate language"), max_length=10, choices=settings.CERTIFICATE_LANGUAGES, default=settings.LANGUAGE_CODE
     )
     representative_name = models.CharField(_("representative's name"), max_length=200)
     representative_role = models.CharField(_("representative's role"), max_length=200)
@@ -68,6 +78,30 @@ class Project(models.Model):
         if role == Individual.Role.TEAM_MEMBER:
             return ("tasks",)
         return PARTICIPANT_PARTS.get(self.activity_type, ("tasks", "training_activities"))
+
+    @property
+    def programme_label(self) -> str:
+        """The programme as the certificate names it (in the active language for the two EU programmes)."""
+        if self.programme == Programme.OTHER:
+            return self.programme_name
+        return str(self.get_programme_display()) if self.programme else ""
+
+
+class ProjectPartner(models.Model):
+    """A partner organisation of a project, printed on its certificates with its country."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("partner organisation"), max_length=200)
+    country = CountryField(_("country"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+
+    def __str__(self):
+        return f"{self.name} ({self.country.code})"
 
 
 def _public_id() -> str:
@@ -315,3 +349,33 @@ class Certificate(models.Model):
     def filename(self) -> str:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.data.get("holder", "certificate"))
         return f"{name}-{self.code}.pdf"
+
+
+class CertificateCopy(models.Model):
+    """The same certificate (same code, same data) in another certificate language, made when its holder asks.
+
+    It verifies as its certificate does: the code is the certificate's, so revoking or superseding the
+    certificate is revoking or superseding every copy.
+    """
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="copies")
+    language = models.CharField(_("language"), max_length=10, choices=settings.CERTIFICATE_LANGUAGES)
+    pdf = models.FileField(upload_to=RandomName("certificates"), storage=private_storage, blank=True)
+    render_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("certificate in another language")
+        verbose_name_plural = _("certificates in other languages")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "language"], name="certificates_one_copy_per_language")
+        ]
+
+    def __str__(self):
+        return f"{self.certificate.code} ({self.language})"
+
+    @property
+    def filename(self) -> str:
+        return self.certificate.filename.removesuffix(".pdf") + f"-{self.language}.pdf"

@@ -23,6 +23,8 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from certificates import content
+from certificates.snapshot import snapshot_words
+from learnerpass.lib.urls import absolute_url
 
 CSS_PATH = "certificates/pdf.css"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -90,19 +92,21 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-def certificate_html(certificate) -> str:
-    """The certificate as HTML; every learner-written text is escaped by the template."""
+def certificate_html(certificate, language: str | None = None) -> str:
+    """The certificate as HTML, in its project's language or in `language` (a copy in another language,
+    same code); every learner-written text is escaped by the template."""
     data = certificate.data
     fields = data.get("fields", {})
     project = data.get("project", {})
     organisation = certificate.individual.project.organisation
-    language = project.get("language") or settings.LANGUAGE_CODE
+    language = language or project.get("language") or settings.LANGUAGE_CODE
     try:
         birth_date = date.fromisoformat(fields.get("birth_date", "")) if fields.get("birth_date") else None
     except ValueError:
         birth_date = None
     with translation.override(language):
         context = {
+            **snapshot_words(data, language),
             "certificate": certificate,
             "data": data,
             "fields": fields,
@@ -112,6 +116,7 @@ def certificate_html(certificate) -> str:
             "end_date": date.fromisoformat(project["end_date"]),
             "country": countries.name(data.get("country", "")),
             "competences": content.competences(fields),
+            "key_competences": content.COMPETENCES[:8],
             "evidence": content.evidence(fields),
             "references": content.references(fields),
             "shows_tasks": "tasks" in data.get("parts", []) and fields.get("tasks"),
@@ -121,6 +126,7 @@ def certificate_html(certificate) -> str:
             "css_url": _css_url(),
             "qr": qr_data_uri(certificate.verify_url),
             "verify_url": certificate.verify_url,
+            "verify_form_url": absolute_url("certificates:verify_form"),
             "language": language,
         }
         return render_to_string("certificates/pdf/certificate.html", context)
@@ -135,10 +141,10 @@ CREDENTIAL_ATTACHMENT = "credential.json"
 PDF_VARIANT = "pdf/a-3b"
 
 
-def render_certificate_pdf(certificate) -> bytes:
+def render_certificate_pdf(certificate, language: str | None = None) -> bytes:
     """The certificate as PDF/A-3b; its signed Open Badges 3.0 credential (`certificate.credential`,
     when set) travels inside as an attached file, so the PDF alone carries its proof."""
-    html = certificate_html(certificate)
+    html = certificate_html(certificate, language)
     attachments = []
     if certificate.credential:
         attachments.append(

@@ -3,7 +3,7 @@
 import difflib
 import re
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -130,6 +130,8 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
     if lock:
         individuals = individuals.select_for_update()
     individuals = list(individuals)
+    # Every snapshot lists the project's partners: read them once for all.
+    prefetch_related_objects([project], "partners")
     valid = {
         c.individual_id: c
         for c in Certificate.objects.filter(individual__in=individuals, status=Certificate.Status.VALID).only(
@@ -297,6 +299,7 @@ def learner_dashboard(user) -> dict:
             "pdf",
             "revoked_reason",
             "revoked_at",
+            "individual__public_id",
             "individual__project__title",
         )
         .order_by("-issued_at")

@@ -4,10 +4,12 @@ The PDF and the verification page show the snapshot, whatever happens to the ind
 comparing it with a fresh one tells whether a certificate is still right.
 """
 
+from django.conf import settings
 from django.utils import translation
+from django_countries import countries
 
 from certificates import content
-from certificates.models import Certificate, Individual
+from certificates.models import ActivityType, Certificate, Individual, Programme
 
 
 def certificate_snapshot(individual: Individual) -> dict:
@@ -17,22 +19,32 @@ def certificate_snapshot(individual: Individual) -> dict:
     with translation.override(project.language):
         activity_type = str(project.get_activity_type_display())
         role = str(individual.get_role_display())
+        programme = project.programme_label
     return {
         # The accepted name, which is the individual's name (one value; see Individual.first_name).
         "holder": f"{data['first_name'] or individual.first_name} {data['surname'] or individual.surname}".strip(),
         "fields": data,
         "parts": list(individual.parts),
+        # Words the certificate translates are kept as their key too, so a copy in another language can say
+        # them in its own language; the words themselves are in the project's language.
         "role": role,
+        "role_key": individual.role,
         "country": individual.country.code,
         "project": {
             "title": project.title,
             "activity_type": activity_type,
+            "activity_type_key": project.activity_type,
+            "programme": programme,
+            "programme_key": project.programme,
+            "grant_number": project.grant_number,
             "start_date": project.start_date.isoformat(),
             "end_date": project.end_date.isoformat(),
             "venue": project.venue,
             "description": project.description,
             "language": project.language,
         },
+        # Partners read through the project's prefetched list when there is one (a project's generation).
+        "partners": [{"name": p.name, "country": p.country.code} for p in project.partners.all()],
         "organisation": project.organisation.name,
         "signatories": [
             s
@@ -61,3 +73,39 @@ def certificate_is_current(certificate: Certificate, individual: Individual) -> 
     return certificate.status == Certificate.Status.VALID and not differs(
         certificate.data, certificate_snapshot(individual)
     )
+
+
+def _said_in(stored: str, key: str, choices, language: str, project_language: str) -> str:
+    """A word the snapshot keeps in the project's language, said in `language`: from its key when read in
+    another language, else as stored (also for certificates made before keys were kept)."""
+    if language == project_language or not key:
+        return stored
+    try:
+        return str(choices(key).label)
+    except ValueError:
+        return stored
+
+
+def snapshot_words(data: dict, language: str) -> dict:
+    """The snapshot's translatable words in `language` (call inside translation.override(language)): activity
+    type, role, programme and the partners' countries. Everything else is the holder's or the organiser's text."""
+    project = data.get("project", {})
+    project_language = project.get("language") or settings.LANGUAGE_CODE
+    programme = project.get("programme", "")
+    if project.get("programme_key") in (Programme.ERASMUS_YOUTH, Programme.SOLIDARITY_CORPS):
+        programme = _said_in(programme, project["programme_key"], Programme, language, project_language)
+    return {
+        "activity_type": _said_in(
+            project.get("activity_type", ""),
+            project.get("activity_type_key", ""),
+            ActivityType,
+            language,
+            project_language,
+        ),
+        "role": _said_in(data.get("role", ""), data.get("role_key", ""), Individual.Role, language, project_language),
+        "programme": programme,
+        "partners": [
+            {"name": p.get("name", ""), "country_name": countries.name(p.get("country", ""))}
+            for p in data.get("partners", [])
+        ],
+    }

@@ -166,6 +166,20 @@ LANGUAGES = [
     ("en", _("English")),
     ("fr", _("French")),
 ]
+# The languages a certificate can be issued in (the organiser chooses one per project; a learner may also
+# download a copy in another). Separate from the interface's LANGUAGES: these cover the certificate, its
+# verification page, the guidance in the learner's form and the emails to learners, with catalogues under
+# locale/<code>/. Names are written in their own language.
+CERTIFICATE_LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+    ("uk", "Українська"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

@@ -17,6 +17,7 @@ from certificates.services.common import (
     CertificatesError,
     Status,
 )
+from certificates.services.copies import certificate_copy_render, certificate_copy_request
 from certificates.services.deadlines import individual_remind, reminders_send_due
 from certificates.services.links import (
     LINK_LIFETIME,
@@ -56,6 +57,8 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ROLE_WORDS",
     "Status",
+    "certificate_copy_render",
+    "certificate_copy_request",
     "certificate_credential_json",
     "certificate_generate",
     "certificate_render",

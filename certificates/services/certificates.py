@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from certificates.archive import write_zip
 from certificates.jobs import RENDER, ZIP
-from certificates.models import AuditEntry, Certificate, Individual, Project
+from certificates.models import AuditEntry, Certificate, CertificateCopy, Individual, Project
 from certificates.selectors import generation_plan, rendered_certificates
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
 from certificates.services.emails import certificate_ready_email, certificate_revoked_email
@@ -54,6 +54,11 @@ def _generate(individual: Individual, generated_by) -> Certificate:
     # A superseded certificate stays verifiable (as superseded), but its PDF goes: the new one replaces it.
     for name in superseded.exclude(pdf="").values_list("pdf", flat=True):
         delete_on_commit(PRIVATE, name)
+    # Its copies in other languages go with it: the new certificate's holder asks again for the ones they need.
+    copies = CertificateCopy.objects.filter(certificate__in=superseded)
+    for name in copies.exclude(pdf="").values_list("pdf", flat=True):
+        delete_on_commit(PRIVATE, name)
+    copies.delete()
     superseded.update(status=Certificate.Status.SUPERSEDED, pdf="")
     [entry] = credentials.status_entries_allocate(organisation=individual.project.organisation, count=1)
     certificate = Certificate.objects.create(

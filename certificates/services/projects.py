@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from certificates import content
-from certificates.models import AuditEntry, Certificate, Individual, IndividualInvitation, Project
+from certificates.models import (
+    AuditEntry,
+    Certificate,
+    Individual,
+    IndividualInvitation,
+    Programme,
+    Project,
+    ProjectPartner,
+)
 from certificates.services.common import CertificatesError, Status, audit, lock_individual
 from learnerpass.lib.filenames import has_control_characters
 from learnerpass.lib.tabular import TableError, read_table
@@ -27,18 +35,46 @@ def _check_dates(fields: dict, project: Project | None = None) -> None:
         raise CertificatesError(_("The project cannot end before it starts."))
 
 
+def _check_programme(project: Project) -> None:
+    if project.programme == Programme.OTHER and not project.programme_name.strip():
+        raise CertificatesError(_("Name the programme, as the certificate should print it."))
+    if project.programme != Programme.OTHER:
+        project.programme_name = ""
+
+
+def _set_partners(project: Project, partners: list[dict] | None) -> None:
+    """Replace the project's partners by these rows ({"name", "country"}, in order); None keeps them."""
+    if partners is None:
+        return
+    project.partners.all().delete()
+    ProjectPartner.objects.bulk_create(
+        [
+            ProjectPartner(project=project, name=row["name"].strip(), country=row["country"], position=position)
+            for position, row in enumerate(partners)
+            if row["name"].strip()
+        ]
+    )
+
+
 @transaction.atomic
-def project_create(*, organisation: Organisation, created_by, **fields) -> Project:
+def project_create(*, organisation: Organisation, created_by, partners: list[dict] | None = None, **fields) -> Project:
     _check_dates(fields)
-    return Project.objects.create(organisation=organisation, created_by=created_by, **fields)
+    project = Project(organisation=organisation, created_by=created_by, **fields)
+    _check_programme(project)
+    project.save()
+    _set_partners(project, partners)
+    return project
 
 
 @transaction.atomic
-def project_update(*, project: Project, **fields) -> Project:
+def project_update(*, project: Project, partners: list[dict] | None = None, **fields) -> Project:
+    """Change the project; its certificates say the old values until they are generated again."""
     _check_dates(fields, project)
     for name, value in fields.items():
         setattr(project, name, value)
+    _check_programme(project)
     project.save()
+    _set_partners(project, partners)
     return project
 
 

@@ -1,7 +1,7 @@
 """The learner's data: drafts, submitting, and the organiser's review (accept or request changes)."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from certificates import content
@@ -11,6 +11,11 @@ from certificates.services.emails import learner_context
 from learnerpass.lib.urls import absolute_url
 from organisations.models import Membership, Organisation, Role
 from outbox.services import build_email, email_queue, emails_queue
+
+
+def _labelled(field_comments: dict[str, str], language: str) -> list[list[str]]:
+    with translation.override(language):
+        return [[str(content.FIELDS_BY_KEY[key].label), text] for key, text in field_comments.items()]
 
 
 def _check_learner(individual: Individual, user) -> None:
@@ -147,7 +152,8 @@ def individual_request_changes(
         context={
             **learner_context(individual),
             "comment": comment,
-            "field_comments": [[str(content.FIELDS_BY_KEY[key].label), text] for key, text in field_comments.items()],
+            # The field names as the learner's form shows them: in the project's language.
+            "field_comments": _labelled(field_comments, individual.project.language),
             "url": absolute_url("certificates:learner_edit", public_id=individual.public_id),
         },
         kind="certificates_changes_requested",

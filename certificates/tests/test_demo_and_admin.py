@@ -2,7 +2,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from certificates.models import AuditEntry, Certificate, Individual, IndividualInvitation, Project
+from certificates.models import AuditEntry, Certificate, CertificateCopy, Individual, IndividualInvitation, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,18 @@ def test_demo_data_has_every_state_and_a_rendered_certificate_and_runs_twice():
     demo.build(context)
     assert (Project.objects.count(), Individual.objects.count(), Certificate.objects.count()) == counts
     assert set(Individual.objects.values_list("status", flat=True)) == set(Individual.Status.values)
-    certificate = Certificate.objects.get()
+    certificate = Certificate.objects.get(individual__project__title="Green Neighbours volunteering")
     assert certificate.pdf and certificate.individual.user == context["learner2"]
+    # The richer certificate and the other languages: programme, grant number, partners; a German exchange
+    # whose first certificate was revoked, the current one with a Ukrainian copy.
+    green = Project.objects.get(title="Green Neighbours volunteering")
+    assert green.programme and green.grant_number and green.partners.count() == 2
+    exchange = Project.objects.get(title="Brücken bauen")
+    assert exchange.language == "de" and exchange.partners.count() == 2
+    statuses = sorted(Certificate.objects.filter(individual__project=exchange).values_list("status", flat=True))
+    assert statuses == ["revoked", "valid"]
+    assert CertificateCopy.objects.get().pdf
+    assert Individual.objects.get(status="editing").edit_deadline
     # Whoever submitted, or was asked for changes, has an account to do it with.
     for individual in Individual.objects.exclude(status=Individual.Status.NOT_INVITED):
         assert individual.user_id, individual
@@ -31,7 +41,7 @@ def test_the_demo_timeline_tells_how_each_individual_reached_their_state():
     demo.build(organisations_demo.build({}))
     actions = {
         individual.status: list(individual.audit_entries.order_by("id").values_list("action", flat=True))
-        for individual in Individual.objects.all()
+        for individual in Individual.objects.filter(project__title="Green Neighbours volunteering")
     }
     assert actions["not_invited"] == ["created"]
     assert actions["submitted"] == ["created", "connect_sent", "connected", "edit_invited", "submitted"]
@@ -41,7 +51,7 @@ def test_the_demo_timeline_tells_how_each_individual_reached_their_state():
     assert jonas.audit_entries.get(action="submitted").actor == jonas.user
 
 
-@pytest.mark.parametrize("model", [Project, Individual, IndividualInvitation, AuditEntry, Certificate])
+@pytest.mark.parametrize("model", [Project, Individual, IndividualInvitation, AuditEntry, Certificate, CertificateCopy])
 def test_every_model_has_a_searchable_admin(client, model, db):
     from conftest import make_user
 

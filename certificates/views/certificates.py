@@ -1,11 +1,15 @@
 """Certificates: generating, progress, downloads, revoking and public verification."""
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +26,7 @@ from certificates.selectors import (
     get_individual_for_member,
     get_project_for_member,
 )
+from certificates.snapshot import snapshot_words
 from certificates.views.common import ORGANISER, individual_redirect, project_redirect
 from credentials.views import credential_response, qr_response
 from learnerpass.lib import files
@@ -158,6 +163,44 @@ def learner_download(request, code):
     return _pdf_response(certificate)
 
 
+def _learners_certificate(user, code: str) -> Certificate:
+    certificate = (
+        Certificate.objects.filter(code=normalise_code(code), individual__user=user)
+        .exclude(status=Certificate.Status.REVOKED)
+        .select_related("individual")
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return certificate
+
+
+@require_POST
+@login_required
+def learner_copy_request(request, code):
+    """The learner asks for their certificate in another language (same code); a task renders it."""
+    certificate = _learners_certificate(request.user, code)
+    language = request.POST.get("language", "")
+    perform(
+        request,
+        lambda: services.certificate_copy_request(certificate=certificate, language=language),
+        _("Your certificate in %(language)s is being prepared; it appears here in a moment.")
+        % {"language": dict(settings.CERTIFICATE_LANGUAGES).get(language, language)},
+    )
+    return redirect(
+        reverse("certificates:learner_edit", kwargs={"public_id": certificate.individual.public_id}) + "#certificates"
+    )
+
+
+@login_required
+def learner_copy_download(request, code, language):
+    certificate = _learners_certificate(request.user, code)
+    copy = certificate.copies.filter(language=language).exclude(pdf="").first()
+    if copy is None or certificate.status != Certificate.Status.VALID:
+        raise Http404("Not prepared in that language.")
+    return files.stored_file_response(copy.pdf, content_type="application/pdf", filename=copy.filename)
+
+
 VERIFY_LIMIT = 30  # lookups per IP and minute
 
 
@@ -238,6 +281,10 @@ def verify(request, code):
                 "start_date": project.get("start_date", ""),
                 "end_date": project.get("end_date", ""),
                 "organisation": data.get("organisation", ""),
+                "programme": project.get("programme", ""),
+                "grant_number": project.get("grant_number", ""),
+                "partners": data.get("partners", []),
+                "language": project.get("language", ""),
                 "issued_at": certificate.issued_at.isoformat(),
                 "revoked_reason": certificate.revoked_reason
                 if certificate.status == Certificate.Status.REVOKED
@@ -245,4 +292,34 @@ def verify(request, code):
                 "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
             }
         )
-    return render(request, "certificates/verify.html", {"certificate": certificate, "data": data, "project": project})
+    # The certificate's part of the page speaks the certificate's language, or another certificate language
+    # the reader picks (?lang=); the site around it keeps the reader's interface language.
+    language = request.GET.get("lang", "")
+    if language not in CERTIFICATE_LANGUAGE_CODES:
+        language = project.get("language") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        words = snapshot_words(data, language)
+    return render(
+        request,
+        "certificates/verify.html",
+        {
+            "certificate": certificate,
+            "data": data,
+            "project": project,
+            "words": words,
+            "certificate_language": language,
+            "languages": settings.CERTIFICATE_LANGUAGES,
+            "start_date": _date(project.get("start_date")),
+            "end_date": _date(project.get("end_date")),
+        },
+    )
+
+
+CERTIFICATE_LANGUAGE_CODES = {code for code, _name in settings.CERTIFICATE_LANGUAGES}
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -17,6 +17,7 @@ from certificates.forms import (
     ImportForm,
     IndividualForm,
     ProjectForm,
+    partner_formset,
 )
 from certificates.jobs import RENDER
 from certificates.models import Certificate, Individual
@@ -43,28 +44,34 @@ def projects(request):
 @org_member_required(ORGANISER)
 def project_create(request):
     form = ProjectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    partners = partner_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and partners.is_valid():
         project = perform(
             request,
-            lambda: services.project_create(organisation=request.org, created_by=request.user, **form.cleaned_data),
+            lambda: services.project_create(
+                organisation=request.org, created_by=request.user, partners=partners.partners(), **form.cleaned_data
+            ),
             lambda project: _("Project “%(title)s” created.") % {"title": project.title},
         )
         if project is not None:
             return project_redirect(project)
-    return render(request, "certificates/project_form.html", {"form": form})
+    return render(request, "certificates/project_form.html", {"form": form, "partners": partners})
 
 
 @org_member_required(ORGANISER)
 def project_edit(request, pk):
     project = get_project_for_member(request, pk)
     form = ProjectForm(request.POST or None, instance=project)
-    if request.method == "POST" and form.is_valid():
+    partners = partner_formset(request.POST or None, project)
+    if request.method == "POST" and form.is_valid() and partners.is_valid():
         saved = perform(
-            request, lambda: services.project_update(project=project, **form.cleaned_data), _("Project saved.")
+            request,
+            lambda: services.project_update(project=project, partners=partners.partners(), **form.cleaned_data),
+            _("Project saved."),
         )
         if saved is not None:
             return project_redirect(project)
-    return render(request, "certificates/project_form.html", {"form": form, "project": project})
+    return render(request, "certificates/project_form.html", {"form": form, "partners": partners, "project": project})
 
 
 @org_member_required(ORGANISER)

@@ -1,5 +1,6 @@
 """The learner's data: the learner's form, and the organiser's review."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -121,7 +122,18 @@ def _error_summary(form) -> list[dict]:
 
 
 def _render_edit(request, individual, form, status=200):
-    certificates = [c for c in individual.certificates.all() if c.status == Certificate.Status.VALID]
+    certificates = list(
+        individual.certificates.filter(status=Certificate.Status.VALID).prefetch_related("copies").order_by("-id")
+    )
+    project_language = individual.project.language
+    for certificate in certificates:
+        made = {copy.language for copy in certificate.copies.all()}
+        # The languages the learner can still ask for: not the project's, not one asked for already.
+        certificate.other_languages = [
+            (code, name)
+            for code, name in settings.CERTIFICATE_LANGUAGES
+            if code != project_language and code not in made
+        ]
     return render(
         request,
         "certificates/learner_edit.html",
@@ -139,6 +151,7 @@ def _render_edit(request, individual, form, status=200):
                 individual.parts,
             ),
             "certificates": certificates,
+            "preparing": any(not copy.pdf and not copy.render_error for c in certificates for copy in c.copies.all()),
         },
         status=status,
     )

@@ -31,7 +31,9 @@ def test_the_demo_credentials_verify_and_the_revoked_badge_says_so(client):
     assert all(checks(live_credential).values())
     assert checks(revoked_credential)["status"] is False and checks(revoked_credential)["signature"] is True
 
-    certificate = Certificate.objects.get(individual__project__organisation__slug="demo")
+    certificate = Certificate.objects.get(
+        individual__project__organisation__slug="demo", individual__project__title="Green Neighbours volunteering"
+    )
     with certificate.pdf.open("rb") as handle:
         attached = PdfReader(handle).attachments["credential.json"][0]
     assert all(checks(json.loads(attached)).values())

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from certificates.models import Individual
@@ -87,7 +88,7 @@ def test_select_several_invite_them_with_a_deadline_and_the_learner_is_reminded(
     page.get_by_role("link", name="Create an account").click()
     sign_up(page, None, None, PASSWORD)
     page.get_by_role("button", name="Connect and start writing").click()
-    expect(page.get_by_text(f"Please submit by {deadline.strftime('%-d %B %Y')}.")).to_be_visible()
+    expect(page.get_by_text(f"Please submit by {date_format(deadline, 'DATE_FORMAT')}.")).to_be_visible()
     expect(page.get_by_text("Write about the repair café.")).to_be_visible()
     sign_out(page, live_url)
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0006_files_by_kind'),
+        ('certificates', '0007_richer_certificate_and_languages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
