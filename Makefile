@@ -34,7 +34,7 @@ run: $(STAMP)
 	@$(BIN)/python -m learnerpass.syscheck --install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_data
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py serve
 
 # The independent Open Badges 3.0 verifier (Node.js); skipped where Node.js is missing (CI has it).
 VC_VERIFIER := tests/vc_verifier
@@ -52,8 +52,8 @@ test: $(STAMP) $(OB_VENV)/.installed vc-verifier
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# A worker alone (production: one or more per worker machine); `make run` starts its own.
 worker: $(STAMP)
-	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it tasks run in-process." && exit 1)
 	$(BIN)/celery -A learnerpass worker -Q celery,pdf -c 2 --max-tasks-per-child 200 -l info
 
 beat: $(STAMP)

@@ -8,6 +8,7 @@ shows them.
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
@@ -31,7 +32,9 @@ if DEBUG:
 else:
     SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; links default to it, so a second copy on another port links to itself.
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_FORWARDED_FOR);
 # empty: REMOTE_ADDR. Used by rate limits (see learnerpass/lib/http.py).
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id.
+    "learnerpass.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -273,11 +278,38 @@ CREDENTIALS_KEYS = env_secrets(
 # (the view also wants a browser on this machine).
 DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG) and DEBUG
 
-# Celery: without REDIS_URL tasks run eagerly in-process (the embedded mode).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery. With REDIS_URL, Redis is the broker. Without it (the embedded default) the broker is a
+# folder: kombu's filesystem transport made safe for several writers (learnerpass/broker.py,
+# `lpfs://`), under BROKER_DIR, next to the SQLite database so a second copy has its own; `make run`
+# starts a worker and beat on it. TASKS_EAGER=true runs tasks in-process instead, inside the request
+# that queued them: for the tests and for a bare runserver with no worker, never for real use.
+TASKS_EAGER = env_bool("TASKS_EAGER", False)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _broker_default = Path(str(DATABASES["default"]["NAME"]) + ".broker")
+else:
+    _broker_default = BASE_DIR / f".broker-{DATABASES['default']['NAME']}"
+BROKER_DIR = env_path("BROKER_DIR", _broker_default)
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # With acks_late, a task whose worker died is delivered again after this long. Longer than any
+    # task or retry countdown (the outbox waits at most 10 minutes between tries), so a slow task is
+    # not delivered twice; recovery does not wait for it: the jobs' and the outbox's sweepers queue
+    # lost work again within minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT", 1800)}
+else:
+    CELERY_BROKER_URL = "lpfs://localhost/"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        # Seconds between looks at an empty queue: a task waits about this long to start.
+        "polling_interval": 0.1,
+    }
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = TASKS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
+# The project's logging (request and task ids on every line) applies in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
@@ -350,6 +382,11 @@ JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
 JOBS_PROGRESS_SECONDS = env_float("JOBS_PROGRESS_SECONDS", 1.0)
 JOBS_POLL_SECONDS = env_float("JOBS_POLL_SECONDS", 1.0)
 
+# /healthz: a worker counts as alive when its heartbeat (beat queues one every 30 s) is this recent;
+# the broker check gives up after HEALTHZ_TIMEOUT seconds.
+HEALTHZ_WORKER_MAX_AGE = env_int("HEALTHZ_WORKER_MAX_AGE", 120)
+HEALTHZ_TIMEOUT = env_float("HEALTHZ_TIMEOUT", 2.0)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -363,10 +400,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Every line carries the request or task id (learnerpass/logs.py); LOG_FORMAT=json writes JSON lines.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "learnerpass.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"()": "learnerpass.logs.TextFormatter"},
+        "json": {"()": "learnerpass.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint reports every rendering step at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},

@@ -1,6 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
@@ -29,17 +27,3 @@ def me(request):
 def favicon(request):
     # Browsers ask for /favicon.ico on responses without a <link rel="icon"> (JSON, files).
     return redirect(static("favicon.svg"), permanent=True)
-
-
-def healthz(request):
-    """Readiness for load balancers and the production recipe test: 200 when the database answers, else 503.
-
-    No sign-in, no session, no template: safe to poll every second.
-    """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
