@@ -198,7 +198,7 @@ class BulkForm(InviteToEditForm):
             ("pending", _("Everyone not yet invited (for Remind: everyone not yet submitted)")),
         ],
         initial="selected",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     batch = forms.CharField(max_length=40, widget=forms.HiddenInput)
 

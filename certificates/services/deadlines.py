@@ -88,7 +88,7 @@ def reminders_send_due(*, now=None) -> int:
     for pk in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             individual = (
-                Individual.objects.select_for_update(skip_locked=True)
+                Individual.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("project__organisation")
                 .filter(pk=pk, status__in=Individual.HELD_BY_LEARNER, edit_deadline__isnull=False)
                 .first()

