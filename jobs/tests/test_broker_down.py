@@ -19,9 +19,9 @@ def test_sending_a_batch_while_the_broker_is_down_answers_and_the_sweeper_starts
     login,
     org,
     learning_manager,
-    broker_down,
+    broker_down,  # noqa: F811 - the fixture imported above
     settings,
-    caplog,  # noqa: F811
+    caplog,
 ):
     make_run(make_program(org))
     client = login(learning_manager)
