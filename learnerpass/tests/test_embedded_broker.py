@@ -27,6 +27,8 @@ def folder_connection(tmp_path):
         "control_folder": str(tmp_path / "control"),
         "polling_interval": 0.01,
     }
+    # kombu remembers declared bindings per process and would not write them to this test's control folder.
+    broker.Transport.global_state.clear()
     with Connection("lpfs://localhost/", transport_options=options) as conn:
         yield conn, tmp_path / "q"
 
