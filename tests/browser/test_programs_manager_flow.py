@@ -1,7 +1,6 @@
 """The Learning Manager flow as written: one entry point, direct enrolment emailed and billed, unenrol with a
 reason, bulk cancel, and a program learner admin who sees only their programs."""
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -171,8 +170,7 @@ def test_a_program_learner_admin_sees_only_their_programs_figures_and_cannot_edi
     sign_in(page, live_url, "teacher@acme.test", PASSWORD)
     page.goto(f"{live_url}/o/acme/")
     tile = page.locator(".card", has_text="Programs")
-    expect(tile).to_contain_text(re.compile(r"\b1 program(?!s)"))
-    expect(tile).to_contain_text(re.compile(r"\b1 pending invitation(?!s)"))
+    expect(tile.locator("li")).to_have_text(["1 program", "1 pending invitation"])
     checked(page)
     page.get_by_role("link", name="Programs", exact=True).click()
     expect(page.get_by_role("table")).to_contain_text("Bachelor in youth work")
