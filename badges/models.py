@@ -303,7 +303,13 @@ class EvidenceSubmission(models.Model):
     class Meta:
         ordering = ["submitted_at", "id"]
         constraints = [models.UniqueConstraint(fields=["task", "learner"], name="badges_one_submission_per_task")]
-        indexes = [models.Index(fields=["status", "escalated"], name="badges_evidence_queue")]
+        indexes = [
+            models.Index(fields=["status", "escalated"], name="badges_evidence_queue"),
+            # The review queue walks waiting evidence oldest first, a keyset page at a time.
+            models.Index(
+                fields=["submitted_at", "id"], condition=Q(status="submitted"), name="badges_evidence_waiting"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.learner} – {self.task} ({self.status})"
@@ -361,7 +367,11 @@ class Assertion(models.Model):
                 name="badges_one_live_assertion_per_email",
             )
         ]
-        indexes = [models.Index(fields=["recipient", "revoked_at"], name="badges_assertion_holder")]
+        indexes = [
+            models.Index(fields=["recipient", "revoked_at"], name="badges_assertion_holder"),
+            # A badge's holders, newest first, a keyset page at a time.
+            models.Index(fields=["badge", "issued_on", "id"], name="badges_assertion_badge_issued"),
+        ]
 
     def __str__(self):
         return f"{self.badge} → {self.recipient_email}"

@@ -16,6 +16,11 @@ from badges.models import (
     Quest,
     Task,
 )
+from learnerpass.lib.counts import capped_count
+
+# Keyset orders of the organiser's lists (learnerpass.lib.keyset), along the indexes that serve them.
+HOLDER_ORDER = ("-issued_on", "-id")
+QUEUE_ORDER = ("submitted_at", "id")
 
 
 def organiser_queue(organisation):
@@ -26,7 +31,7 @@ def organiser_queue(organisation):
         )
         .filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
         .select_related("task__badge", "learner")
-        .order_by("submitted_at", "id")
+        .order_by(*QUEUE_ORDER)
     )
 
 
@@ -53,7 +58,7 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     counts = Activity.objects.filter(organisation=organisation).aggregate(
         total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
     )
-    pending = organiser_queue(organisation).count()
+    pending = capped_count(organiser_queue(organisation))
     return [
         (_("published activities"), counts["published"]),
         (_("evidence waiting for review"), pending),
@@ -78,7 +83,7 @@ def playlist_badges_earned_with(assertion: Assertion) -> list[Assertion]:
 
 
 def badge_holders(badge: BadgeClass):
-    return badge.assertions.select_related("recipient").order_by("-issued_on", "-id")
+    return badge.assertions.select_related("recipient").order_by(*HOLDER_ORDER)
 
 
 def _add_task_counts(quests: list[Quest], user) -> None:

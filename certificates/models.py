@@ -178,6 +178,8 @@ class Individual(models.Model):
                 name="certificates_one_individual_per_user",
             ),
         ]
+        # A project's individuals by name, a keyset page at a time.
+        indexes = [models.Index(fields=["project", "surname", "first_name", "id"], name="cert_individual_by_name")]
 
     def __str__(self):
         return f"{self.first_name} {self.surname}"

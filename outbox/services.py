@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -306,8 +307,18 @@ class _Sender:
             log.debug("closing the mail connection failed", exc_info=True)
 
 
+class _OutboxMessage(EmailMultiAlternatives):
+    def message(self):
+        message = super().message()
+        if message.is_multipart():
+            # A random boundary of our own: left unset, the generator makes one and compiles a regular
+            # expression per message to check the bodies do not contain it (a twentieth of a send).
+            message.set_boundary(f"===={uuid.uuid4().hex}====")
+        return message
+
+
 def _message(email: Email, *, subject: str, text: str, html: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = _OutboxMessage(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
@@ -351,22 +362,38 @@ def _connection_lost(exc: Exception) -> bool:
     return isinstance(exc, OSError)
 
 
+_SENT_FIELDS = ("status", "sent_at", "attempts", "subject", "body_text", "body_html", "last_error")
+_CLEARED_FIELDS = ("claimed_until", "next_attempt_at", "failing_since")
+
+
+@lru_cache(maxsize=4)
+def _mark_sent_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    fields = {field.name: field.column for field in Email._meta.concrete_fields}
+    assignments = [f"{quote(fields[name])} = %s" for name in _SENT_FIELDS]
+    assignments += [f"{quote(fields[name])} = NULL" for name in _CLEARED_FIELDS]
+    return f"UPDATE {quote(Email._meta.db_table)} SET {', '.join(assignments)} WHERE {quote(fields['id'])} = %s"  # noqa: S608
+
+
 def _mark_sent(email: Email, *, subject: str, text: str, html: str) -> None:
-    # Written right after the server took the email, before the next one is sent.
-    _with_db_retries(
-        lambda: Email.objects.filter(pk=email.pk).update(
-            status=Email.Status.SENT,
-            sent_at=timezone.now(),
-            attempts=email.attempts + 1,
-            subject=subject[:300],
-            body_text=text,
-            body_html=html,
-            last_error="",
-            claimed_until=None,
-            next_attempt_at=None,
-            failing_since=None,
-        )
-    )
+    # Written right after the server took the email, before the next one is sent. Plain SQL: one
+    # statement per email, and the ORM's work to build it was a tenth of a send.
+    params = [
+        Email.Status.SENT.value,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        email.attempts + 1,
+        subject[:300],
+        text,
+        html,
+        "",
+        email.pk,
+    ]
+
+    def write():
+        with connection.cursor() as cursor:
+            cursor.execute(_mark_sent_sql(connection.vendor), params)
+
+    _with_db_retries(write)
 
 
 def _record_failure(

@@ -1,5 +1,6 @@
 """Real processes for the integration test and the outbox benchmark: an SMTP sink and a Celery worker."""
 
+import asyncio
 import logging
 import os
 import re
@@ -63,6 +64,94 @@ class SmtpSink:
 
     def __exit__(self, *exc):
         self._controller.stop()
+
+
+class _LeanSession(asyncio.Protocol):
+    """One connection to LeanSmtpSink: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP and QUIT, nothing more."""
+
+    def __init__(self, sink: "LeanSmtpSink"):
+        self.sink = sink
+        self.buffer = b""
+        self.in_data = False
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(b"220 sink ESMTP\r\n")
+
+    def data_received(self, data):
+        self.buffer += data
+        while True:
+            if self.in_data:
+                end = self.buffer.find(b"\r\n.\r\n")
+                if end < 0:
+                    return
+                message, self.buffer = self.buffer[:end], self.buffer[end + 5 :]
+                self.in_data = False
+                self.transport.write(self.sink.take(message))
+                continue
+            end = self.buffer.find(b"\r\n")
+            if end < 0:
+                return
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.transport.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            elif verb == b"DATA":
+                # The CRLF before the command's end belongs to the terminator of an empty message.
+                self.in_data = True
+                self.buffer = b"\r\n" + self.buffer
+                self.transport.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+            elif verb == b"QUIT":
+                self.transport.write(b"221 Bye\r\n")
+                self.transport.close()
+                return
+            else:
+                self.transport.write(b"250 OK\r\n")
+
+
+class LeanSmtpSink:
+    """An SMTP sink for the benchmark that costs what a remote mail server costs this machine: almost nothing.
+
+    aiosmtpd (SmtpSink) takes about 0.5 ms of CPU per message here, the sender's own cost, and
+    alone tops out near 1,000 messages/s; this one speaks just the commands smtplib sends and
+    keeps each message's X-LearnerPass-Email-Id, at about 0.12 ms. Tests use SmtpSink.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.ids: list[str] = []
+        self.refusing = False
+        self.refused = 0
+        self._loop = None
+        self._thread = None
+
+    def take(self, message: bytes) -> bytes:
+        if self.refusing:
+            self.refused += 1
+            return b"451 4.3.0 Try again later\r\n"
+        found = EMAIL_ID.search(message.split(b"\r\n\r\n", 1)[0])
+        self.ids.append(found.group(1).decode() if found else "")
+        return b"250 OK\r\n"
+
+    def __enter__(self):
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def serve():
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._loop.create_server(lambda: _LeanSession(self), "127.0.0.1", self.port))
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 def start_worker(

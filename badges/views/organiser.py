@@ -1,8 +1,7 @@
 """Organiser pages under /o/<org>/: activities, playlists, badges, issuing, the review queue."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,8 +45,10 @@ from badges.views.common import (
 )
 from jobs.selectors import jobs_about, latest_job_about
 from learnerpass.lib.actions import perform
+from learnerpass.lib.counts import CappedCount, capped_count
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
+from learnerpass.lib.keyset import keyset_page
 from learnerpass.lib.urls import absolute_url
 from organisations.access import org_member_required, redirect_back
 from outbox.selectors import latest_emails_for
@@ -60,8 +61,9 @@ def activities(request):
     activity_list = list(
         Activity.objects.filter(organisation=request.org)
         .select_related("badge")
+        # Capped: an exact count read every holder of every badge on each visit.
         .annotate(
-            holders=Count("badge__assertions", filter=Q(badge__assertions__revoked_at__isnull=True), distinct=True)
+            holders=CappedCount(Assertion.objects.filter(badge__activity=OuterRef("pk"), revoked_at__isnull=True))
         )
         .order_by("-created_at", "-id")
     )
@@ -71,7 +73,7 @@ def activities(request):
         .annotate(n_activities=Count("items", distinct=True))
         .order_by("-created_at", "-id")
     )
-    pending = selectors.organiser_queue(request.org).count()
+    pending = capped_count(selectors.organiser_queue(request.org))
     return render(
         request,
         "badges/activities.html",
@@ -325,14 +327,18 @@ def playlist_invite(request, pk):
 def badge_detail(request, public_id):
     badge = get_badge_for_member(request, public_id)
     link = link_of(badge)
-    page = Paginator(selectors.badge_holders(badge), PAGE_SIZE).get_page(request.GET.get("page"))
-    holders = list(page.object_list)
+    page = keyset_page(
+        selectors.badge_holders(badge), order=selectors.HOLDER_ORDER, request=request, per_page=PAGE_SIZE
+    )
+    holders = page.object_list
     emails = latest_emails_for(holders)
     for holder in holders:
         holder.email_status = emails.get(holder.pk)
     pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
     pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
-    tasks = list(badge.tasks.annotate(n_submissions=Count("submissions")))
+    tasks = list(
+        badge.tasks.annotate(n_submissions=CappedCount(EvidenceSubmission.objects.filter(task=OuterRef("pk"))))
+    )
     claim_url = absolute_url("badges:claim", code=link.code)
     return render(
         request,
@@ -345,14 +351,14 @@ def badge_detail(request, public_id):
             "page": page,
             "holders": holders,
             "pending": pending,
-            "pending_count": pending_qs.count() if len(pending) == PENDING_SHOWN else len(pending),
+            "pending_count": capped_count(pending_qs) if len(pending) == PENDING_SHOWN else len(pending),
             "tasks": tasks,
             "issue_form": IssueEmailsForm(),
             "link_form": LinkForm(instance=link),
             "task_form": TaskForm(),
             "revoke_form": RevokeForm(),
             "review_form": ReviewForm(),
-            "quests_count": badge.quests.filter(status=Quest.Status.IN_PROGRESS).count(),
+            "quests_count": capped_count(badge.quests.filter(status=Quest.Status.IN_PROGRESS)),
             "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
             "events": list(badge.events.select_related("actor")[:20]),
         },
@@ -551,7 +557,9 @@ def assertion_revoke(request, public_id):
 
 @org_member_required(*MANAGE)
 def queue(request):
-    page = Paginator(selectors.organiser_queue(request.org), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        selectors.organiser_queue(request.org), order=selectors.QUEUE_ORDER, request=request, per_page=PAGE_SIZE
+    )
     return render(request, "badges/queue.html", {"page": page, "review_form": ReviewForm()})
 
 

@@ -142,11 +142,11 @@ def test_the_project_page_runs_a_constant_number_of_queries(
     individual = accepted(make_individual(project, "z@example.test", surname="Zed"), learner, organiser)
     services.certificates._generate(individual, organiser)
     client = login(organiser)
-    # session, user, the user's memberships (the access check and the navigation), project, count for
-    # pagination, individuals, latest emails, current certificates, certificate progress, the render and
+    # session, user, the user's memberships (the access check and the navigation), project, individuals
+    # (a keyset page: no count), latest emails, current certificates, certificate progress, the render and
     # ZIP jobs started from the page, accepted individuals, the project's partners and their valid
     # certificates (what Generate would do)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url("project", org, pk=project.pk))
     assert response.status_code == 200
 
@@ -175,8 +175,13 @@ def test_the_project_page_searches_and_filters(login, org, organiser):
 def test_the_project_page_paginates(login, org, organiser):
     project = make_project(org)
     _fill(project, 30)
-    response = login(organiser).get(url("project", org, pk=project.pk), {"page": 2})
-    assert len(response.context["individuals"]) == 5
+    client = login(organiser)
+    first = client.get(url("project", org, pk=project.pk))
+    assert len(first.context["individuals"]) == 25
+    second = client.get(url("project", org, pk=project.pk) + first.context["page"].next_url)
+    assert len(second.context["individuals"]) == 5
+    names = [i.first_name for page in (first, second) for i in page.context["individuals"]]
+    assert names == sorted(names) and len(set(names)) == 30  # by name, each once
 
 
 def test_connect_then_invite_to_edit_from_the_project_page(login, org, organiser):
@@ -399,11 +404,31 @@ def test_the_organiser_home_tile_counts_submissions_awaiting_review(login, org, 
     assert dict(tile["figures"])["awaiting review"] == 1
 
 
-def test_the_tile_summary_runs_one_query(org, django_assert_num_queries):
+def test_the_tile_summary_runs_two_small_queries(org, django_assert_num_queries):
     from certificates.selectors import org_summary
 
-    with django_assert_num_queries(1):
+    # submissions awaiting review (counted up to the cap), projects
+    with django_assert_num_queries(2):
         org_summary(org)
+
+
+def test_the_tile_says_more_than_the_cap_instead_of_counting_every_submission(login, org, org_admin, monkeypatch):
+    from certificates.models import Individual
+    from certificates.tests.factories import make_project
+
+    monkeypatch.setattr("learnerpass.lib.counts.COUNT_CAP", 3)
+    monkeypatch.setattr("learnerpass.templatetags.learnerpass_tags.COUNT_CAP", 3)
+    project = make_project(org)
+    for n in range(5):
+        Individual.objects.create(
+            project=project, first_name="A", surname=f"B{n}", email=f"i{n}@example.test", status="submitted"
+        )
+    from certificates.selectors import org_summary
+
+    [(_label, submitted), _projects] = org_summary(org)
+    assert submitted == 4  # counted up to the cap and one more
+    page = login(org_admin).get(reverse("organisations:home", kwargs={"org_slug": org.slug})).content.decode()
+    assert "<strong>3+</strong> awaiting review" in page
 
 
 def test_learning_managers_do_not_see_the_tile(login, org, learning_manager):

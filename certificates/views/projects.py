@@ -30,6 +30,7 @@ from certificates.views.common import ORGANISER, PAGE_SIZE, individual_redirect,
 from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
+from learnerpass.lib.keyset import keyset_page
 from organisations.access import org_member_required
 from outbox.selectors import latest_emails_for
 
@@ -80,10 +81,13 @@ def project(request, pk):
     status = request.GET.get("status", "")
     if status not in selectors.STATUS_FILTERS:
         status = ""
-    page = Paginator(selectors.individuals_for_project(project, query=query, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        selectors.individuals_for_project(project, query=query, status=status),
+        order=selectors.INDIVIDUAL_ORDER,
+        request=request,
+        per_page=PAGE_SIZE,
     )
-    individuals = list(page.object_list)
+    individuals = page.object_list
     emails = latest_emails_for(individuals)
     certificates = selectors.current_certificates(individuals)
     for individual in individuals:

@@ -8,13 +8,15 @@ the list's length. The price: no "page 7 of 2,000", only newest/previous/next.
     page = keyset_page(queryset, order=("-id",), request=request, per_page=50)
     {% include "_keyset_pagination.html" %}
 
-The ordering must end with a unique field (the primary key), so every row has one place.
+The ordering must end with a unique field (the primary key), so every row has one place, and
+its fields must hold text, numbers or times (a time travels as ISO text in the cursor).
 """
 
 import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.http import urlencode
@@ -144,4 +146,5 @@ def _value(row, name: str):
     value = row
     for part in name.split("__"):
         value = value[part] if isinstance(value, dict) else getattr(value, part)
-    return value
+    # Times travel as ISO text; the database compares them as times again.
+    return value.isoformat() if isinstance(value, datetime | date) else value

@@ -81,3 +81,17 @@ def test_a_page_reads_the_same_number_of_rows_wherever_it_is(orgs, django_assert
     with django_assert_num_queries(1):
         later = page_of({"after": first.next_cursor})
     assert len(later) == 3
+
+
+def test_an_order_by_time_walks_every_row_once(orgs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now()
+    for n, org in enumerate(orgs):
+        # Two rows share each time: the id breaks the tie.
+        Organisation.objects.filter(pk=org.pk).update(created_at=start - timedelta(minutes=n // 2))
+    seen, _ = walk_forward(("-created_at", "-id"), per_page=4)
+    expected = sorted(Organisation.objects.all(), key=lambda org: (org.created_at, org.pk), reverse=True)
+    assert seen == [org.slug for org in expected]

@@ -106,3 +106,17 @@ def test_sniffing_refuses_a_non_table_before_it_is_stored_and_rewinds():
     good = upload(b"a;b\n1;2\n")
     sniff_table(good)
     assert good.read() == b"a;b\n1;2\n"
+
+
+def test_capped_counts_stop_one_past_the_cap_and_read_as_more_than_it(db, monkeypatch):
+    from learnerpass.lib.counts import CappedNumber, capped_count
+    from learnerpass.templatetags.learnerpass_tags import capped, figure
+    from organisations.models import Organisation
+
+    for n in range(5):
+        Organisation.objects.create(name=f"O{n}", slug=f"o{n}")
+    assert capped_count(Organisation.objects.all(), cap=3) == 4
+    assert capped_count(Organisation.objects.all(), cap=10) == 5
+    assert isinstance(capped_count(Organisation.objects.all()), CappedNumber)
+    assert capped(1001) == "1,000+" and capped(1000) == "1,000" and capped(12) == "12"
+    assert figure(CappedNumber(1001)) == "1,000+" and figure(5000) == "5,000"

@@ -210,6 +210,23 @@ def test_the_program_page_counts_enrolled_and_pending_per_run_in_constant_querie
         client.get(url)
 
 
+def test_past_the_cap_the_program_page_says_more_than_it_instead_of_counting_every_invitation(
+    login, org, learning_manager, program, run, run2, monkeypatch
+):
+    monkeypatch.setattr("learnerpass.lib.counts.COUNT_CAP", 2)
+    monkeypatch.setattr("learnerpass.templatetags.learnerpass_tags.COUNT_CAP", 2)
+    make_invitations(program, [run], 4)
+    make_invitations(program, [run2], 2, start=10)
+    client = login(learning_manager)
+    response = client.get(reverse("programs:program", kwargs={"org_slug": org.slug, "program_id": program.pk}))
+    counts = {r.code: r.pending_count for r in response.context["runs"]}
+    assert counts == {"2026-SPRING": 3, "2026-AUTUMN": 2}  # counted up to the cap and one more
+    page = response.content.decode()
+    assert '<td class="text-end">2+</td>' in page and '<td class="text-end">2</td>' in page
+    home = client.get(reverse("organisations:home", kwargs={"org_slug": org.slug})).content.decode()
+    assert "<strong>2+</strong> pending invitations" in home
+
+
 def test_an_open_run_page_invites_to_that_run_and_a_closed_one_says_why_it_cannot(
     login, org, learning_manager, program, run, closed_run
 ):
