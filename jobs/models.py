@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learnerpass.lib.storage import RandomName, private_storage
 from organisations.models import Organisation
 
 
@@ -13,9 +14,9 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def result_upload_to(_job, _filename: str) -> str:
-    # Random names: a result file is never found by guessing from what it holds.
-    return f"jobs/results/{secrets.token_urlsafe(24)}"
+def result_upload_to(_job, filename: str) -> str:
+    """Kept for migration 0001, which names it; files go through RandomName now."""
+    return RandomName("jobs")(_job, filename)
 
 
 class Job(models.Model):
@@ -53,7 +54,8 @@ class Job(models.Model):
     # The task's own work is done and the rest is followed through the kind's follower
     # (emails the outbox delivers): the sweeper refreshes it instead of re-queueing it.
     follows = models.BooleanField(default=False)
-    result_file = models.FileField(upload_to=result_upload_to, blank=True)
+    # A result to download (a ZIP): private, under a random name; the app's own view serves it.
+    result_file = models.FileField(upload_to=RandomName("jobs"), storage=private_storage, blank=True)
 
     # How to run it again: the task's dotted name; it is called with job_id=<pk> and these kwargs.
     task_name = models.CharField(max_length=200)
