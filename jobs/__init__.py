@@ -35,6 +35,8 @@ Adopting it, in four steps:
    a `UserError` fails it with its message; `run.follow()` hands the rest to the kind's
    `follow` function (emails the outbox delivers), which the page and the sweeper call.
    `run.save_result(name, file)` keeps a result (a ZIP) for the app's own download view.
+   A kind's `on_fail(job)` puts what the job was about in a state that says so (a batch marked
+   failed); a job the sweeper gave up on is `retryable` and may be left as it is for Retry.
    The work must be idempotent: after a lost worker it runs again from the start, so skip
    what is done already (a stored PDF, a claimed batch).
 

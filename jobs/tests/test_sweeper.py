@@ -152,3 +152,15 @@ def test_an_unfinished_job_silent_for_longer_than_the_stuck_time_is_stuck(start,
     assert job.is_stuck and job.can_retry
     _age(job, queued_at=timezone.now(), heartbeat_at=timezone.now())
     assert not job.is_stuck
+
+
+def test_a_big_following_job_is_read_less_often_by_polling_pages(start):
+    job = start(10, follow=True)
+    Job.objects.filter(pk=job.pk).update(total=150_000)
+    job.refresh_from_db()
+    FOLLOWED[job.pk] = Followed(done=5, counts={})
+    _age(job, heartbeat_at=timezone.now() - timedelta(seconds=2))
+    # 150,000 items: at most every 3 s
+    assert job_refresh_if_due(job=job).done != 5
+    _age(job, heartbeat_at=timezone.now() - timedelta(seconds=4))
+    assert job_refresh_if_due(job=job).done == 5

@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def folder_connection(tmp_path):
     broker.register()
-    options = {"data_folder_in": str(tmp_path / "q"), "data_folder_out": str(tmp_path / "q"), "polling_interval": 0.01}
+    options = {
+        "data_folder_in": str(tmp_path / "q"),
+        "data_folder_out": str(tmp_path / "q"),
+        # Without it kombu writes its control exchange to ./control in the working directory.
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 0.01,
+    }
     with Connection("lpfs://localhost/", transport_options=options) as conn:
         yield conn, tmp_path / "q"
 

@@ -22,7 +22,11 @@ def with_a_broker(settings, tmp_path):
     settings.TASKS_EAGER = False
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     app.conf.broker_url = "lpfs://localhost/"
-    app.conf.broker_transport_options = {"data_folder_in": str(tmp_path / "q"), "data_folder_out": str(tmp_path / "q")}
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(tmp_path / "q"),
+        "data_folder_out": str(tmp_path / "q"),
+        "control_folder": str(tmp_path / "control"),
+    }
     yield
     app.conf.broker_url, app.conf.broker_transport_options = saved
 
