@@ -54,13 +54,14 @@ def peer_queue(user):
 def org_summary(organisation) -> list[tuple[str, int]]:
     """Figures for the organiser home tile (two queries)."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     counts = Activity.objects.filter(organisation=organisation).aggregate(
         total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
     )
     pending = capped_count(organiser_queue(organisation))
     return [
-        (_("published activities"), counts["published"]),
+        (ngettext("published activity", "published activities", counts["published"]), counts["published"]),
         (_("evidence waiting for review"), pending),
     ]
 

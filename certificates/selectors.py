@@ -6,6 +6,7 @@ import re
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates import content
 from certificates.jobs import RENDER, ZIP
@@ -190,7 +191,7 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     # Two small queries rather than one that joined every individual of every project to count them.
     submitted = capped_count(Individual.objects.filter(project__organisation=organisation, status=Status.SUBMITTED))
     projects = Project.objects.filter(organisation=organisation).count()
-    return [(_("awaiting review"), submitted), (_("projects"), projects)]
+    return [(_("awaiting review"), submitted), (ngettext("project", "projects", projects), projects)]
 
 
 # Review -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from credentials import did, selectors, services
 from credentials.forms import VerifyForm
@@ -40,7 +40,7 @@ def qr_response(url: str, *, filename: str) -> HttpResponse:
     return name_download(response, filename)
 
 
-@require_GET
+@require_safe
 def did_document(request, org_slug):
     organisation = Organisation.objects.filter(slug=org_slug).first()
     if organisation is None:
@@ -51,7 +51,7 @@ def did_document(request, org_slug):
     return response
 
 
-@require_GET
+@require_safe
 def status_list(request, org_slug, list_id):
     found = StatusList.objects.select_related("organisation").filter(public_id=list_id, organisation__slug=org_slug)
     status_list = found.first()

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from learnerpass.lib import counts
 from learnerpass.lib.counts import CappedCount, capped_count
@@ -61,7 +61,11 @@ def org_summary(organisation, program_ids: set[int] | None = None) -> list[tuple
     programs = Program.objects.filter(organisation=organisation)
     if program_ids is not None:
         pending, programs = pending.filter(program_id__in=program_ids), programs.filter(pk__in=program_ids)
-    return [(_("programs"), programs.count()), (_("pending invitations"), capped_count(pending))]
+    program_count, pending_count = programs.count(), capped_count(pending)
+    return [
+        (ngettext("program", "programs", program_count), program_count),
+        (ngettext("pending invitation", "pending invitations", pending_count), pending_count),
+    ]
 
 
 def member_summary(membership) -> list[tuple[str, int]]:

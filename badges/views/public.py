@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 
 from badges import images, ob, selectors, services, sharing
@@ -235,7 +235,7 @@ def assertion(request, public_id, content_type):
     )
 
 
-@require_GET
+@require_safe
 def assertion_credential(request, public_id):
     """The assertion's Open Badges 3.0 credential (signed); a revoked one is still served: its status says so."""
     found = get_object_or_404(
@@ -247,7 +247,7 @@ def assertion_credential(request, public_id):
     return credential_response(services.assertion_credential_json(assertion=found), filename=download)
 
 
-@require_GET
+@require_safe
 def assertion_qr(request, public_id):
     """A QR code that opens the badge's public page, which verifies it."""
     found = get_object_or_404(Assertion, public_id=public_id)

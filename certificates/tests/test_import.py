@@ -50,6 +50,25 @@ def test_a_clean_csv_is_previewed_then_imports_everyone(login, org, organiser):
     assert AuditEntry.objects.filter(action="created").count() == 3
 
 
+def test_the_message_after_importing_one_person_is_in_the_singular(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    upload(client, org, project, b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\n")
+    response = confirm(client, org, project)
+    page = client.get(response.url).content.decode()
+    assert "1 individual imported." in page
+
+
+def test_the_message_after_importing_two_people_is_in_the_plural(login, org, organiser):
+    project = make_project(org)
+    client = login(organiser)
+    csv = b"first_name,surname,email,country\nLea,Martin,lea@example.test,FR\nAna,Costa,ana@example.test,PT\n"
+    upload(client, org, project, csv)
+    response = confirm(client, org, project)
+    page = client.get(response.url).content.decode()
+    assert "2 individuals imported." in page
+
+
 def test_every_error_is_listed_by_row_and_column_and_nothing_is_imported(login, org, organiser):
     project = make_project(org)
     make_individual(project, "taken@example.test")

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from certificates import selectors, services
 from certificates.forms import (
@@ -219,7 +219,7 @@ def _wants_json(request) -> bool:
     return request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", "")
 
 
-@require_GET
+@require_safe
 def credential(request, code):
     """The certificate's Open Badges 3.0 credential (signed), public like the verification page."""
     certificate = (
@@ -233,7 +233,7 @@ def credential(request, code):
     return credential_response(services.certificate_credential_json(certificate=certificate), filename=filename)
 
 
-@require_GET
+@require_safe
 def qr(request, code):
     """A QR code that opens the certificate's public verification page."""
     certificate = Certificate.objects.filter(code=normalise_code(code)).first()

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
@@ -150,7 +151,10 @@ def individuals_import(request, pk):
         created = perform(
             request,
             lambda: services.individuals_import(project=project, rows=rows, created_by=request.user),
-            lambda created: _("%(n)s individuals imported.") % {"n": len(created)},
+            lambda created: (
+                ngettext("%(n)s individual imported.", "%(n)s individuals imported.", len(created))
+                % {"n": len(created)}
+            ),
         )
         if created is None:
             return redirect("certificates:individuals_import", org_slug=request.org.slug, pk=project.pk)

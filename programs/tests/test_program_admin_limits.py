@@ -23,7 +23,7 @@ def test_the_home_tile_shows_a_program_learner_admin_only_their_programs_figures
     invite(program, [run], ext="A1", email="a1@example.test")
     for index in range(3):
         invite(other_program, [other_run], ext=f"B{index}", email=f"b{index}@example.test")
-    assert figures(login(program_admin), org) == {"programs": 1, "pending invitations": 1}
+    assert figures(login(program_admin), org) == {"program": 1, "pending invitation": 1}
     assert figures(login(learning_manager), org) == {"programs": 2, "pending invitations": 4}
     membership = Membership.objects.select_related("organisation").get(user=program_admin)
     with django_assert_num_queries(3):  # the member's programs, programs count, pending count

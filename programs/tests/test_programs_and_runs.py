@@ -106,7 +106,7 @@ def test_the_organiser_home_shows_a_programs_tile_with_pending_invitations(
     invite(program, [run])
     invite(program, [run], ext="S2", email="two@example.test")
     with django_assert_num_queries(2):  # programs count, pending invitations count
-        assert {str(k): v for k, v in org_summary(org)} == {"programs": 1, "pending invitations": 2}
+        assert {str(k): v for k, v in org_summary(org)} == {"program": 1, "pending invitations": 2}
     page = login(learning_manager).get(reverse("organisations:home", kwargs={"org_slug": org.slug})).content.decode()
     assert "Programs" in page and "pending invitations" in page
     membership = organiser.memberships.get()

@@ -58,7 +58,7 @@ def test_every_other_certificates_page_is_accessible_and_fits_a_phone(page, live
     expect(page.get_by_role("button", name="Import 1 individual")).to_be_visible()
     checked(page)
     page.get_by_role("button", name="Import 1 individual").click()
-    expect(page.get_by_text("1 individuals imported.")).to_be_visible()
+    expect(page.get_by_text("1 individual imported.")).to_be_visible()
     sign_out(page, live_url)
 
     # A connect link's page, signed out and then signed in.
