@@ -15,7 +15,6 @@ EMPTY_RUN_END empty rows in a row (a sheet padded to row 1,048,576 costs nothing
 
 import csv
 import io
-import itertools
 import zipfile
 from dataclasses import dataclass
 
@@ -105,12 +104,14 @@ def _table_rows(rows_in, *, first_row: int, is_empty):
         yield index, cells
 
 
-def _collect(header: list[str], rows_in, *, first_row: int, max_rows: int, is_empty) -> list:
+def _collect(header: list[str], rows_in, *, first_row: int, max_rows: int, is_empty, row_dict=None) -> list:
+    """The rows as (row number, {column: text}); past `max_rows` rows a TableError, so memory stays bounded."""
+    row_dict = row_dict or _row_dict
     rows = []
     for index, cells in _table_rows(rows_in, first_row=first_row, is_empty=is_empty):
         if len(rows) >= max_rows:
             raise _too_many_rows(max_rows)
-        rows.append((index, _row_dict(header, cells)))
+        rows.append((index, row_dict(header, cells)))
     return rows
 
 
@@ -158,15 +159,8 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
         return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
     def is_empty(cells):
-        return not any(cell.strip() for cell in cells)
+        return not "".join(cells).strip()
 
-    # Count first (cheap), so a file past the limit is refused without building its rows.
-    try:
-        counted = _table_rows(reader(), first_row=1, is_empty=is_empty)
-        if sum(1 for _ in itertools.islice(counted, max_rows + 2)) > max_rows + 1:
-            raise _too_many_rows(max_rows)
-    except csv.Error:
-        pass  # reported with its row below
     rows_in = reader()
     try:
         header = _normalise_header(next(rows_in))
@@ -175,10 +169,15 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
     if len([h for h in header if h]) < 2:
         raise TableError(_("This does not look like a table: the first row must name the columns."))
     try:
-        rows = _collect(header, rows_in, first_row=2, max_rows=max_rows, is_empty=is_empty)
+        rows = _collect(header, rows_in, first_row=2, max_rows=max_rows, is_empty=is_empty, row_dict=_csv_row_dict)
     except csv.Error as exc:
         raise TableError(_("The CSV could not be read: %(error)s") % {"error": exc}) from None
     return Table(header=header, rows=rows, encoding=encoding)
+
+
+def _csv_row_dict(header: list[str], cells: list[str]) -> dict[str, str]:
+    """A CSV row's cells are text already: only trimmed (this runs 100,000 times for a big upload)."""
+    return {name: value.strip() for name, value in zip(header, cells, strict=False) if name}
 
 
 def _row_dict(header: list[str], cells) -> dict[str, str]:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection, transaction
 
-from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
+from learnerpass.lib.bulk import filtered_in, in_chunks, insert_rows, reserve_ids
 from organisations.models import Membership, Organisation
 from outbox.models import Email
 
@@ -72,3 +72,23 @@ def test_values_are_split_into_lists_the_database_can_bind():
     limit = connection.features.max_query_params or 10_000
     assert all(len(chunk) < limit for chunk in chunks)
     assert list(in_chunks([])) == []
+
+
+def test_filtered_in_finds_exactly_the_rows_with_those_values_in_as_few_queries_as_the_database_allows(
+    django_assert_max_num_queries,
+):
+    with transaction.atomic():
+        ids = reserve_ids(Organisation, 30)
+        insert_rows(Organisation, ["id", "name", "slug"], [(pk, f"Org {pk}", f"org-{pk}") for pk in ids])
+    wanted = {f"org-{pk}" for pk in ids[::3]} | {f"missing-{n}" for n in range(20_000)}
+    expected_queries = 1 if connection.vendor == "postgresql" else len(list(in_chunks(wanted)))
+    with django_assert_max_num_queries(expected_queries):
+        found = {
+            slug
+            for part in filtered_in(Organisation.objects.all(), "slug", wanted)
+            for slug in part.values_list("slug", flat=True)
+        }
+    assert found == {f"org-{pk}" for pk in ids[::3]}
+    assert list(filtered_in(Organisation.objects.all(), "slug", [])) == []
+    integers = next(iter(filtered_in(Organisation.objects.all(), "pk", ids[:2])))
+    assert sorted(integers.values_list("pk", flat=True)) == ids[:2]

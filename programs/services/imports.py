@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from jobs.models import Job
 from jobs.services import JobRun, job_start
-from learnerpass.lib.bulk import in_chunks, insert_rows, reserve_ids
+from learnerpass.lib.bulk import filtered_in, insert_rows, reserve_ids
 from learnerpass.lib.tabular import Table, TableError, read_table, sniff_table
 from learnerpass.lib.tokens import new_token
 from organisations.models import Membership, Organisation
@@ -225,23 +225,20 @@ class _Validator:
         pending = Invitation.objects.filter(
             organisation=organisation, status=Invitation.Status.PENDING, valid_until__gt=now
         )
-        for chunk in in_chunks(exts):
-            for ext, run_id, email in InvitationRun.objects.filter(
-                invitation__in=pending.filter(external_learner_id__in=chunk)
-            ).values_list("invitation__external_learner_id", "run_id", "invitation__email"):
+        for learners in filtered_in(pending, "external_learner_id", exts):
+            for ext, run_id, email in InvitationRun.objects.filter(invitation__in=learners).values_list(
+                "invitation__external_learner_id", "run_id", "invitation__email"
+            ):
                 self.pending.add((ext, run_id))
                 self.pending_email[ext] = email
                 self.pending_learner[email] = ext
-        for chunk in in_chunks(emails):
-            for email, ext in pending.filter(email__in=chunk).values_list("email", "external_learner_id"):
+        for learners in filtered_in(pending, "email", emails):
+            for email, ext in learners.values_list("email", "external_learner_id"):
                 self.pending_learner[email] = ext
         users = [user_id for user_id, _email in self.link_user.values()]
-        for chunk in in_chunks(users):
-            self.enrolled.update(
-                Enrolment.objects.active()
-                .filter(organisation=organisation, user_id__in=chunk)
-                .values_list("user_id", "run_id")
-            )
+        enrolments = Enrolment.objects.active().filter(organisation=organisation)
+        for learners in filtered_in(enrolments, "user_id", users):
+            self.enrolled.update(learners.values_list("user_id", "run_id"))
 
     def validate(self, table: Table, progress: Callable[[int], None] | None = None):
         errors: list[list] = []
@@ -262,7 +259,8 @@ class _Validator:
         file_email: dict[str, tuple[str, int]] = {}
         file_learner: dict[str, tuple[str, int]] = {}
         programs, runs, allowed = self.programs, self.runs, self.allowed
-        now = self.now
+        # A file's rows share a few expiry times: each is read once.
+        expiries: dict[str, tuple[str | None, str | None]] = {}
         empty = _("This cell is empty.")
         for count, (number, row) in enumerate(table.rows, start=1):
             if progress and count % 2000 == 0:
@@ -309,13 +307,11 @@ class _Validator:
             if not expiry_text:
                 row_errors.append(("expiry_time", expiry_text, empty))
             else:
-                try:
-                    expiry = parse_utc_time(expiry_text)
-                except ProgramsError as exc:
-                    row_errors.append(("expiry_time", expiry_text, str(exc)))
-                else:
-                    if expiry <= now:
-                        row_errors.append(("expiry_time", expiry_text, _("The expiry must be in the future.")))
+                if expiry_text not in expiries:
+                    expiries[expiry_text] = self.expiry(expiry_text)
+                expiry, problem = expiries[expiry_text]
+                if problem:
+                    row_errors.append(("expiry_time", expiry_text, problem))
             if ext and email:
                 earlier = file_email.get(ext)
                 if earlier is None:
@@ -399,8 +395,18 @@ class _Validator:
                 if len(others) < MAX_STORED_ERRORS:
                     others.append([number, ext, raw_email, program_code, run_code, expiry_text])
                 continue
-            valid.append([number, ext, email, run.pk, expiry.strftime("%Y-%m-%dT%H:%M:%S")])
+            valid.append([number, ext, email, run.pk, expiry])
         return errors, notices, valid, others
+
+    def expiry(self, text: str) -> tuple[str | None, str | None]:
+        """(the expiry as stored in a valid row, None) or (None, what is wrong with it)."""
+        try:
+            expiry = parse_utc_time(text)
+        except ProgramsError as exc:
+            return None, str(exc)
+        if expiry <= self.now:
+            return None, _("The expiry must be in the future.")
+        return expiry.strftime("%Y-%m-%dT%H:%M:%S"), None
 
     def totals(self, valid: list[list]) -> list[dict]:
         counts = Counter(row[3] for row in valid)
@@ -507,27 +513,22 @@ def batch_send_job(*, run: JobRun, batch_id: int) -> None:
 def _pending_pairs(*, organisation: Organisation, exts: set[str], now: datetime) -> set[tuple[str, int]]:
     """(learner ID, run id) of the pending invitations of these learners only."""
     pending = set()
-    for chunk in in_chunks(exts):
-        pending.update(
-            InvitationRun.objects.filter(
-                invitation__organisation=organisation,
-                invitation__status=Invitation.Status.PENDING,
-                invitation__valid_until__gt=now,
-                invitation__external_learner_id__in=chunk,
-            ).values_list("invitation__external_learner_id", "run_id")
-        )
+    runs = InvitationRun.objects.filter(
+        invitation__organisation=organisation,
+        invitation__status=Invitation.Status.PENDING,
+        invitation__valid_until__gt=now,
+    )
+    for learners in filtered_in(runs, "invitation__external_learner_id", exts):
+        pending.update(learners.values_list("invitation__external_learner_id", "run_id"))
     return pending
 
 
 def _enrolled_pairs(*, organisation: Organisation, exts: set[str]) -> set[tuple[str, int]]:
     """(learner ID, run id) of these learners' current enrolments (not the unenrolled ones)."""
     enrolled = set()
-    for chunk in in_chunks(exts):
-        enrolled.update(
-            Enrolment.objects.active()
-            .filter(organisation=organisation, external_learner_id__in=chunk)
-            .values_list("external_learner_id", "run_id")
-        )
+    enrolments = Enrolment.objects.active().filter(organisation=organisation)
+    for learners in filtered_in(enrolments, "external_learner_id", exts):
+        enrolled.update(learners.values_list("external_learner_id", "run_id"))
     return enrolled
 
 
