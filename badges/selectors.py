@@ -35,17 +35,27 @@ def organiser_queue(organisation):
     )
 
 
-def peer_queue(user):
+def peer_queue(user, *, badge_ids: set[int] | None = None):
     """Peer reviews this learner may do: other learners' evidence on badges they hold (unrevoked) or work
-    towards now (services.is_peer says the same for one badge)."""
-    holds = Assertion.objects.filter(badge_id=OuterRef("task__badge_id"), recipient=user, revoked_at__isnull=True)
-    quests = Quest.objects.filter(badge_id=OuterRef("task__badge_id"), learner=user, status=Quest.Status.IN_PROGRESS)
+    towards now (services.is_peer says the same for one badge).
+
+    `badge_ids`, when the caller has just loaded them, are those badges: the query then
+    filters on them instead of looking up the learner's badges and quests for every submission.
+    """
+    if badge_ids is None:
+        holds = Assertion.objects.filter(badge_id=OuterRef("task__badge_id"), recipient=user, revoked_at__isnull=True)
+        quests = Quest.objects.filter(
+            badge_id=OuterRef("task__badge_id"), learner=user, status=Quest.Status.IN_PROGRESS
+        )
+        peer_of = Q(Exists(holds)) | Q(Exists(quests))
+    else:
+        peer_of = Q(task__badge_id__in=badge_ids)
     return (
         EvidenceSubmission.objects.filter(
             status=EvidenceSubmission.Status.SUBMITTED, escalated=False, task__approval=Task.Approval.PEER
         )
         .exclude(learner=user)
-        .filter(Q(Exists(holds)) | Q(Exists(quests)))
+        .filter(peer_of)
         .select_related("task__badge__organisation", "learner")
         .order_by("submitted_at", "id")
     )
@@ -109,42 +119,69 @@ def _add_task_counts(quests: list[Quest], user) -> None:
 
 
 def learner_dashboard(user) -> dict:
-    """The learner's badges, quests and playlist progress, in a constant number of queries."""
+    """The learner's badges, quests and playlist progress, in a constant number of queries.
+
+    Each query loads only the columns the dashboard shows: on every visit to /me/, building the SQL
+    for whole rows of four joined models cost more than running it.
+    """
     assertions = list(
         Assertion.objects.filter(recipient=user)
-        .select_related("badge__organisation", "badge__activity")
+        .select_related("badge__organisation")
+        .only(
+            "public_id",
+            "badge_id",
+            "issued_on",
+            "expires",
+            "evidence",
+            "show_evidence",
+            "revoked_at",
+            "revocation_reason",
+            "badge__name",
+            "badge__activity_id",
+            "badge__organisation__name",
+        )
         .order_by("-issued_on", "-id")
     )
     live = [a for a in assertions if not a.is_revoked]
     held_badges = {a.badge_id for a in live}
-    quests = [
-        q
-        for q in Quest.objects.filter(learner=user, status=Quest.Status.IN_PROGRESS)
+    in_progress = list(
+        Quest.objects.filter(learner=user, status=Quest.Status.IN_PROGRESS)
         .select_related("badge__organisation")
+        .only("badge_id", "badge__public_id", "badge__name", "badge__organisation__name")
         .order_by("-started_at")
-        if q.badge_id not in held_badges
-    ]
+    )
+    quests = [q for q in in_progress if q.badge_id not in held_badges]
     # A revoked activity badge never counts as done; it shows as left, to be earned again.
     _add_task_counts(quests, user)
     held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
     held_playlist_badges = {a.badge_id for a in live if a.badge.activity_id is None}
     revoked_playlist_badges = {a.badge_id for a in assertions if a.is_revoked and a.badge.activity_id is None}
-    items = list(
-        PlaylistItem.objects.filter(playlist__status=PublishStatus.PUBLISHED)
-        .filter(
-            Q(playlist__items__activity_id__in=held_activities or [0])
-            | Q(playlist__badge__in=(held_playlist_badges | revoked_playlist_badges) or [0])
-        )
-        .select_related("playlist__organisation", "playlist__badge", "activity")
-        .distinct()
-        .order_by("playlist_id", "position", "id")
-    )
     playlists: dict[int, dict] = {}
-    for item in items:
-        entry = playlists.setdefault(
-            item.playlist_id, {"playlist": item.playlist, "done": [], "left": [], "completed": False}
+    if held_activities or held_playlist_badges or revoked_playlist_badges:
+        mine = Playlist.objects.filter(status=PublishStatus.PUBLISHED).filter(
+            Q(items__activity_id__in=held_activities) | Q(badge__in=held_playlist_badges | revoked_playlist_badges)
         )
-        (entry["done"] if item.activity_id in held_activities else entry["left"]).append(item.activity)
+        items = (
+            PlaylistItem.objects.filter(playlist__in=mine.values("pk"))
+            .select_related("playlist__badge", "activity")
+            .only(
+                "playlist_id",
+                "activity_id",
+                "playlist__public_id",
+                "playlist__title",
+                "playlist__rule",
+                "playlist__min_count",
+                "playlist__badge__id",
+                "activity__public_id",
+                "activity__title",
+            )
+            .order_by("playlist_id", "position", "id")
+        )
+        for item in items:
+            entry = playlists.setdefault(
+                item.playlist_id, {"playlist": item.playlist, "done": [], "left": [], "completed": False}
+            )
+            (entry["done"] if item.activity_id in held_activities else entry["left"]).append(item.activity)
     for entry in playlists.values():
         playlist = entry["playlist"]
         total = len(entry["done"]) + len(entry["left"])
@@ -155,13 +192,16 @@ def learner_dashboard(user) -> dict:
         entry["completed"] = badge is not None and badge.pk in held_playlist_badges
         entry["revoked"] = badge is not None and not entry["completed"] and badge.pk in revoked_playlist_badges
         entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
-    reviews = peer_queue(user).count()
+    # Peers are those who hold the badge or work towards it now: without either, nothing to count.
+    peer_badges = held_badges | {q.badge_id for q in in_progress}
+    reviews = peer_queue(user, badge_ids=peer_badges).count() if peer_badges else 0
     # Badge links opened before the account was confirmed (maybe in another browser): offer to continue.
     pending_claims = list(
         PendingLinkClaim.objects.filter(user=user, link__enabled=True)
         .filter(Q(link__expires_at__isnull=True) | Q(link__expires_at__gt=timezone.now()))
         .exclude(link__badge_id__in=held_badges or [0])
         .select_related("link__badge__organisation")
+        .only("link__code", "link__badge__name", "link__badge__organisation__name")
     )
     return {
         "pending_claims": pending_claims,

@@ -4,6 +4,7 @@ from django.templatetags.static import static
 
 from badges.selectors import learner_dashboard as badges_dashboard
 from certificates.selectors import learner_dashboard as certificates_dashboard
+from organisations.access import user_memberships
 from programs.selectors import learner_dashboard as programs_dashboard
 
 
@@ -16,8 +17,9 @@ def home(request):
 @login_required
 def me(request):
     """The learner dashboard: each feature app contributes its own part."""
+    # The navigation loads the memberships anyway (once per request); a learner without any manages nothing.
     context = {
-        "programs": programs_dashboard(request.user),
+        "programs": programs_dashboard(request.user, member=bool(user_memberships(request))),
         "certificates": certificates_dashboard(request.user),
         "badges": badges_dashboard(request.user),
     }

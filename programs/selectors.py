@@ -31,13 +31,23 @@ INVITATION_ORDER = ("-id",)
 ENROLMENT_ORDER = ("external_learner_id", "id")
 
 
-def learner_dashboard(user) -> dict:
-    """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries."""
+def learner_dashboard(user, *, member: bool = True) -> dict:
+    """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries,
+    one when the caller knows the user is no organisation's member (only members manage programs)."""
     programs: OrderedDict[int, dict] = OrderedDict()
     enrolments = (
         Enrolment.objects.active()
         .filter(user=user)
         .select_related("run__program__organisation")
+        .only(
+            "run__code",
+            "run__name",
+            "run__starts_on",
+            "run__ends_on",
+            "run__program__name",
+            "run__program__kind",
+            "run__program__organisation__name",
+        )
         .order_by("run__program__name", "run__starts_on", "run__code")
     )
     for enrolment in enrolments:
@@ -45,9 +55,12 @@ def learner_dashboard(user) -> dict:
         entry = programs.setdefault(program.pk, {"program": program, "organisation": program.organisation, "runs": []})
         entry["runs"].append(enrolment.run)
     # Program learner admins have no organisation-wide role that shows them the Programs tile; this is their way in.
+    if not member:
+        return {"items": list(programs.values()), "managed": []}
     managed = list(
         ProgramLearnerAdmin.objects.filter(user=user, program__organisation__memberships__user=user)
         .select_related("program__organisation")
+        .only("program__name", "program__organisation__name", "program__organisation__slug")
         .order_by("program__organisation__name", "program__name")
     )
     return {"items": list(programs.values()), "managed": [role.program for role in managed]}

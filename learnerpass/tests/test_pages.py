@@ -87,3 +87,49 @@ def test_favicon_ico_redirects_to_the_site_icon(client):
 
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+def _tables_read(client, url) -> str:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return " ".join(query["sql"] for query in queries.captured_queries)
+
+
+def test_the_dashboard_asks_about_managed_programs_only_for_members(login, learner, organiser):
+    assert "programs_programlearneradmin" not in _tables_read(login(learner), reverse("me"))
+    assert "programs_programlearneradmin" in _tables_read(login(organiser), reverse("me"))
+
+
+def _session_engine(redis_url: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="learnerpass.settings", **({"REDIS_URL": redis_url} if redis_url else {}))
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_with_redis_sessions_are_read_from_the_cache_not_the_database(login, learner, settings):
+    """Production (REDIS_URL set) keeps sessions in the cache as well: no session query per page. The embedded
+    default keeps them in the database only (its memory cache is per process)."""
+    assert _session_engine("redis://127.0.0.1:6379/15") == "django.contrib.sessions.backends.cached_db"
+    assert _session_engine("") == "django.contrib.sessions.backends.db"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = login(learner)
+    client.get(reverse("me"))
+    assert "django_session" not in _tables_read(client, reverse("me"))
