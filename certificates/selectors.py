@@ -87,7 +87,9 @@ INDIVIDUAL_ORDER = ("surname", "first_name", "id")
 
 
 def individuals_for_project(project: Project, *, query: str = "", status: str = ""):
-    individuals = Individual.objects.filter(project=project).defer("draft_data", "submitted_data", "accepted_data")
+    individuals = Individual.objects.filter(project=project).defer(
+        "draft_data", "submitted_data", "accepted_data", "previous_submitted_data", "review_comments"
+    )
     if query:
         individuals = individuals.filter(
             Q(first_name__icontains=query) | Q(surname__icontains=query) | Q(email__icontains=query)
@@ -126,19 +128,22 @@ def certificate_progress(project: Project) -> dict:
 def generation_plan(project: Project, *, lock: bool = False) -> dict:
     """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
     project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
-    would supersede. Two queries."""
+    would supersede. Up to three queries (none of the later ones when there is nothing to compare)."""
     individuals = Individual.objects.filter(project=project, status=Status.ACCEPTED).order_by("surname", "id")
     if lock:
         individuals = individuals.select_for_update()
     individuals = list(individuals)
-    # Every snapshot lists the project's partners: read them once for all.
-    prefetch_related_objects([project], "partners")
-    valid = {
-        c.individual_id: c
-        for c in Certificate.objects.filter(individual__in=individuals, status=Certificate.Status.VALID).only(
-            "id", "individual_id", "status", "data"
-        )
-    }
+    valid = {}
+    if individuals:
+        valid = {
+            c.individual_id: c
+            for c in Certificate.objects.filter(individual__in=individuals, status=Certificate.Status.VALID).only(
+                "id", "individual_id", "status", "data"
+            )
+        }
+    if valid:
+        # Every snapshot lists the project's partners: read them once for all.
+        prefetch_related_objects([project], "partners")
     missing, outdated = [], []
     for individual in individuals:
         individual.project = project

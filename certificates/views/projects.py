@@ -27,7 +27,7 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.snapshot import certificate_is_current
-from certificates.views.common import ORGANISER, PAGE_SIZE, individual_redirect, project_redirect
+from certificates.views.common import ORGANISER, PAGE_SIZE, add_row_urls, individual_redirect, project_redirect
 from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
@@ -94,6 +94,7 @@ def project(request, pk):
     for individual in individuals:
         individual.email_status = emails.get(individual.pk)
         individual.certificate = certificates.get(individual.pk)
+    add_row_urls(individuals, request.org.slug)
     return render(
         request,
         "certificates/project.html",
@@ -206,6 +207,7 @@ def individual(request, pk):
     # The actions partial offers "Regenerate" rather than "Generate" when a current certificate exists.
     individual.certificate = next((c for c in certificates if c.status == Certificate.Status.VALID), None)
     outdated = bool(individual.certificate) and not certificate_is_current(individual.certificate, individual)
+    add_row_urls([individual], request.org.slug)
     return render(
         request,
         "certificates/individual.html",
