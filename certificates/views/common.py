@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from learnerpass.lib.urls import UrlMaker
 from organisations.models import Role
 
 ORGANISER = Role.ORGANISER
@@ -24,20 +23,3 @@ def form_errors(request, form) -> None:
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
-
-
-ROW_ACTIONS = (
-    "individual",
-    "individual_connect",
-    "individual_invite",
-    "individual_remind",
-    "review",
-    "individual_generate",
-)
-
-
-def add_row_urls(individuals, org_slug: str) -> None:
-    """Each individual's page and action URLs as `i.urls`, for the actions partial (reversed once per page)."""
-    makers = {name: UrlMaker(f"certificates:{name}", org_slug) for name in ROW_ACTIONS}
-    for individual in individuals:
-        individual.urls = {name: make(individual.pk) for name, make in makers.items()}

@@ -5,6 +5,7 @@ import secrets
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,7 +28,8 @@ from certificates.selectors import (
     get_project_for_member,
 )
 from certificates.snapshot import certificate_is_current
-from certificates.views.common import ORGANISER, PAGE_SIZE, add_row_urls, individual_redirect, project_redirect
+from certificates.views.common import ORGANISER, PAGE_SIZE, individual_redirect, project_redirect
+from certificates.views.rows import IndividualRows
 from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.csvexport import csv_response
@@ -94,7 +96,7 @@ def project(request, pk):
     for individual in individuals:
         individual.email_status = emails.get(individual.pk)
         individual.certificate = certificates.get(individual.pk)
-    add_row_urls(individuals, request.org.slug)
+    rows = IndividualRows(org_slug=request.org.slug, csrf_input=csrf_input(request), next_url=request.get_full_path())
     return render(
         request,
         "certificates/project.html",
@@ -102,6 +104,7 @@ def project(request, pk):
             "project": project,
             "page": page,
             "individuals": individuals,
+            "rows": rows.render(individuals),
             "query": query,
             "status": status,
             "statuses": selectors.status_filter_choices(),
@@ -207,7 +210,6 @@ def individual(request, pk):
     # The actions partial offers "Regenerate" rather than "Generate" when a current certificate exists.
     individual.certificate = next((c for c in certificates if c.status == Certificate.Status.VALID), None)
     outdated = bool(individual.certificate) and not certificate_is_current(individual.certificate, individual)
-    add_row_urls([individual], request.org.slug)
     return render(
         request,
         "certificates/individual.html",

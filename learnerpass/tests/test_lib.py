@@ -121,16 +121,3 @@ def test_capped_counts_stop_one_past_the_cap_and_read_as_more_than_it(db, monkey
     assert capped(1001) == "1,000+" and capped(1000) == "1,000" and capped(12) == "12"
     assert figure(CappedNumber(1001)) == "1,000+" and figure(5000) == "5,000"
 
-
-def test_url_maker_builds_the_same_urls_as_reverse_for_every_primary_key():
-    from django.urls import NoReverseMatch, reverse
-
-    from learnerpass.lib.urls import UrlMaker
-
-    make = UrlMaker("certificates:individual_connect", "some-org")
-    for pk in (1, 7, 42, 10**12):
-        assert make(pk) == reverse("certificates:individual_connect", args=["some-org", pk])
-    with pytest.raises(ValueError):
-        make("1/../../admin")
-    with pytest.raises(NoReverseMatch):
-        UrlMaker("me")
