@@ -7,13 +7,15 @@ and its review form are also in templates/badges/_evidence.html and _review_form
 learner's pages); badges/tests/test_rows.py checks that both render the same markup.
 """
 
+from html import escape
+
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from badges.models import Task
+from badges.models import Assertion, Task
 from learnerpass.lib.urls import row_url
 from outbox.html import email_status_html
 
@@ -23,52 +25,41 @@ def _minute(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def holder_rows(holders, *, org_slug: str, csrf_input: str) -> SafeString:
-    """The <tr> rows of a badge's holders; each holder carries `email_status` (its latest email or None)."""
+def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString:
+    """The <tr> rows of a badge's holders; each holder carries `email_status` (its latest email or None).
+    `csrf_input` is the form field ({% csrf_token %}), from django.template.backends.utils.csrf_input."""
     public_page = row_url("badges:assertion", vary="public_id")
     revoke_url = row_url("badges:assertion_revoke", vary="public_id", org_slug=org_slug)
+    # What every row says, translated and escaped once; a row's own values are escaped as it is written, with
+    # the standard library's escape (django.utils.html.escape is the same, plus a wrapper for lazy text).
+    sources = {value: escape(label) for value, label in Assertion.Source.choices}
     in_account = format_html(' <span class="badge text-bg-light border">{}</span>', _("in an account"))
-    revoked = _("Revoked")
-    reason = _("Reason (published)")
-    confirm = _("Revoke this badge? The holder keeps the image, but it no longer verifies.")
-    revoke = _("Revoke")
+    revoked = format_html('<span class="badge text-bg-danger">{}</span>', _("Revoked"))
+    confirm = escape(_("Revoke this badge? The holder keeps the image, but it no longer verifies."))
+    reason = escape(_("Reason (published)"))
+    revoke = escape(_("Revoke"))
     rows = []
     for a in holders:
         if a.revoked_at:
-            status = format_html(
-                '<span class="badge text-bg-danger">{}</span> <span class="small">{}</span>',
-                revoked,
-                a.revocation_reason,
-            )
+            status = f'{revoked} <span class="small">{escape(a.revocation_reason)}</span>'
         else:
-            status = format_html(
-                '<form method="post" action="{}" class="d-flex gap-1" data-confirm="{}">{}'
-                '<label class="visually-hidden" for="reason-{}">{}</label>'
-                '<input class="form-control form-control-sm" id="reason-{}" name="reason" placeholder="{}" required'
-                ' maxlength="500">'
-                '<button class="btn btn-sm btn-outline-danger" type="submit">{}</button></form>',
-                revoke_url(a.public_id),
-                confirm,
-                csrf_input,
-                a.pk,
-                reason,
-                a.pk,
-                reason,
-                revoke,
+            status = (
+                f'<form method="post" action="{escape(revoke_url(a.public_id))}" class="d-flex gap-1"'
+                f' data-confirm="{confirm}">{csrf_input}'
+                f'<label class="visually-hidden" for="reason-{a.pk}">{reason}</label>'
+                f'<input class="form-control form-control-sm" id="reason-{a.pk}" name="reason"'
+                f' placeholder="{reason}" required maxlength="500">'
+                f'<button class="btn btn-sm btn-outline-danger" type="submit">{revoke}</button></form>'
             )
         rows.append(
-            format_html(
-                '<tr><td><a href="{}">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-                public_page(a.public_id),
-                a.recipient_email,
-                in_account if a.recipient_id else "",
-                _minute(a.issued_on),
-                a.get_source_display(),
-                email_status_html(a.email_status) if a.email_status else "—",
-                status,
-            )
+            f'<tr><td><a href="{escape(public_page(a.public_id))}">{escape(a.recipient_email)}</a>'
+            f"{in_account if a.recipient_id else ''}</td>"
+            f"<td>{_minute(a.issued_on)}</td>"
+            f"<td>{sources.get(a.source, escape(a.source))}</td>"
+            f"<td>{email_status_html(a.email_status) if a.email_status else '—'}</td>"
+            f"<td>{status}</td></tr>"
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 - each row came from format_html
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows went through escape()
 
 
 class EvidenceHtml:
