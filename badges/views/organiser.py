@@ -336,10 +336,17 @@ def badge_detail(request, public_id):
     emails = latest_emails_for(holders)
     for holder in holders:
         holder.email_status = emails.get(holder.pk)
-    pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
-    pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
     tasks = list(
         badge.tasks.annotate(n_submissions=CappedCount(EvidenceSubmission.objects.filter(task=OuterRef("pk"))))
+    )
+    # Evidence is given for a task: a badge without tasks has none waiting (and is spared the query).
+    pending_qs = EvidenceSubmission.objects.filter(
+        task__in=[task.pk for task in tasks], status=EvidenceSubmission.Status.SUBMITTED
+    )
+    pending = (
+        list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
+        if tasks
+        else []
     )
     claim_url = absolute_url("badges:claim", code=link.code)
     csrf = csrf_input(request)
