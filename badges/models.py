@@ -309,6 +309,12 @@ class EvidenceSubmission(models.Model):
             models.Index(
                 fields=["submitted_at", "id"], condition=Q(status="submitted"), name="badges_evidence_waiting"
             ),
+            # A badge's page shows its tasks' waiting evidence, oldest first.
+            models.Index(
+                fields=["task", "submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="badges_evidence_task_waiting",
+            ),
         ]
 
     def __str__(self):

@@ -93,8 +93,15 @@ def playlist_badges_earned_with(assertion: Assertion) -> list[Assertion]:
     )
 
 
+# What the holders' list and its CSV show: not the signed credential nor the evidence, which can be long.
+HOLDER_FIELDS = (
+    "id", "badge_id", "public_id", "recipient_email", "recipient_id", "issued_on", "source", "revoked_at",
+    "revocation_reason",
+)  # fmt: skip
+
+
 def badge_holders(badge: BadgeClass):
-    return badge.assertions.select_related("recipient").order_by(*HOLDER_ORDER)
+    return badge.assertions.only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)
 
 
 def _add_task_counts(quests: list[Quest], user) -> None:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -30,6 +31,7 @@ from badges.models import (
     Quest,
     Task,
 )
+from badges.views import rows
 from badges.views.common import (
     MANAGE,
     PAGE_SIZE,
@@ -334,12 +336,20 @@ def badge_detail(request, public_id):
     emails = latest_emails_for(holders)
     for holder in holders:
         holder.email_status = emails.get(holder.pk)
-    pending_qs = EvidenceSubmission.objects.filter(task__badge=badge, status=EvidenceSubmission.Status.SUBMITTED)
-    pending = list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
     tasks = list(
         badge.tasks.annotate(n_submissions=CappedCount(EvidenceSubmission.objects.filter(task=OuterRef("pk"))))
     )
+    # Evidence is given for a task: a badge without tasks has none waiting (and is spared the query).
+    pending_qs = EvidenceSubmission.objects.filter(
+        task__in=[task.pk for task in tasks], status=EvidenceSubmission.Status.SUBMITTED
+    )
+    pending = (
+        list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
+        if tasks
+        else []
+    )
     claim_url = absolute_url("badges:claim", code=link.code)
+    csrf = csrf_input(request)
     return render(
         request,
         "badges/badge_detail.html",
@@ -350,7 +360,11 @@ def badge_detail(request, public_id):
             "link_problem": services.link_problem(link),
             "page": page,
             "holders": holders,
+            "holder_rows": rows.holder_rows(holders, org_slug=request.org.slug, csrf_input=csrf),
             "pending": pending,
+            "pending_cards": rows.pending_cards(
+                pending, org_slug=request.org.slug, csrf_input=csrf, next_url=request.path
+            ),
             "pending_count": capped_count(pending_qs) if len(pending) == PENDING_SHOWN else len(pending),
             "tasks": tasks,
             "issue_form": IssueEmailsForm(),
@@ -560,7 +574,8 @@ def queue(request):
     page = keyset_page(
         selectors.organiser_queue(request.org), order=selectors.QUEUE_ORDER, request=request, per_page=PAGE_SIZE
     )
-    return render(request, "badges/queue.html", {"page": page, "review_form": ReviewForm()})
+    cards = rows.queue_cards(page.object_list, org_slug=request.org.slug, csrf_input=csrf_input(request))
+    return render(request, "badges/queue.html", {"page": page, "queue_cards": cards, "review_form": ReviewForm()})
 
 
 @require_POST

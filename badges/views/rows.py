@@ -1,0 +1,172 @@
+"""The organiser's long lists rendered in Python: a badge's holders and the evidence waiting for review.
+
+Through the template engine, 50 holders took ~12 ms and 50 pieces of evidence ~9 ms ({% url %},
+{% translate %}, {% csrf_token %} and an include or two on every row); format_html does the same
+rows in about a tenth of that. format_html escapes every value as the templates did. The evidence
+and its review form are also in templates/badges/_evidence.html and _review_form.html (for the
+learner's pages); badges/tests/test_rows.py checks that both render the same markup.
+"""
+
+from html import escape
+
+from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from badges.models import Assertion, Task
+from learnerpass.lib.urls import row_url
+from outbox.html import email_status_html
+
+
+def _minute(value) -> str:
+    # {{ value|date:"Y-m-d H:i" }}
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString:
+    """The <tr> rows of a badge's holders; each holder carries `email_status` (its latest email or None).
+    `csrf_input` is the form field ({% csrf_token %}), from django.template.backends.utils.csrf_input."""
+    public_page = row_url("badges:assertion", vary="public_id")
+    revoke_url = row_url("badges:assertion_revoke", vary="public_id", org_slug=org_slug)
+    # What every row says, translated and escaped once; a row's own values are escaped as it is written, with
+    # the standard library's escape (django.utils.html.escape is the same, plus a wrapper for lazy text).
+    sources = {value: escape(label) for value, label in Assertion.Source.choices}
+    in_account = format_html(' <span class="badge text-bg-light border">{}</span>', _("in an account"))
+    revoked = format_html('<span class="badge text-bg-danger">{}</span>', _("Revoked"))
+    confirm = escape(_("Revoke this badge? The holder keeps the image, but it no longer verifies."))
+    reason = escape(_("Reason (published)"))
+    revoke = escape(_("Revoke"))
+    rows = []
+    for a in holders:
+        if a.revoked_at:
+            status = f'{revoked} <span class="small">{escape(a.revocation_reason)}</span>'
+        else:
+            status = (
+                f'<form method="post" action="{escape(revoke_url(a.public_id))}" class="d-flex gap-1"'
+                f' data-confirm="{confirm}">{csrf_input}'
+                f'<label class="visually-hidden" for="reason-{a.pk}">{reason}</label>'
+                f'<input class="form-control form-control-sm" id="reason-{a.pk}" name="reason"'
+                f' placeholder="{reason}" required maxlength="500">'
+                f'<button class="btn btn-sm btn-outline-danger" type="submit">{revoke}</button></form>'
+            )
+        rows.append(
+            f'<tr><td><a href="{escape(public_page(a.public_id))}">{escape(a.recipient_email)}</a>'
+            f"{in_account if a.recipient_id else ''}</td>"
+            f"<td>{_minute(a.issued_on)}</td>"
+            f"<td>{sources.get(a.source, escape(a.source))}</td>"
+            f"<td>{email_status_html(a.email_status) if a.email_status else '—'}</td>"
+            f"<td>{status}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows went through escape()
+
+
+class EvidenceHtml:
+    """The evidence and the organiser's review form of submissions, with the words and links of one page."""
+
+    def __init__(self, *, org_slug: str, csrf_input: str, next_url: str = ""):
+        self.csrf_input = csrf_input
+        self.next_url = next_url
+        self.file_url = row_url("badges:evidence_file", vary="public_id")
+        self.review_url = row_url("badges:organiser_review", vary="pk", org_slug=org_slug)
+        self.words = {
+            "file": _("Download the file"),
+            "comment": _("Comment (required to reject)"),
+            "approve": _("Approve"),
+            "reject": _("Reject"),
+        }
+
+    def evidence(self, s) -> SafeString:
+        """templates/badges/_evidence.html"""
+        parts = []
+        if s.text:
+            parts.append(
+                format_html(
+                    '<div class="border rounded p-2 bg-body-tertiary mb-1">{}</div>', linebreaksbr(s.text, True)
+                )
+            )
+        if s.url:
+            parts.append(
+                format_html(
+                    '<div><a href="{}" rel="nofollow noopener" target="_blank">{}</a></div>',
+                    s.url,
+                    truncatechars(s.url, 80),
+                )
+            )
+        if s.file:
+            parts.append(format_html('<div><a href="{}">{}</a></div>', self.file_url(s.public_id), self.words["file"]))
+        return mark_safe("\n".join(parts))  # noqa: S308 - each part came from format_html
+
+    def review_form(self, s) -> SafeString:
+        """templates/badges/_review_form.html, posting to the organiser's review."""
+        return format_html(
+            '<form method="post" action="{}" class="d-flex flex-wrap gap-2 align-items-end">{}{}'
+            '<div class="flex-grow-1">'
+            '<label class="form-label small mb-0" for="comment-{}">{}</label>'
+            '<input class="form-control form-control-sm" id="comment-{}" name="comment" maxlength="2000">'
+            "</div>"
+            '<button class="btn btn-sm btn-success" type="submit" name="decision" value="approve">{}</button>'
+            '<button class="btn btn-sm btn-outline-danger" type="submit" name="decision" value="reject">{}</button>'
+            "</form>",
+            self.review_url(s.pk),
+            self.csrf_input,
+            format_html('<input type="hidden" name="next" value="{}">', self.next_url) if self.next_url else "",
+            s.pk,
+            self.words["comment"],
+            s.pk,
+            self.words["approve"],
+            self.words["reject"],
+        )
+
+
+def queue_cards(submissions, *, org_slug: str, csrf_input: str) -> SafeString:
+    """The review queue's cards: badge, task, learner, evidence and the review form of each submission."""
+    html = EvidenceHtml(org_slug=org_slug, csrf_input=csrf_input)
+    badge_url = row_url("badges:badge_detail", vary="public_id", org_slug=org_slug)
+    late = format_html(' · <span class="badge text-bg-warning">{}</span>', _("no peer reviewed in time"))
+    return format_html_join(
+        "\n",
+        '<article class="card mb-3"><div class="card-body">'
+        '<h2 class="h6"><a href="{}">{}</a> · {}</h2>'
+        '<p class="small mb-2">{} · {} UTC{}</p>'
+        "{}{}"
+        "</div></article>",
+        (
+            (
+                badge_url(s.task.badge.public_id),
+                s.task.badge.name,
+                s.task.title,
+                s.learner.email,
+                _minute(s.submitted_at),
+                late if s.escalated else "",
+                html.evidence(s),
+                html.review_form(s),
+            )
+            for s in submissions
+        ),
+    )
+
+
+def pending_cards(submissions, *, org_slug: str, csrf_input: str, next_url: str) -> SafeString:
+    """The evidence waiting on a badge's page: learner, task, evidence and the review form, back to `next_url`."""
+    html = EvidenceHtml(org_slug=org_slug, csrf_input=csrf_input, next_url=next_url)
+    peer = format_html(' <span class="badge text-bg-info">{}</span>', _("peer review"))
+    return format_html_join(
+        "\n",
+        '<div class="border rounded p-2 mb-2">'
+        '<p class="mb-1"><strong>{}</strong> · {} · <span class="small">{} UTC</span>{}</p>'
+        "{}{}"
+        "</div>",
+        (
+            (
+                s.learner.email,
+                s.task.title,
+                _minute(s.submitted_at),
+                peer if s.task.approval == Task.Approval.PEER and not s.escalated else "",
+                html.evidence(s),
+                html.review_form(s),
+            )
+            for s in submissions
+        ),
+    )
