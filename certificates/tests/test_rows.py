@@ -7,6 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from certificates import services
 from certificates.models import Certificate
@@ -43,7 +44,7 @@ def _both(individuals, org) -> tuple[str, str]:
     )
     rows = IndividualRows(
         org_slug=org.slug,
-        csrf_input=f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf.replace("&", "&amp;")}">',
+        csrf_input=mark_safe(f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf.replace("&", "&amp;")}">'),
         next_url=request.get_full_path(),
     ).render(individuals)
     return _squeeze(template), _squeeze(rows)

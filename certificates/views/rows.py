@@ -10,10 +10,10 @@ certificates/tests/test_rows.py checks that both give the same markup.
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from outbox.html import email_status_html
 
 from certificates.models import Individual
 from learnerpass.lib.urls import row_url
+from outbox.html import email_status_html
 
 Status = Individual.Status
 

@@ -120,4 +120,3 @@ def test_capped_counts_stop_one_past_the_cap_and_read_as_more_than_it(db, monkey
     assert isinstance(capped_count(Organisation.objects.all()), CappedNumber)
     assert capped(1001) == "1,000+" and capped(1000) == "1,000" and capped(12) == "12"
     assert figure(CappedNumber(1001)) == "1,000+" and figure(5000) == "5,000"
-
