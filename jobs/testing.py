@@ -18,6 +18,9 @@ FAST_RECOVERY = {
     "JOBS_QUEUED_TIMEOUT": "3",
     "JOBS_SWEEP_SECONDS": "1",
     "JOBS_PROGRESS_SECONDS": "0.2",
+    # An email claimed by a worker that died is sent again within seconds too.
+    "OUTBOX_CLAIM_SECONDS": "4",
+    "OUTBOX_SWEEP_SECONDS": "2",
 }
 
 

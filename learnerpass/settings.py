@@ -270,6 +270,11 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 15 * 60)
 OUTBOX_RETRY_FOR_SECONDS = env_int("OUTBOX_RETRY_FOR_SECONDS", 24 * 60 * 60)
 # How long a sender keeps retrying the database after the SMTP server took an email.
 OUTBOX_DB_RETRY_SECONDS = env_int("OUTBOX_DB_RETRY_SECONDS", 120)
+# A sender has OUTBOX_CLAIM_SECONDS to send the batch it claimed; after that (its worker died),
+# the sweeper, every OUTBOX_SWEEP_SECONDS, queues again the emails nobody is sending and that
+# have waited at least that long.
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 5 * 60)
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 5 * 60)
 # true: every "sent" mark waits for PostgreSQL to flush it to disk (several times slower).
 OUTBOX_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_SYNCHRONOUS_COMMIT", False)
 
@@ -332,7 +337,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "requeue-stale-emails": {
         "task": "outbox.tasks.requeue_stale_emails",
-        "schedule": 5 * 60,
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 5 * 60),
     },
     "expire-invitations": {
         "task": "programs.tasks.expire_invitations",

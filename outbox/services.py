@@ -40,9 +40,6 @@ log = logging.getLogger(__name__)
 # What publishing a task raises when the broker cannot be reached.
 BROKER_ERRORS = (OSError, KombuError)
 
-# A batch must be sent within this time, or another sender may take its rows over.
-CLAIM_SECONDS = 300
-
 
 def ref_of(obj: models.Model | None) -> tuple[str, int | None]:
     if obj is None:
@@ -153,12 +150,12 @@ def email_retry(*, email: Email) -> Email:
     return email
 
 
-def emails_requeue_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+def emails_requeue_stale(*, older_than: timedelta | None = None) -> int:
     """Queue send tasks again for emails nobody is sending: their task was lost (a broker that
     was down or restarted, a retry that was never delivered) or their worker died mid-batch and
-    its claim ran out. Returns how many."""
+    its claim ran out. Waiting means for OUTBOX_SWEEP_SECONDS unless `older_than` says. Returns how many."""
     now = timezone.now()
-    cutoff = now - older_than
+    cutoff = now - (older_than if older_than is not None else timedelta(seconds=settings.OUTBOX_SWEEP_SECONDS))
     ids = list(
         Email.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
@@ -340,7 +337,7 @@ def _claim(ids: list[int], claim: uuid.UUID) -> list[Email]:
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         pk__in=ids,
         status=Email.Status.QUEUED,
-    ).update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim=claim)
+    ).update(claimed_until=now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS), claim=claim)
     return list(Email.objects.filter(claim=claim, status=Email.Status.QUEUED).order_by("pk"))
 
 

@@ -33,6 +33,8 @@ class SmtpSink:
         # While true, every message is answered "451 try again later" (a mail server in trouble).
         self.refusing = False
         self.refused = 0
+        # Seconds each message takes to be accepted (a slow mail server), so a test can stop a sender mid-batch.
+        self.delay = 0.0
         self._lock = threading.Lock()
         self._controller = None
 
@@ -40,6 +42,8 @@ class SmtpSink:
         if self.refusing:
             self.refused += 1
             return "451 4.3.0 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if not self.keep_bodies:
             # Only the id is kept: finding one header is much cheaper than parsing the message,
             # and the benchmark wants the sink to cost as little as a remote mail server would.

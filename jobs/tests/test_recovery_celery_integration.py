@@ -22,6 +22,7 @@ from conftest import make_user
 from jobs.models import Job
 from jobs.testing import celery_env, kill_hard, start_beat, start_worker, stop
 from outbox.models import Email
+from outbox.services import build_email, emails_queue
 from outbox.testing import SmtpSink, wait_for
 from programs import services as programs
 from programs.models import ImportBatch, ImportBatchRows, Invitation
@@ -105,6 +106,49 @@ def test_a_bulk_send_whose_worker_is_killed_finishes_with_every_email_sent_once(
     assert Email.objects.count() == rows and not Email.objects.exclude(status=Email.Status.SENT).exists()
     duplicates = [email_id for email_id, n in Counter(sink.ids).items() if n > 1]
     assert not duplicates, f"sent twice: {duplicates[:10]}"
+
+
+def test_a_worker_killed_while_it_delivers_emails_loses_none_and_repeats_at_most_one_per_process(real_broker, tmp_path):
+    """Killed in the middle of a batch over a slow mail server: the emails it had claimed are sent by
+    the next worker once the claim runs out (OUTBOX_CLAIM_SECONDS), with no click. Each email is
+    recorded as sent the moment the server accepts it, so only an email accepted in the instant
+    before the kill can go twice: at most one per killed process."""
+    redis_url, database_url = real_broker
+    total, concurrency = 200, 2
+    emails = [
+        build_email(to=f"slow{n}@example.test", template="outbox/test", context={"name": f"S{n}"}, kind="test")
+        for n in range(total)
+    ]
+    with SmtpSink(keep_bodies=False) as sink:
+        sink.delay = 0.02
+        env = celery_env(
+            database_url=database_url, redis_url=redis_url, smtp_port=sink.port, extra_env={"OUTBOX_BATCH_SIZE": "20"}
+        )
+        beat = start_beat(env, str(tmp_path / "beat-schedule"))
+        worker = start_worker(env, concurrency=concurrency)
+        second = None
+        try:
+            with transaction.atomic():
+                ids = [email.pk for email in emails_queue(emails)]
+            assert wait_for(lambda: len(sink.ids) >= 30, timeout=60, interval=0.01), _logs(worker)
+            kill_hard(worker)
+            delivered_before_kill = len(set(sink.ids))
+            claimed_when_killed = Email.objects.filter(status=Email.Status.QUEUED, claim__isnull=False).count()
+            second = start_worker(env)
+            sent = wait_for(
+                lambda: not Email.objects.filter(pk__in=ids).exclude(status=Email.Status.SENT).exists(),
+                timeout=WITHIN,
+                interval=0.5,
+            )
+            assert sent, _logs(second, beat)
+            assert wait_for(lambda: len(set(sink.ids)) >= total, timeout=30)
+        finally:
+            output = _logs(second, beat)
+    assert delivered_before_kill < total and claimed_when_killed > 0, "the worker was not killed mid-batch"
+    counts = Counter(sink.ids)
+    assert set(counts) == {str(pk) for pk in ids}, output
+    duplicates = [email_id for email_id, n in counts.items() if n > 1]
+    assert len(duplicates) <= concurrency, f"sent twice: {duplicates}"
 
 
 def test_twenty_renders_whose_worker_is_killed_finish_each_certificate_once_with_its_code(
