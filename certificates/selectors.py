@@ -272,7 +272,7 @@ def data_groups(data: dict, parts: tuple[str, ...] | None = None) -> list[dict]:
 
 
 def learner_dashboard(user) -> dict:
-    """The learner's projects, what waits for them and their certificates (two queries)."""
+    """The learner's projects, what waits for them and their certificates (two queries, one without projects)."""
     if not user.is_authenticated:
         return {"items": [], "waiting": [], "certificates": []}
     individuals = list(
@@ -293,7 +293,8 @@ def learner_dashboard(user) -> dict:
     )
     # A revoked certificate stays, marked with the reason (the learner may have shared it); a superseded one
     # goes, as its newer version is listed.
-    certificates = list(
+    # Certificates belong to the learner's individuals: none without one.
+    certificates = individuals and list(
         Certificate.objects.filter(individual__user=user)
         .filter((Q(status=Certificate.Status.VALID) & ~Q(pdf="")) | Q(status=Certificate.Status.REVOKED))
         .select_related("individual__project")
