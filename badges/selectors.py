@@ -145,6 +145,7 @@ def learner_dashboard(user) -> dict:
             "revocation_reason",
             "badge__name",
             "badge__activity_id",
+            "badge__playlist_id",
             "badge__organisation__name",
         )
         .order_by("-issued_on", "-id")
@@ -161,16 +162,17 @@ def learner_dashboard(user) -> dict:
     # A revoked activity badge never counts as done; it shows as left, to be earned again.
     _add_task_counts(quests, user)
     held_activities = {a.badge.activity_id for a in live if a.badge.activity_id}
-    held_playlist_badges = {a.badge_id for a in live if a.badge.activity_id is None}
-    revoked_playlist_badges = {a.badge_id for a in assertions if a.is_revoked and a.badge.activity_id is None}
+    # Playlists whose badge the person holds, or held until it was revoked (a badge's playlist_id says which).
+    held_playlists = {a.badge.playlist_id for a in live if a.badge.playlist_id}
+    revoked_playlists = {a.badge.playlist_id for a in assertions if a.is_revoked and a.badge.playlist_id}
     playlists: dict[int, dict] = {}
-    if held_activities or held_playlist_badges or revoked_playlist_badges:
+    if held_activities or held_playlists or revoked_playlists:
         mine = Playlist.objects.filter(status=PublishStatus.PUBLISHED).filter(
-            Q(items__activity_id__in=held_activities) | Q(badge__in=held_playlist_badges | revoked_playlist_badges)
+            Q(items__activity_id__in=held_activities) | Q(pk__in=held_playlists | revoked_playlists)
         )
         items = (
             PlaylistItem.objects.filter(playlist__in=mine.values("pk"))
-            .select_related("playlist__badge", "activity")
+            .select_related("playlist", "activity")
             .only(
                 "playlist_id",
                 "activity_id",
@@ -178,7 +180,6 @@ def learner_dashboard(user) -> dict:
                 "playlist__title",
                 "playlist__rule",
                 "playlist__min_count",
-                "playlist__badge__id",
                 "activity__public_id",
                 "activity__title",
             )
@@ -194,22 +195,32 @@ def learner_dashboard(user) -> dict:
         total = len(entry["done"]) + len(entry["left"])
         entry["required"] = playlist.required_count(total)
         entry["total"] = total
-        badge = getattr(playlist, "badge", None)
         # A playlist badge once earned stays earned, even if an activity badge behind it is revoked later.
-        entry["completed"] = badge is not None and badge.pk in held_playlist_badges
-        entry["revoked"] = badge is not None and not entry["completed"] and badge.pk in revoked_playlist_badges
+        entry["completed"] = playlist.pk in held_playlists
+        entry["revoked"] = not entry["completed"] and playlist.pk in revoked_playlists
         entry["percent"] = min(100, round(100 * len(entry["done"]) / entry["required"])) if entry["required"] else 0
     # Peers are those who hold the badge or work towards it now: without either, nothing to count.
     peer_badges = held_badges | {q.badge_id for q in in_progress}
     reviews = peer_queue(user, badge_ids=peer_badges).count() if peer_badges else 0
     # Badge links opened before the account was confirmed (maybe in another browser): offer to continue.
-    pending_claims = list(
-        PendingLinkClaim.objects.filter(user=user, link__enabled=True)
-        .filter(Q(link__expires_at__isnull=True) | Q(link__expires_at__gt=timezone.now()))
-        .exclude(link__badge_id__in=held_badges or [0])
+    # A person has a handful at most: the link's state is checked here rather than in the query.
+    now = timezone.now()
+    pending_claims = [
+        claim
+        for claim in PendingLinkClaim.objects.filter(user=user)
         .select_related("link__badge__organisation")
-        .only("link__code", "link__badge__name", "link__badge__organisation__name")
-    )
+        .only(
+            "link__code",
+            "link__enabled",
+            "link__expires_at",
+            "link__badge_id",
+            "link__badge__name",
+            "link__badge__organisation__name",
+        )
+        if claim.link.enabled
+        and (claim.link.expires_at is None or claim.link.expires_at > now)
+        and claim.link.badge_id not in held_badges
+    ]
     return {
         "pending_claims": pending_claims,
         "assertions": assertions,
