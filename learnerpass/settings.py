@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "learnerpass.context_processors.navigation",
+                "learnerpass.context_processors.frame_urls",
             ],
         },
     },
