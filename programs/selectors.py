@@ -128,14 +128,28 @@ def _status_q(status: str) -> Q:
     return Q(status=status)
 
 
-def run_invitations(run: ProgramRun, *, query: str = "", status: str = "") -> QuerySet[Invitation]:
+# What a row of the Invitations tab shows: the rest (token hash, who and when for each change) stays unread.
+INVITATION_LIST_FIELDS = ("id", "program_id", "external_learner_id", "email", "status", "valid_until", "expires_at")
+
+
+def run_invitations(
+    run: ProgramRun, *, query: str = "", status: str = "", listing: bool = False
+) -> QuerySet[Invitation]:
+    """The run's invitations, newest first; listing=True loads only the fields the tab shows."""
     invitations = Invitation.objects.filter(invitation_runs__run=run)
+    if listing:
+        invitations = invitations.only(*INVITATION_LIST_FIELDS)
     if query:
         invitations = invitations.filter(Q(external_learner_id__icontains=query) | Q(email__icontains=query))
     if status in STATUS_FILTERS:
         invitations = invitations.filter(_status_q(status))
     return invitations.prefetch_related(
-        Prefetch("invitation_runs", queryset=InvitationRun.objects.select_related("run").order_by("run__code"))
+        Prefetch(
+            "invitation_runs",
+            queryset=InvitationRun.objects.select_related("run")
+            .only("invitation", "run", "run__code")
+            .order_by("run__code"),
+        )
     ).order_by(*INVITATION_ORDER)
 
 

@@ -255,7 +255,7 @@ def run_invitations(request, program_id, run_id):
     run = get_run_for_manager(request, program_id, run_id)
     query, status, query_string = _list_params(request)
     page = keyset_page(
-        selectors.run_invitations(run, query=query, status=status),
+        selectors.run_invitations(run, query=query, status=status, listing=True),
         order=selectors.INVITATION_ORDER,
         request=request,
         per_page=PAGE_SIZE,
