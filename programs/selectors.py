@@ -3,7 +3,6 @@ from collections import OrderedDict
 
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -12,6 +11,7 @@ from learnerpass.lib.counts import CappedCount, capped_count
 from outbox.selectors import latest_emails_for
 from programs.access import manageable_program_ids
 from programs.models import (
+    BILLING_MONTH,
     Enrolment,
     ImportBatch,
     ImportBatchRows,
@@ -184,15 +184,19 @@ def billing_by_month(organisation) -> list[dict]:
 
     Every enrolment counts in the month it was created, also one unenrolled later, so a
     month's figures never change once the month is over.
+
+    Read from the prog_enrol_billing_month index alone, in month and learner order: no sort,
+    however many enrolments. Rows are counted by their user (never null) because the index holds
+    it; COUNT(id) would fetch every row from the table.
     """
     return list(
         Enrolment.objects.filter(organisation=organisation)
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=BILLING_MONTH)
         .values("month")
         .annotate(
-            invitation=Count("id", filter=Q(source=Enrolment.Source.INVITATION)),
-            direct=Count("id", filter=Q(source=Enrolment.Source.DIRECT)),
-            total=Count("id"),
+            invitation=Count("user", filter=Q(source=Enrolment.Source.INVITATION)),
+            direct=Count("user", filter=Q(source=Enrolment.Source.DIRECT)),
+            total=Count("user"),
             learners=Count("user", distinct=True),
         )
         .order_by("-month")
