@@ -15,7 +15,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from programs.models import Invitation
 
@@ -29,6 +29,24 @@ BADGE_CLASS = {
     Invitation.Status.CANCELED: "text-bg-secondary",
 }
 
+# Texts of the catalogue, marked here so that makemessages finds them.
+LINK_EXPIRED = gettext_noop("link expired: resend")
+NO_EMAIL = gettext_noop("No email")
+EMAIL_SENT = gettext_noop("Email sent")
+EMAIL_FAILED = gettext_noop("Email failed")
+EMAIL_QUEUED = gettext_noop("Email queued")
+AT_UTC = gettext_noop("at %(time)s UTC")
+RETRYING = gettext_noop("retrying")
+COPIED = gettext_noop("Copied")
+COPY_LINK = gettext_noop("Copy link")
+CANCEL_INVITATION_OF = gettext_noop("Cancel invitation of %(id)s")
+RESEND = gettext_noop("Resend")
+CANCEL_CONFIRM = gettext_noop("Cancel this invitation? Its link will stop working.")
+CANCEL = gettext_noop("Cancel")
+INVITE_AGAIN = gettext_noop("Invite again")
+SELECT_THE_INVITATION_OF = gettext_noop("Select the invitation of %(id)s")
+UNENROL = gettext_noop("Unenrol")
+
 # Stands for the one id that changes from row to row in a reversed URL.
 _HOLE = 987654321
 
@@ -39,7 +57,10 @@ def esc(value) -> str:
 
 
 class _Texts(dict):
-    """Catalogue texts looked up once per page rather than once per row."""
+    """Catalogue texts looked up once per page rather than once per row.
+
+    Keys are the constants above.
+    """
 
     def __missing__(self, message: str) -> str:
         self[message] = text = gettext(message)
@@ -86,26 +107,26 @@ class InvitationCells:
         """programs/_status.html."""
         html = f'<span class="badge {BADGE_CLASS.get(status, "text-bg-warning")}">{esc(self.labels[status])}</span>'
         if status == PENDING and inv.link_expired:
-            html += f' <span class="small text-body-secondary">{self.texts["link expired: resend"]}</span>'
+            html += f' <span class="small text-body-secondary">{self.texts[LINK_EXPIRED]}</span>'
         return html + "\n"
 
     def email_status(self, email) -> str:
         """outbox/_status.html."""
         t = self.texts
         if not email:
-            html = f'<span class="text-body-secondary small">{t["No email"]}</span>'
+            html = f'<span class="text-body-secondary small">{t[NO_EMAIL]}</span>'
         elif email.status == "sent":
-            html = f'<span class="badge text-bg-success" title="{_minute(email.sent_at)} UTC">{t["Email sent"]}</span>'
+            html = f'<span class="badge text-bg-success" title="{_minute(email.sent_at)} UTC">{t[EMAIL_SENT]}</span>'
         elif email.status == "failed":
-            html = f'<span class="badge text-bg-danger" title="{esc(email.last_error)}">{t["Email failed"]}</span>'
+            html = f'<span class="badge text-bg-danger" title="{esc(email.last_error)}">{t[EMAIL_FAILED]}</span>'
         else:
-            html = f'<span class="badge text-bg-secondary">{t["Email queued"]}</span>'
+            html = f'<span class="badge text-bg-secondary">{t[EMAIL_QUEUED]}</span>'
             if email.last_error:
                 at = ""
                 if email.next_attempt_at:
                     time = timezone.localtime(email.next_attempt_at).strftime("%H:%M")
-                    at = " " + t.with_values("at %(time)s UTC", time=time)
-                html += f' <span class="small text-danger" title="{esc(email.last_error)}">{t["retrying"]}{at}</span>'
+                    at = " " + t.with_values(AT_UTC, time=time)
+                html += f' <span class="small text-danger" title="{esc(email.last_error)}">{t[RETRYING]}{at}</span>'
         return html + "\n"
 
     def _urls(self, program_id: int):
@@ -127,19 +148,19 @@ class InvitationCells:
             if inv.link and not inv.link_expired and not self.hide_copy:
                 copy = (
                     f'<button type="button" class="btn btn-sm btn-outline-secondary" data-copy="{esc(inv.link)}" '
-                    f'data-copied-label="{t["Copied"]}">{t["Copy link"]}</button>'
+                    f'data-copied-label="{t[COPIED]}">{t[COPY_LINK]}</button>'
                 )
-            cancel_label = t.with_values("Cancel invitation of %(id)s", id=inv.external_learner_id)
+            cancel_label = t.with_values(CANCEL_INVITATION_OF, id=inv.external_learner_id)
             html += (
                 f'<div class="d-flex gap-1 justify-content-end flex-wrap">\n  {copy}\n'
                 f'  <form method="post" action="{resend(inv.pk)}">{self.csrf}'
                 f'<input type="hidden" name="next" value="{self.next}">'
-                f'<button class="btn btn-sm btn-outline-primary" type="submit">{t["Resend"]}</button></form>\n'
+                f'<button class="btn btn-sm btn-outline-primary" type="submit">{t[RESEND]}</button></form>\n'
                 f'  <form method="post" action="{cancel(inv.pk)}" '
-                f'data-confirm="{t["Cancel this invitation? Its link will stop working."]}">{self.csrf}'
+                f'data-confirm="{t[CANCEL_CONFIRM]}">{self.csrf}'
                 f'<input type="hidden" name="next" value="{self.next}">'
                 f'<button class="btn btn-sm btn-outline-danger" type="submit" aria-label="{cancel_label}">'
-                f"{t['Cancel']}</button></form>\n"
+                f"{t[CANCEL]}</button></form>\n"
                 "</div>"
             )
         if status in ENDED:
@@ -149,7 +170,7 @@ class InvitationCells:
             html += (
                 '<div class="d-flex justify-content-end">\n'
                 f'  <a class="btn btn-sm btn-outline-primary" href="{invite}?external_learner_id={learner}'
-                f'&amp;email={quote(str(inv.email), safe="/")}{runs}">{t["Invite again"]}'
+                f'&amp;email={quote(str(inv.email), safe="/")}{runs}">{t[INVITE_AGAIN]}'
                 f'<span class="visually-hidden"> {esc(inv.external_learner_id)}</span></a>\n'
                 "</div>"
             )
@@ -166,7 +187,7 @@ def invitation_rows(context, invitations) -> SafeString:
         status = inv.effective_status
         checkbox = ""
         if status == PENDING:
-            label = cells.texts.with_values("Select the invitation of %(id)s", id=inv.external_learner_id)
+            label = cells.texts.with_values(SELECT_THE_INVITATION_OF, id=inv.external_learner_id)
             checkbox = (
                 f'<input class="form-check-input" type="checkbox" name="invitation" value="{int(inv.pk)}" '
                 f'form="bulk-cancel" aria-label="{label}">'
@@ -204,7 +225,7 @@ def enrolment_rows(context, enrolments, unenrolled) -> SafeString:
     unenrol = _url_maker(
         "programs:enrolment_unenrol", context["request"].org.slug, context["program"].pk, context["run"].pk
     )
-    label = gettext("Unenrol")
+    label = gettext(UNENROL)
     sources = {}
     for enrolment in enrolments:
         if enrolment.source not in sources:
