@@ -135,14 +135,18 @@ INVITATION_LIST_FIELDS = ("id", "program_id", "external_learner_id", "email", "s
 def run_invitations(
     run: ProgramRun, *, query: str = "", status: str = "", listing: bool = False
 ) -> QuerySet[Invitation]:
-    """The run's invitations, newest first; listing=True loads only the fields the tab shows."""
+    """The run's invitations, newest first, with their runs prefetched.
+
+    listing=True loads only the fields the tab shows and leaves the runs to with_run_codes.
+    """
     invitations = Invitation.objects.filter(invitation_runs__run=run)
-    if listing:
-        invitations = invitations.only(*INVITATION_LIST_FIELDS)
     if query:
         invitations = invitations.filter(Q(external_learner_id__icontains=query) | Q(email__icontains=query))
     if status in STATUS_FILTERS:
         invitations = invitations.filter(_status_q(status))
+    if listing:
+        # The page's runs come from with_run_codes: prefetching builds a queryset per invitation.
+        return invitations.only(*INVITATION_LIST_FIELDS).order_by(*INVITATION_ORDER)
     return invitations.prefetch_related(
         Prefetch(
             "invitation_runs",
@@ -161,6 +165,21 @@ def run_enrolments(run: ProgramRun, *, query: str = "", unenrolled: bool = False
     if query:
         enrolments = enrolments.filter(Q(external_learner_id__icontains=query) | Q(user__email__icontains=query))
     return enrolments.order_by(*ENROLMENT_ORDER)
+
+
+def with_run_codes(invitations: list[Invitation]) -> list[Invitation]:
+    """Attach the runs of each invitation as (run id, code) pairs in code order; one query."""
+    runs: dict[int, list[tuple[int, str]]] = {}
+    links = (
+        InvitationRun.objects.filter(invitation_id__in=[invitation.pk for invitation in invitations])
+        .order_by("run__code")
+        .values_list("invitation_id", "run_id", "run__code")
+    )
+    for invitation_id, run_id, code in links:
+        runs.setdefault(invitation_id, []).append((run_id, code))
+    for invitation in invitations:
+        invitation.run_codes = runs.get(invitation.pk, [])
+    return invitations
 
 
 def with_email_status(invitations: list[Invitation]) -> list[Invitation]:

@@ -260,6 +260,7 @@ def run_invitations(request, program_id, run_id):
         request=request,
         per_page=PAGE_SIZE,
     )
+    selectors.with_run_codes(page.object_list)
     selectors.with_email_status(page.object_list)
     return render(
         request,

@@ -164,7 +164,7 @@ class InvitationCells:
                 "</div>"
             )
         if status in ENDED:
-            runs = "".join(f"&amp;runs={int(item.run_id)}" for item in inv.invitation_runs.all())
+            runs = "".join(f"&amp;runs={int(run_id)}" for run_id, _code in inv.run_codes)
             # |urlencode, then autoescape (a no-op on its output).
             learner = quote(str(inv.external_learner_id), safe="/")
             html += (
@@ -179,7 +179,8 @@ class InvitationCells:
 
 @register.simple_tag(takes_context=True)
 def invitation_rows(context, invitations) -> SafeString:
-    """The rows of run_invitations.html's table (invitations as from selectors.with_email_status)."""
+    """The rows of run_invitations.html's table (invitations through selectors.with_run_codes and
+    with_email_status)."""
     detail = _url_maker("programs:invitation_detail", context["request"].org.slug, context["program"].pk)
     cells = InvitationCells(context)
     rows = []
@@ -192,7 +193,7 @@ def invitation_rows(context, invitations) -> SafeString:
                 f'<input class="form-check-input" type="checkbox" name="invitation" value="{int(inv.pk)}" '
                 f'form="bulk-cancel" aria-label="{label}">'
             )
-        runs = ", ".join(f"<code>{esc(item.run.code)}</code>" for item in inv.invitation_runs.all())
+        runs = ", ".join(f"<code>{esc(code)}</code>" for _run_id, code in inv.run_codes)
         rows.append(
             "\n  <tr>\n"
             f"    <td>{checkbox}</td>\n"
