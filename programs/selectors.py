@@ -1,6 +1,7 @@
 from bisect import bisect_left
 from collections import OrderedDict
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -108,6 +109,11 @@ class _PendingOnRun(CappedCount):
             f"AND i.status = %s AND i.valid_until > %s OFFSET 0) pending LIMIT %s) capped_count)"
         )
         return sql, [Invitation.Status.PENDING.value, self.now, counts.COUNT_CAP + 1]
+
+
+def grant_candidates(organisation):
+    """The organisation's members by email: whom an admin may give a program's learner admin role."""
+    return get_user_model().objects.filter(memberships__organisation=organisation).order_by("email")
 
 
 def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:

@@ -90,7 +90,9 @@ def program_detail(request, program_id):
             "program": program,
             "runs": runs,
             "admins": admins,
-            "grant_form": GrantForm(organisation=request.org) if is_admin else None,
+            # The grant form's choices, written out in the template: through the form and crispy
+            # they took 2.3 ms of a 10 ms page. GrantForm still validates the POST.
+            "grant_choices": selectors.grant_candidates(request.org).values_list("pk", "email") if is_admin else None,
             "manages_all": request.program_ids is None,
         },
     )
