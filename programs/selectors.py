@@ -163,11 +163,20 @@ def run_invitations(
     ).order_by(*INVITATION_ORDER)
 
 
-def run_enrolments(run: ProgramRun, *, query: str = "", unenrolled: bool = False) -> QuerySet[Enrolment]:
-    """Who is on the run, or with unenrolled=True who was taken off it (and by whom)."""
+def run_enrolments(
+    run: ProgramRun, *, query: str = "", unenrolled: bool = False, listing: bool = False
+) -> QuerySet[Enrolment]:
+    """Who is on the run, or with unenrolled=True who was taken off it (and by whom).
+
+    listing=True loads only what the Enrolled learners tab shows (not the accounts' password hashes and dates).
+    """
     enrolments = Enrolment.objects.filter(run=run, unenrolled_at__isnull=not unenrolled).select_related("user")
+    fields = ["external_learner_id", "source", "created_at", "unenrolled_at", "unenrol_reason", "user__email"]
     if unenrolled:
         enrolments = enrolments.select_related("unenrolled_by")
+        fields.append("unenrolled_by__email")
+    if listing:
+        enrolments = enrolments.only(*fields)
     if query:
         enrolments = enrolments.filter(Q(external_learner_id__icontains=query) | Q(user__email__icontains=query))
     return enrolments.order_by(*ENROLMENT_ORDER)

@@ -213,7 +213,7 @@ def run_enrolled(request, program_id, run_id):
     unenrolled = request.GET.get("state") == "unenrolled"
     if unenrolled:
         query_string = "&".join(part for part in (query_string, "state=unenrolled") if part)
-    enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled)
+    enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled, listing=True)
     page = keyset_page(enrolments, order=selectors.ENROLMENT_ORDER, request=request, per_page=PAGE_SIZE)
     return render(
         request,

@@ -118,12 +118,12 @@ def test_enrolled_rows_are_the_markup_of_the_template_loops_they_replaced(
     )
     Enrolment.objects.filter(external_learner_id="E003").update(unenrolled_at=timezone.now(), unenrol_reason="")
     with translation.override(language):
-        on_run = list(selectors.run_enrolments(run))
+        on_run = list(selectors.run_enrolments(run, listing=True))
         old, new = render_both(
             org, ENROLLED_LOOP, "{% enrolment_rows enrolments False %}", enrolments=on_run, program=program, run=run
         )
         assert new == old and "0&lt;b&gt;&amp;&quot;x" in new
-        off_run = list(selectors.run_enrolments(run, unenrolled=True))
+        off_run = list(selectors.run_enrolments(run, unenrolled=True, listing=True))
         old, new = render_both(
             org, UNENROLLED_LOOP, "{% enrolment_rows enrolments True %}", enrolments=off_run, program=program, run=run
         )
