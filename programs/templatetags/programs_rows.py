@@ -180,7 +180,7 @@ class InvitationCells:
 @register.simple_tag(takes_context=True)
 def invitation_rows(context, invitations) -> SafeString:
     """The rows of run_invitations.html's table (invitations through selectors.with_run_codes and
-    with_email_status)."""
+    with_email_status_for_list)."""
     detail = _url_maker("programs:invitation_detail", context["request"].org.slug, context["program"].pk)
     cells = InvitationCells(context)
     rows = []

@@ -83,7 +83,9 @@ def invitations_in_every_state(program, run, run2):
             mails.update(**email)
     # As the template loop read them (runs prefetched), and as the tab now reads them.
     old = selectors.with_email_status(list(selectors.run_invitations(run)))
-    new = selectors.with_email_status(selectors.with_run_codes(list(selectors.run_invitations(run, listing=True))))
+    new = selectors.with_email_status_for_list(
+        selectors.with_run_codes(list(selectors.run_invitations(run, listing=True)))
+    )
     return old, new
 
 
