@@ -71,9 +71,10 @@ class _Texts(dict):
         return self[message] % {key: esc(value) for key, value in values.items()}
 
 
-def _minute(value) -> str:
-    """As |date:"Y-m-d H:i"."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _minute_formatter():
+    """As |date:"Y-m-d H:i", with the current time zone looked up once rather than for every date."""
+    zone = timezone.get_current_timezone()
+    return lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _url_maker(name: str, *args):
@@ -102,6 +103,7 @@ class InvitationCells:
         self.csrf = _csrf_input(context)
         self.hide_copy = hide_copy
         self.urls: dict[int, tuple] = {}
+        self.minute = _minute_formatter()
 
     def status(self, inv: Invitation, status: str) -> str:
         """programs/_status.html."""
@@ -116,7 +118,9 @@ class InvitationCells:
         if not email:
             html = f'<span class="text-body-secondary small">{t[NO_EMAIL]}</span>'
         elif email.status == "sent":
-            html = f'<span class="badge text-bg-success" title="{_minute(email.sent_at)} UTC">{t[EMAIL_SENT]}</span>'
+            html = (
+                f'<span class="badge text-bg-success" title="{self.minute(email.sent_at)} UTC">{t[EMAIL_SENT]}</span>'
+            )
         elif email.status == "failed":
             html = f'<span class="badge text-bg-danger" title="{esc(email.last_error)}">{t[EMAIL_FAILED]}</span>'
         else:
@@ -124,7 +128,7 @@ class InvitationCells:
             if email.last_error:
                 at = ""
                 if email.next_attempt_at:
-                    time = timezone.localtime(email.next_attempt_at).strftime("%H:%M")
+                    time = timezone.localtime(email.next_attempt_at).strftime("%H:%M")  # rare: a retry
                     at = " " + t.with_values(AT_UTC, time=time)
                 html += f' <span class="small text-danger" title="{esc(email.last_error)}">{t[RETRYING]}{at}</span>'
         return html + "\n"
@@ -200,7 +204,7 @@ def invitation_rows(context, invitations) -> SafeString:
             f'    <td><a href="{detail(inv.pk)}">{esc(inv.external_learner_id)}</a></td>\n'
             f"    <td>{esc(inv.email)}</td>\n"
             f"    <td>{runs}</td>\n"
-            f"    <td>{_minute(inv.valid_until)}</td>\n"
+            f"    <td>{cells.minute(inv.valid_until)}</td>\n"
             f"    <td>{cells.status(inv, status)}</td>\n"
             f"    <td>{cells.email_status(inv.email_status)}</td>\n"
             f'    <td class="text-end">{cells.actions(inv, status)}</td>\n'
@@ -213,12 +217,13 @@ def invitation_rows(context, invitations) -> SafeString:
 def enrolment_rows(context, enrolments, unenrolled) -> SafeString:
     """The rows of run_enrolled.html's table: who is on the run, or who was unenrolled."""
     rows = []
+    minute = _minute_formatter()
     if unenrolled:
         for enrolment in enrolments:
             by = enrolment.unenrolled_by.email if enrolment.unenrolled_by else ""
             rows.append(
                 f'\n  <tr><td class="text-break">{esc(enrolment.external_learner_id)}</td>'
-                f'<td class="text-break">{esc(enrolment.user.email)}</td><td>{_minute(enrolment.unenrolled_at)}</td>'
+                f'<td class="text-break">{esc(enrolment.user.email)}</td><td>{minute(enrolment.unenrolled_at)}</td>'
                 f'<td class="text-break">{esc(by or "—")}</td><td class="pre-wrap">{esc(enrolment.unenrol_reason)}</td>'
                 "</tr>\n  "
             )
@@ -234,7 +239,7 @@ def enrolment_rows(context, enrolments, unenrolled) -> SafeString:
         learner = esc(enrolment.external_learner_id)
         rows.append(
             f'\n  <tr><td class="text-break">{learner}</td><td class="text-break">{esc(enrolment.user.email)}</td>'
-            f"<td>{sources[enrolment.source]}</td><td>{_minute(enrolment.created_at)}</td>\n"
+            f"<td>{sources[enrolment.source]}</td><td>{minute(enrolment.created_at)}</td>\n"
             f'    <td class="text-end"><a class="btn btn-sm btn-outline-danger" href="{unenrol(enrolment.pk)}">'
             f'{label}<span class="visually-hidden"> {learner}</span></a></td></tr>\n  '
         )
