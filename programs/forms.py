@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from learnerpass.lib.filenames import CODE_HELP, validate_code
+from programs import selectors
 from programs.models import Invitation, Program, ProgramRun
 from programs.services import DEFAULT_VALIDITY, ProgramsError
 from programs.services.common import UTC_TIME_FORMAT, parse_utc_time
@@ -146,7 +147,7 @@ class GrantForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        field.queryset = get_user_model().objects.filter(memberships__organisation=organisation).order_by("email")
+        field.queryset = selectors.grant_candidates(organisation)
         field.label_from_instance = lambda user: user.email
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -261,6 +261,10 @@ class InvitationRun(models.Model):
         return f"{self.invitation_id} → {self.run_id}"
 
 
+# The calendar month an enrolment is billed in (UTC, TIME_ZONE): the billing report groups by this very expression.
+BILLING_MONTH = TruncMonth("created_at")
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def active(self):
         """Enrolments not ended by an unenrolment: who is on the run now."""
@@ -309,6 +313,14 @@ class Enrolment(models.Model):
             models.Index(fields=["organisation", "external_learner_id"], name="prog_enrol_org_learner"),
             # A run's Enrolled learners tab walks this index by learner ID, a page at a time.
             models.Index(fields=["run", "external_learner_id", "id"], name="prog_enrol_run_learner"),
+            # The billing report reads this index alone, already grouped by month and learner (no sort).
+            models.Index(
+                F("organisation"),
+                BILLING_MONTH.desc(),
+                F("user"),
+                include=["source", "created_at"],
+                name="prog_enrol_billing_month",
+            ),
         ]
 
     def __str__(self):

@@ -90,7 +90,9 @@ def program_detail(request, program_id):
             "program": program,
             "runs": runs,
             "admins": admins,
-            "grant_form": GrantForm(organisation=request.org) if is_admin else None,
+            # The grant form's choices, written out in the template: through the form and crispy
+            # they took 2.3 ms of a 10 ms page. GrantForm still validates the POST.
+            "grant_choices": selectors.grant_candidates(request.org).values_list("pk", "email") if is_admin else None,
             "manages_all": request.program_ids is None,
         },
     )
@@ -211,7 +213,7 @@ def run_enrolled(request, program_id, run_id):
     unenrolled = request.GET.get("state") == "unenrolled"
     if unenrolled:
         query_string = "&".join(part for part in (query_string, "state=unenrolled") if part)
-    enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled)
+    enrolments = selectors.run_enrolments(run, query=query, unenrolled=unenrolled, listing=True)
     page = keyset_page(enrolments, order=selectors.ENROLMENT_ORDER, request=request, per_page=PAGE_SIZE)
     return render(
         request,
@@ -255,12 +257,13 @@ def run_invitations(request, program_id, run_id):
     run = get_run_for_manager(request, program_id, run_id)
     query, status, query_string = _list_params(request)
     page = keyset_page(
-        selectors.run_invitations(run, query=query, status=status),
+        selectors.run_invitations(run, query=query, status=status, listing=True),
         order=selectors.INVITATION_ORDER,
         request=request,
         per_page=PAGE_SIZE,
     )
-    selectors.with_email_status(page.object_list)
+    selectors.with_run_codes(page.object_list)
+    selectors.with_email_status_for_list(page.object_list)
     return render(
         request,
         "programs/run_invitations.html",
