@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
+from learnerpass.lib.urls import row_url
 from programs.models import Invitation
 
 register = template.Library()
@@ -48,9 +49,6 @@ INVITE_AGAIN = gettext_noop("Invite again")
 SELECT_THE_INVITATION_OF = gettext_noop("Select the invitation of %(id)s")
 UNENROL = gettext_noop("Unenrol")
 
-# Stands for the one id that changes from row to row in a reversed URL.
-_HOLE = 987654321
-
 
 def esc(value) -> str:
     """As the templates' autoescape, for values read from the database (never marked safe)."""
@@ -78,10 +76,10 @@ def _minute_formatter():
     return lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _url_maker(name: str, *args):
-    """The URL of `name` for any last id, from one reverse() instead of one per row."""
-    head, _hole, tail = esc(reverse(name, args=[*args, _HOLE])).rpartition(str(_HOLE))
-    return lambda pk: f"{head}{int(pk)}{tail}"
+def _url_maker(name: str, *, vary: str, **kwargs):
+    """learnerpass.lib.urls.row_url, escaped for the f-strings below."""
+    url = row_url(name, vary=vary, **kwargs)
+    return lambda pk: esc(url(int(pk)))
 
 
 def _csrf_input(context) -> str:
@@ -137,8 +135,12 @@ class InvitationCells:
     def _urls(self, program_id: int):
         if program_id not in self.urls:
             self.urls[program_id] = (
-                _url_maker("programs:invitation_resend", self.org_slug, program_id),
-                _url_maker("programs:invitation_cancel", self.org_slug, program_id),
+                _url_maker(
+                    "programs:invitation_resend", vary="invitation_id", org_slug=self.org_slug, program_id=program_id
+                ),
+                _url_maker(
+                    "programs:invitation_cancel", vary="invitation_id", org_slug=self.org_slug, program_id=program_id
+                ),
                 esc(reverse("programs:invite", args=[self.org_slug, program_id])),
             )
         return self.urls[program_id]
@@ -186,7 +188,12 @@ class InvitationCells:
 def invitation_rows(context, invitations) -> SafeString:
     """The rows of run_invitations.html's table (invitations through selectors.with_run_codes and
     with_email_status_for_list)."""
-    detail = _url_maker("programs:invitation_detail", context["request"].org.slug, context["program"].pk)
+    detail = _url_maker(
+        "programs:invitation_detail",
+        vary="invitation_id",
+        org_slug=context["request"].org.slug,
+        program_id=context["program"].pk,
+    )
     cells = InvitationCells(context)
     rows = []
     for inv in invitations:
@@ -230,7 +237,11 @@ def enrolment_rows(context, enrolments, unenrolled) -> SafeString:
             )
         return mark_safe("".join(rows))  # noqa: S308 - every value above escaped
     unenrol = _url_maker(
-        "programs:enrolment_unenrol", context["request"].org.slug, context["program"].pk, context["run"].pk
+        "programs:enrolment_unenrol",
+        vary="enrolment_id",
+        org_slug=context["request"].org.slug,
+        program_id=context["program"].pk,
+        run_id=context["run"].pk,
     )
     label = gettext(UNENROL)
     sources = {}
