@@ -23,6 +23,15 @@ HOLDER_ORDER = ("-issued_on", "-id")
 QUEUE_ORDER = ("submitted_at", "id")
 
 
+# What the queue shows of each piece of evidence, its task, badge and learner (not the badge's texts and
+# image, nor the learner's account).
+QUEUE_FIELDS = (
+    "id", "public_id", "status", "text", "url", "file", "file_name", "submitted_at", "escalated",
+    "task__id", "task__title", "task__approval", "task__badge__id", "task__badge__public_id", "task__badge__name",
+    "learner__id", "learner__email",
+)  # fmt: skip
+
+
 def organiser_queue(organisation):
     """Evidence waiting for the organisers: organiser-reviewed tasks and peer reviews that fell to them."""
     return (
@@ -31,6 +40,7 @@ def organiser_queue(organisation):
         )
         .filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
         .select_related("task__badge", "learner")
+        .only(*QUEUE_FIELDS)
         .order_by(*QUEUE_ORDER)
     )
 
