@@ -12,10 +12,10 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from badges.forms import IssueEmailsForm, LinkForm, TaskForm
-from badges.models import Assertion, EvidenceSubmission
+from badges.models import Assertion, BadgeEvent, EvidenceSubmission
 from badges.tests.conftest import add_task
 from badges.views.common import link_of
-from badges.views.rows import EvidenceHtml, holder_rows
+from badges.views.rows import EvidenceHtml, event_rows, holder_rows
 from conftest import make_user
 from learnerpass.templatetags.learnerpass_tags import as_crispy_form, crispy_unbound
 from outbox.html import email_status_html
@@ -74,6 +74,24 @@ def test_a_holders_row_escapes_what_people_typed(badge, org, organiser):
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;single&#x27;" in html
     assert "<b>" not in html
     assert "<td>2026-03-04 05:06</td><td>Issued by email</td><td>—</td>" in html
+
+
+def test_a_badges_history_says_when_who_and_what_with_details_escaped(badge, org, organiser):
+    BadgeEvent.objects.all().delete()
+    BadgeEvent.objects.create(
+        organisation=org, badge=badge, actor=None, action=BadgeEvent.Action.CLAIMED, detail=HOSTILE
+    )
+    BadgeEvent.objects.create(organisation=org, badge=badge, actor=organiser, action=BadgeEvent.Action.EDITED)
+    events = list(badge.events.select_related("actor"))
+    with translation.override("fr"):
+        html = event_rows(events)
+        edited, claimed = str(BadgeEvent.Action.EDITED.label), str(BadgeEvent.Action.CLAIMED.label)
+    when = [timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M") for e in events]
+    assert html == (
+        f"<tr><td>{when[0]}</td><td>{organiser.email}</td><td>{edited}</td><td></td></tr>"
+        f"<tr><td>{when[1]}</td><td>—</td><td>{claimed}</td>"
+        "<td>&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;single&#x27;</td></tr>"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""The organiser's long lists rendered in Python: a badge's holders and the evidence waiting for review.
+"""The organiser's long lists rendered in Python: a badge's holders and history, the evidence waiting for review.
 
-Through the template engine, 50 holders took ~12 ms and 50 pieces of evidence ~9 ms ({% url %},
-{% translate %}, {% csrf_token %} and an include or two on every row); written here with f-strings,
-each list's words translated once and every value escaped, they take well under a millisecond.
-Escape every value that goes into a row. The evidence and its review form are also in
-templates/badges/_evidence.html and _review_form.html (for the learner's pages):
+Through the template engine, 50 holders took ~12 ms, 50 pieces of evidence ~9 ms and 20 lines of
+history ~0.9 ms ({% url %}, {% translate %}, {% csrf_token %}, filters and includes on every row);
+written here with f-strings, each list's words translated once and every value escaped, they take
+well under a millisecond. Escape every value that goes into a row. The evidence and its review form
+are also in templates/badges/_evidence.html and _review_form.html (for the learner's pages):
 badges/tests/test_rows.py checks that both write the same markup.
 """
 
@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from badges.models import Assertion, Task
+from badges.models import Assertion, BadgeEvent, Task
 from learnerpass.lib.urls import row_url
 from outbox.html import email_status_html
 
@@ -61,6 +61,17 @@ def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString
             f"<td>{status}</td></tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows went through escape()
+
+
+def event_rows(events) -> SafeString:
+    """The <tr> rows of a badge's history: when, who, what, details."""
+    actions = {value: escape(label) for value, label in BadgeEvent.Action.choices}
+    rows = [
+        f"<tr><td>{_minute(e.created_at)}</td><td>{escape(e.actor.email) if e.actor and e.actor.email else '—'}</td>"
+        f"<td>{actions.get(e.action, escape(e.action))}</td><td>{escape(e.detail)}</td></tr>"
+        for e in events
+    ]
+    return mark_safe("".join(rows))  # noqa: S308 - every value in the rows went through escape()
 
 
 class EvidenceHtml:
