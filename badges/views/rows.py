@@ -117,15 +117,16 @@ class EvidenceHtml:
 
 
 def queue_cards(submissions, *, org_slug: str, csrf_input: SafeString) -> SafeString:
-    """The review queue's cards: badge, task, learner, evidence and the review form of each submission."""
+    """The review queue's cards: badge, task, learner, evidence and the review form of each submission
+    (rows of selectors.organiser_queue, which carry their task's, badge's and learner's values)."""
     html = EvidenceHtml(org_slug=org_slug, csrf_input=csrf_input)
     badge_url = row_url("badges:badge_detail", vary="public_id", org_slug=org_slug)
     late = f' · <span class="badge text-bg-warning">{escape(_("no peer reviewed in time"))}</span>'
     cards = [
         '<article class="card mb-3"><div class="card-body">'
-        f'<h2 class="h6"><a href="{escape(badge_url(s.task.badge.public_id))}">{escape(s.task.badge.name)}</a>'
-        f" · {escape(s.task.title)}</h2>"
-        f'<p class="small mb-2">{escape(s.learner.email)} · {_minute(s.submitted_at)} UTC'
+        f'<h2 class="h6"><a href="{escape(badge_url(s.badge_public_id))}">{escape(s.badge_name)}</a>'
+        f" · {escape(s.task_title)}</h2>"
+        f'<p class="small mb-2">{escape(s.learner_email)} · {_minute(s.submitted_at)} UTC'
         f"{late if s.escalated else ''}</p>"
         f"{html.evidence(s)}{html.review_form(s)}"
         "</div></article>"
