@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -82,7 +83,7 @@ def test_a_badges_history_says_when_who_and_what_with_details_escaped(badge, org
         organisation=org, badge=badge, actor=None, action=BadgeEvent.Action.CLAIMED, detail=HOSTILE
     )
     BadgeEvent.objects.create(organisation=org, badge=badge, actor=organiser, action=BadgeEvent.Action.EDITED)
-    events = list(badge.events.select_related("actor"))
+    events = list(badge.events.annotate(actor_email=F("actor__email")))
     with translation.override("fr"):
         html = event_rows(events)
         edited, claimed = str(BadgeEvent.Action.EDITED.label), str(BadgeEvent.Action.CLAIMED.label)

@@ -64,10 +64,10 @@ def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString
 
 
 def event_rows(events) -> SafeString:
-    """The <tr> rows of a badge's history: when, who, what, details."""
+    """The <tr> rows of a badge's history: when, who (`actor_email`, annotated), what, details."""
     actions = {value: escape(label) for value, label in BadgeEvent.Action.choices}
     rows = [
-        f"<tr><td>{_minute(e.created_at)}</td><td>{escape(e.actor.email) if e.actor and e.actor.email else '—'}</td>"
+        f"<tr><td>{_minute(e.created_at)}</td><td>{escape(e.actor_email) if e.actor_email else '—'}</td>"
         f"<td>{actions.get(e.action, escape(e.action))}</td><td>{escape(e.detail)}</td></tr>"
         for e in events
     ]
