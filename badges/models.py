@@ -458,6 +458,10 @@ class BadgeEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # A badge's page shows its latest 20 events; a badge claimed 10,000 times has as many.
+            models.Index(fields=["badge", "created_at", "id"], name="badges_event_badge_latest"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.detail}"

@@ -79,5 +79,5 @@ def test_the_review_queue_lists_the_oldest_evidence_first_each_once(login, org, 
             task=task, learner=make_user(f"learner{n}@example.test"), text="Done", submitted_at=now - timedelta(hours=n)
         )
     url = reverse("badges:queue", kwargs={"org_slug": org.slug})
-    seen, pages = walk(login(organiser), url, lambda s: s.learner.email)
+    seen, pages = walk(login(organiser), url, lambda s: s.learner_email)
     assert seen == [f"learner{n}@example.test" for n in (4, 3, 2, 1, 0)] and pages == 3

@@ -1,7 +1,7 @@
 """Organiser pages under /o/<org>/: activities, playlists, badges, issuing, the review queue."""
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef
+from django.db.models import Count, F, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
@@ -350,6 +350,7 @@ def badge_detail(request, public_id):
     )
     claim_url = absolute_url("badges:claim", code=link.code)
     csrf = csrf_input(request)
+    events = list(badge.events.annotate(actor_email=F("actor__email"))[:20])
     return render(
         request,
         "badges/badge_detail.html",
@@ -374,7 +375,8 @@ def badge_detail(request, public_id):
             "review_form": ReviewForm(),
             "quests_count": capped_count(badge.quests.filter(status=Quest.Status.IN_PROGRESS)),
             "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
-            "events": list(badge.events.select_related("actor")[:20]),
+            "events": events,
+            "event_rows": rows.event_rows(events),
         },
     )
 
