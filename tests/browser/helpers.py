@@ -81,4 +81,15 @@ def assert_fits_phone(page, *, width: int = 390) -> None:
     """At a phone's width the page needs no sideways scrolling (tables may scroll inside their own box)."""
     page.set_viewport_size({"width": width, "height": 844})
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, f"{page.url} is {overflow}px wide at {width}px"
+    if overflow > width:
+        # Name the widest culprits, so a failure says where to look.
+        culprits = page.evaluate(
+            """(width) => [...document.querySelectorAll('body *')]
+                .filter((el) => el.getBoundingClientRect().right > width)
+                .sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right)
+                .slice(0, 5)
+                .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+                    + `${Math.round(el.getBoundingClientRect().right)}px: ${(el.textContent || '').trim().slice(0, 60)}`)""",
+            width,
+        )
+        raise AssertionError(f"{page.url} is {overflow}px wide at {width}px: " + " | ".join(culprits))
