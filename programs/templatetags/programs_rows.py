@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
 from learnerpass.lib.urls import row_url
+from outbox.html import email_status_html
 from programs.models import Invitation
 
 register = template.Library()
@@ -33,12 +34,6 @@ BADGE_CLASS = {
 
 # Texts of the catalogue, marked here so that makemessages finds them.
 LINK_EXPIRED = gettext_noop("link expired: resend")
-NO_EMAIL = gettext_noop("No email")
-EMAIL_SENT = gettext_noop("Email sent")
-EMAIL_FAILED = gettext_noop("Email failed")
-EMAIL_QUEUED = gettext_noop("Email queued")
-AT_UTC = gettext_noop("at %(time)s UTC")
-RETRYING = gettext_noop("retrying")
 COPIED = gettext_noop("Copied")
 COPY_LINK = gettext_noop("Copy link")
 CANCEL_INVITATION_OF = gettext_noop("Cancel invitation of %(id)s")
@@ -113,24 +108,7 @@ class InvitationCells:
 
     def email_status(self, email) -> str:
         """outbox/_status.html."""
-        t = self.texts
-        if not email:
-            html = f'<span class="text-body-secondary small">{t[NO_EMAIL]}</span>'
-        elif email.status == "sent":
-            html = (
-                f'<span class="badge text-bg-success" title="{self.minute(email.sent_at)} UTC">{t[EMAIL_SENT]}</span>'
-            )
-        elif email.status == "failed":
-            html = f'<span class="badge text-bg-danger" title="{esc(email.last_error)}">{t[EMAIL_FAILED]}</span>'
-        else:
-            html = f'<span class="badge text-bg-secondary">{t[EMAIL_QUEUED]}</span>'
-            if email.last_error:
-                at = ""
-                if email.next_attempt_at:
-                    time = timezone.localtime(email.next_attempt_at).strftime("%H:%M")  # rare: a retry
-                    at = " " + t.with_values(AT_UTC, time=time)
-                html += f' <span class="small text-danger" title="{esc(email.last_error)}">{t[RETRYING]}{at}</span>'
-        return html + "\n"
+        return email_status_html(email) + "\n"
 
     def _urls(self, program_id: int):
         if program_id not in self.urls:
