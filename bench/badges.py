@@ -77,10 +77,10 @@ def run(n: int, requests: int) -> tuple[float, float, int]:
     activity.refresh_from_db()
     text = "\n".join(f"learner{i}@bench.example.test" for i in range(n))
 
-    # Time what the organiser waits for: rows and outbox emails committed. The sending that
-    # eager Celery would run in-process after commit is a worker's job in production, so it
-    # is switched off here rather than timed.
-    with mock.patch("outbox.services._send_after_commit"):
+    # Time what the organiser waits for: rows, outbox emails and the baking job committed. The
+    # sending and baking that eager Celery would run in-process after commit are a worker's job in
+    # production, so they are switched off here rather than timed.
+    with mock.patch("outbox.services._send_after_commit"), mock.patch("jobs.services.enqueue"):
         started = time.perf_counter()
         report = services.badge_issue_to_emails(badge=activity.badge, text=text, issued_by=organiser)
         issue_s = time.perf_counter() - started
@@ -121,7 +121,7 @@ def run_plain(n: int, label: str, *, with_entries: bool = False) -> float:
     activity.refresh_from_db()
     text = "\n".join(f"{label}{i}@bench.example.test" for i in range(n))
     entries = contextlib.nullcontext() if with_entries else mock.patch("badges.services.vc.allocate_status")
-    with mock.patch("outbox.services._send_after_commit"), entries:
+    with mock.patch("outbox.services._send_after_commit"), mock.patch("jobs.services.enqueue"), entries:
         started = time.perf_counter()
         services.badge_issue_to_emails(badge=activity.badge, text=text, issued_by=organiser)
         return time.perf_counter() - started

@@ -15,6 +15,7 @@ EMPTY_RUN_END empty rows in a row (a sheet padded to row 1,048,576 costs nothing
 
 import csv
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass
 
@@ -161,6 +162,16 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
     def is_empty(cells):
         return not "".join(cells).strip()
 
+    # A file past the row limit is refused before its rows are built. It can only be past it with more
+    # lines than the limit (a record is at least one line), which is cheap to count; only then are the
+    # records counted.
+    if text.count("\n") > max_rows + 1:
+        try:
+            counted = _table_rows(reader(), first_row=1, is_empty=is_empty)
+            if sum(1 for _ in itertools.islice(counted, max_rows + 2)) > max_rows + 1:
+                raise _too_many_rows(max_rows)
+        except csv.Error:
+            pass  # reported with its row below
     rows_in = reader()
     try:
         header = _normalise_header(next(rows_in))
