@@ -13,6 +13,9 @@ ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the database whether REDIS_URL is set or not (CI sets it), so the query counts the tests
+# assert are the same everywhere; test_pages checks the Redis-backed sessions themselves.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEV_MAILBOX = True
 # Tasks run in-process (TASKS_EAGER); tests that need a real worker use the real_broker fixture.

@@ -42,7 +42,9 @@ class AnyOf(models.Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
+# On every field, foreign keys included (their lookups are registered apart): pass values, not instances.
 models.Field.register_lookup(AnyOf)
+models.ForeignObject.register_lookup(AnyOf)
 
 
 def filtered_in(queryset: models.QuerySet, field: str, values: Iterable) -> Iterable[models.QuerySet]:

@@ -92,3 +92,10 @@ def test_filtered_in_finds_exactly_the_rows_with_those_values_in_as_few_queries_
     assert list(filtered_in(Organisation.objects.all(), "slug", [])) == []
     integers = next(iter(filtered_in(Organisation.objects.all(), "pk", ids[:2])))
     assert sorted(integers.values_list("pk", flat=True)) == ids[:2]
+    # A foreign key, by its column (as the callers write it) or by its name.
+    from conftest import make_user
+
+    joined = [Membership.objects.create(organisation_id=pk, user=make_user(f"m{pk}@example.test")) for pk in ids[:4]]
+    for field in ("organisation_id", "organisation"):
+        parts = filtered_in(Membership.objects.all(), field, ids[1:3])
+        assert sorted(pk for part in parts for pk in part.values_list("pk", flat=True)) == [m.pk for m in joined[1:3]]
