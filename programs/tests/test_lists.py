@@ -7,6 +7,7 @@ from django.utils import timezone
 from conftest import make_user
 from programs import services
 from programs.models import Enrolment, Invitation
+from programs.tests.conftest import make_run
 from programs.tests.helpers import invite
 
 
@@ -240,3 +241,30 @@ def test_an_open_run_page_invites_to_that_run_and_a_closed_one_says_why_it_canno
     page = client.get(run_url("run_invitations", org, closed_run)).content.decode()
     assert invite_url not in page and "This run is closed" in page
     assert run_url("run_edit", org, closed_run) in page
+
+
+@pytest.mark.parametrize("tab", ["run", "run_invitations"])
+def test_a_run_page_answers_404_or_403_as_its_program_does(
+    login, org, other_org, learning_manager, program_admin, outsider, program, run, other_program, tab
+):
+    """The run is read with its program in one query (get_run_for_manager): the refusals stay those of the program."""
+    other_run = make_run(other_program, "OTHER-1")
+    manager = login(learning_manager)
+    assert manager.get(run_url(tab, org, run)).status_code == 200
+    # A run of another program of the same organisation, under this program's address: no such run here.
+    mixed = reverse(f"programs:{tab}", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": other_run.pk})
+    assert manager.get(mixed).status_code == 404
+    missing = reverse(f"programs:{tab}", kwargs={"org_slug": org.slug, "program_id": program.pk, "run_id": 999_999})
+    assert manager.get(missing).status_code == 404
+    # Another organisation's member: 404, whatever exists.
+    foreign = reverse(
+        f"programs:{tab}", kwargs={"org_slug": other_org.slug, "program_id": program.pk, "run_id": run.pk}
+    )
+    assert login(outsider).get(foreign).status_code == 404
+    assert login(outsider).get(run_url(tab, org, run)).status_code == 404
+    # A program learner admin of `program` only: its runs yes, another program's runs no (the program refuses first).
+    admin = login(program_admin)
+    assert admin.get(run_url(tab, org, run)).status_code == 200
+    assert admin.get(run_url(tab, org, other_run)).status_code == 403
+    gone = reverse(f"programs:{tab}", kwargs={"org_slug": org.slug, "program_id": other_program.pk, "run_id": 999_999})
+    assert admin.get(gone).status_code == 403
