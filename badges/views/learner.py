@@ -14,7 +14,6 @@ from badges import selectors, services
 from badges.forms import (
     EvidenceForm,
     HolderNameForm,
-    ReviewForm,
 )
 from badges.models import (
     Assertion,
@@ -147,7 +146,7 @@ def evidence_submit(request, public_id, task_pk):
 @login_required
 def reviews(request):
     page = Paginator(selectors.peer_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "badges/reviews.html", {"page": page, "review_form": ReviewForm()})
+    return render(request, "badges/reviews.html", {"page": page})
 
 
 @require_POST

@@ -17,7 +17,6 @@ from badges.forms import (
     IssueEmailsForm,
     LinkForm,
     PlaylistForm,
-    ReviewForm,
     RevokeForm,
     TaskForm,
     alignment_formset,
@@ -372,7 +371,6 @@ def badge_detail(request, public_id):
             "link_form": LinkForm(instance=link),
             "task_form": TaskForm(),
             "revoke_form": RevokeForm(),
-            "review_form": ReviewForm(),
             "quests_count": capped_count(badge.quests.filter(status=Quest.Status.IN_PROGRESS)),
             "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
             "events": events,
@@ -577,7 +575,7 @@ def queue(request):
         selectors.organiser_queue(request.org), order=selectors.QUEUE_ORDER, request=request, per_page=PAGE_SIZE
     )
     cards = rows.queue_cards(page.object_list, org_slug=request.org.slug, csrf_input=csrf_input(request))
-    return render(request, "badges/queue.html", {"page": page, "queue_cards": cards, "review_form": ReviewForm()})
+    return render(request, "badges/queue.html", {"page": page, "queue_cards": cards})
 
 
 @require_POST
