@@ -263,7 +263,7 @@ def run_invitations(request, program_id, run_id):
         per_page=PAGE_SIZE,
     )
     selectors.with_run_codes(page.object_list)
-    selectors.with_email_status_for_list(page.object_list)
+    selectors.with_email_status(page.object_list)
     return render(
         request,
         "programs/run_invitations.html",

@@ -165,7 +165,7 @@ class InvitationCells:
 @register.simple_tag(takes_context=True)
 def invitation_rows(context, invitations) -> SafeString:
     """The rows of run_invitations.html's table (invitations through selectors.with_run_codes and
-    with_email_status_for_list)."""
+    with_email_status)."""
     detail = _url_maker(
         "programs:invitation_detail",
         vary="invitation_id",

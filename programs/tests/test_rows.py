@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from conftest import make_user
 from outbox.models import Email
+from outbox.selectors import latest_emails_for
 from programs import selectors
 from programs.models import Enrolment, Invitation, InvitationRun
 from programs.tests.helpers import invite
@@ -81,11 +82,13 @@ def invitations_in_every_state(program, run, run2):
             mails.delete()
         else:
             mails.update(**email)
-    # As the template loop read them (runs prefetched), and as the tab now reads them.
-    old = selectors.with_email_status(list(selectors.run_invitations(run)))
-    new = selectors.with_email_status_for_list(
-        selectors.with_run_codes(list(selectors.run_invitations(run, listing=True)))
-    )
+    # As the template loop read them (runs prefetched, whole Email rows), and as the tab now reads them.
+    old = list(selectors.run_invitations(run))
+    emails = latest_emails_for(old, with_context=True)
+    for invitation in old:
+        invitation.email_status = emails.get(invitation.pk)
+        invitation.link = emails[invitation.pk].context.get("url", "") if invitation.pk in emails else ""
+    new = selectors.with_email_status(selectors.with_run_codes(list(selectors.run_invitations(run, listing=True))))
     return old, new
 
 
