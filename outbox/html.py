@@ -3,11 +3,11 @@
 from functools import lru_cache
 from html import escape
 
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from learnerpass.lib.html import MINUTE, time_formatter
 from outbox.models import Email
 
 SENT = Email.Status.SENT
@@ -30,11 +30,6 @@ def _words(language: str) -> dict[str, str]:
     }
 
 
-def _time(value, fmt: str) -> str:
-    # As the template's |date filter: in the current time zone, nothing for no time.
-    return timezone.localtime(value).strftime(fmt) if value else ""
-
-
 def email_status_html(email: Email | None) -> SafeString:
     """The same markup as {% include "outbox/_status.html" %}; `email` may be any object with an Email's
     status, sent_at, last_error and next_attempt_at. Every value is escaped as the template escapes it."""
@@ -42,7 +37,7 @@ def email_status_html(email: Email | None) -> SafeString:
     if email is None:
         return mark_safe(f'<span class="text-body-secondary small">{words["none"]}</span>')  # noqa: S308
     if email.status == SENT:
-        sent_at = _time(email.sent_at, "%Y-%m-%d %H:%M")
+        sent_at = time_formatter(MINUTE)(email.sent_at)
         return mark_safe(f'<span class="badge text-bg-success" title="{sent_at} UTC">{words["sent"]}</span>')  # noqa: S308
     error = escape(email.last_error or "")
     if email.status == FAILED:
@@ -52,5 +47,5 @@ def email_status_html(email: Email | None) -> SafeString:
         return mark_safe(queued)  # noqa: S308
     when = ""
     if email.next_attempt_at:
-        when = " " + words["at"] % {"time": _time(email.next_attempt_at, "%H:%M")}
+        when = " " + words["at"] % {"time": time_formatter("%H:%M")(email.next_attempt_at)}
     return mark_safe(f'{queued} <span class="small text-danger" title="{error}">{words["retrying"]}{when}</span>')  # noqa: S308

@@ -11,24 +11,20 @@ badges/tests/test_rows.py checks that both write the same markup.
 from html import escape
 
 from django.template.defaultfilters import linebreaksbr, truncatechars
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from badges.models import Assertion, BadgeEvent, Task
+from learnerpass.lib.html import time_formatter
 from learnerpass.lib.urls import row_url
 from outbox.html import email_status_html
-
-
-def _minute(value) -> str:
-    # {{ value|date:"Y-m-d H:i" }}
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString:
     """The <tr> rows of a badge's holders; each holder carries `email_status` (its latest email or None).
     `csrf_input` is the form field ({% csrf_token %}), from django.template.backends.utils.csrf_input."""
+    minute = time_formatter()
     public_page = row_url("badges:assertion", vary="public_id")
     revoke_url = row_url("badges:assertion_revoke", vary="public_id", org_slug=org_slug)
     # What every row says, translated and escaped once; a row's own values are escaped as it is written, with
@@ -55,7 +51,7 @@ def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString
         rows.append(
             f'<tr><td><a href="{escape(public_page(a.public_id))}">{escape(a.recipient_email)}</a>'
             f"{in_account if a.recipient_id else ''}</td>"
-            f"<td>{_minute(a.issued_on)}</td>"
+            f"<td>{minute(a.issued_on)}</td>"
             f"<td>{sources.get(a.source, escape(a.source))}</td>"
             f"<td>{email_status_html(a.email_status) if a.email_status else '—'}</td>"
             f"<td>{status}</td></tr>"
@@ -65,9 +61,10 @@ def holder_rows(holders, *, org_slug: str, csrf_input: SafeString) -> SafeString
 
 def event_rows(events) -> SafeString:
     """The <tr> rows of a badge's history: when, who (`actor_email`, annotated), what, details."""
+    minute = time_formatter()
     actions = {value: escape(label) for value, label in BadgeEvent.Action.choices}
     rows = [
-        f"<tr><td>{_minute(e.created_at)}</td><td>{escape(e.actor_email) if e.actor_email else '—'}</td>"
+        f"<tr><td>{minute(e.created_at)}</td><td>{escape(e.actor_email) if e.actor_email else '—'}</td>"
         f"<td>{actions.get(e.action, escape(e.action))}</td><td>{escape(e.detail)}</td></tr>"
         for e in events
     ]
@@ -120,13 +117,14 @@ def queue_cards(submissions, *, org_slug: str, csrf_input: SafeString) -> SafeSt
     """The review queue's cards: badge, task, learner, evidence and the review form of each submission
     (rows of selectors.organiser_queue, which carry their task's, badge's and learner's values)."""
     html = EvidenceHtml(org_slug=org_slug, csrf_input=csrf_input)
+    minute = time_formatter()
     badge_url = row_url("badges:badge_detail", vary="public_id", org_slug=org_slug)
     late = f' · <span class="badge text-bg-warning">{escape(_("no peer reviewed in time"))}</span>'
     cards = [
         '<article class="card mb-3"><div class="card-body">'
         f'<h2 class="h6"><a href="{escape(badge_url(s.badge_public_id))}">{escape(s.badge_name)}</a>'
         f" · {escape(s.task_title)}</h2>"
-        f'<p class="small mb-2">{escape(s.learner_email)} · {_minute(s.submitted_at)} UTC'
+        f'<p class="small mb-2">{escape(s.learner_email)} · {minute(s.submitted_at)} UTC'
         f"{late if s.escalated else ''}</p>"
         f"{html.evidence(s)}{html.review_form(s)}"
         "</div></article>"
@@ -138,11 +136,12 @@ def queue_cards(submissions, *, org_slug: str, csrf_input: SafeString) -> SafeSt
 def pending_cards(submissions, *, org_slug: str, csrf_input: SafeString, next_url: str) -> SafeString:
     """The evidence waiting on a badge's page: learner, task, evidence and the review form, back to `next_url`."""
     html = EvidenceHtml(org_slug=org_slug, csrf_input=csrf_input, next_url=next_url)
+    minute = time_formatter()
     peer = f' <span class="badge text-bg-info">{escape(_("peer review"))}</span>'
     cards = [
         '<div class="border rounded p-2 mb-2">'
         f'<p class="mb-1"><strong>{escape(s.learner.email)}</strong> · {escape(s.task.title)}'
-        f' · <span class="small">{_minute(s.submitted_at)} UTC</span>'
+        f' · <span class="small">{minute(s.submitted_at)} UTC</span>'
         f"{peer if s.task.approval == Task.Approval.PEER and not s.escalated else ''}</p>"
         f"{html.evidence(s)}{html.review_form(s)}"
         "</div>"

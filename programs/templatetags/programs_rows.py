@@ -13,11 +13,12 @@ from html import escape as _escape
 from urllib.parse import quote
 
 from django import template
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
+from learnerpass.lib.html import time_formatter
 from learnerpass.lib.urls import row_url
 from outbox.html import email_status_html
 from programs.models import Invitation
@@ -65,24 +66,10 @@ class _Texts(dict):
         return self[message] % {key: esc(value) for key, value in values.items()}
 
 
-def _minute_formatter():
-    """As |date:"Y-m-d H:i", with the current time zone looked up once rather than for every date."""
-    zone = timezone.get_current_timezone()
-    return lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def _url_maker(name: str, *, vary: str, **kwargs):
     """learnerpass.lib.urls.row_url, escaped for the f-strings below."""
     url = row_url(name, vary=vary, **kwargs)
     return lambda pk: esc(url(int(pk)))
-
-
-def _csrf_input(context) -> str:
-    """As {% csrf_token %}."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
 
 
 class InvitationCells:
@@ -94,10 +81,10 @@ class InvitationCells:
         self.labels = {value: str(label) for value, label in Invitation.Status.choices}
         self.org_slug = request.org.slug
         self.next = esc(request.get_full_path())
-        self.csrf = _csrf_input(context)
+        self.csrf = csrf_input(request)
         self.hide_copy = hide_copy
         self.urls: dict[int, tuple] = {}
-        self.minute = _minute_formatter()
+        self.minute = time_formatter()
 
     def status(self, inv: Invitation, status: str) -> str:
         """programs/_status.html."""
@@ -203,7 +190,7 @@ def invitation_rows(context, invitations) -> SafeString:
 def enrolment_rows(context, enrolments, unenrolled) -> SafeString:
     """The rows of run_enrolled.html's table: who is on the run, or who was unenrolled."""
     rows = []
-    minute = _minute_formatter()
+    minute = time_formatter()
     if unenrolled:
         for enrolment in enrolments:
             by = enrolment.unenrolled_by.email if enrolment.unenrolled_by else ""
