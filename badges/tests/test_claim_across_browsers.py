@@ -3,10 +3,12 @@ badge link is recorded against the account when its confirmation email is sent, 
 continue claiming it until it is claimed."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from badges import selectors, services
 from badges.models import Assertion, PendingLinkClaim
@@ -114,3 +116,19 @@ def test_only_the_last_few_links_are_remembered(client, org, organiser):
         client.get(claim_url(badge))
 
     assert client.session[SESSION_KEY] == [b.link.code for b in badges[-5:]]
+
+
+def test_a_link_that_expired_meanwhile_is_not_offered_and_a_live_one_is(badge, organiser, learner):
+    services.link_claims_remember(user=learner, codes=[badge.link.code])
+    (offered,) = selectors.learner_dashboard(learner)["pending_claims"]
+    assert offered.link.code == badge.link.code
+    services.badge_link_update(
+        badge=badge,
+        user=organiser,
+        enabled=True,
+        expires_at=timezone.now() - timedelta(minutes=1),
+        max_claims=None,
+        new_code=False,
+    )
+
+    assert selectors.learner_dashboard(learner)["pending_claims"] == []
