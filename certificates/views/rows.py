@@ -33,13 +33,19 @@ def status_html(status: str, label: str) -> SafeString:
 class IndividualRows:
     """The rows of one page of a project's individuals, with the words and links they share worked out once."""
 
-    ACTIONS = ("individual", "individual_connect", "individual_invite", "individual_remind", "review")
+    ACTIONS = (
+        "individual",
+        "individual_connect",
+        "individual_invite",
+        "individual_remind",
+        "review",
+        "individual_generate",
+    )
 
     def __init__(self, *, org_slug: str, csrf_input: str, next_url: str):
         self.csrf_input = csrf_input
         self.next_url = next_url
         self.urls = {name: row_url(f"certificates:{name}", vary="pk", org_slug=org_slug) for name in self.ACTIONS}
-        self.urls["individual_generate"] = row_url("certificates:individual_generate", vary="pk", org_slug=org_slug)
         self.words = {
             "role": _("Role"),
             "status": _("Status"),
