@@ -17,6 +17,7 @@ from badges.models import (
     Task,
 )
 from learnerpass.lib.counts import capped_count
+from learnerpass.lib.prepared import prepared
 
 # Keyset orders of the organiser's lists (learnerpass.lib.keyset), along the indexes that serve them.
 HOLDER_ORDER = ("-issued_on", "-id")
@@ -113,35 +114,10 @@ def badge_holders(badge: BadgeClass):
     return badge.assertions.only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)
 
 
-def _add_task_counts(quests: list[Quest], user) -> None:
-    """Where the learner stands on each quest: tasks approved, waiting, sent back (one query, none without quests)."""
-    if not quests:
-        return
-    mine = EvidenceSubmission.objects.filter(task=OuterRef("pk"), learner=user).values("status")[:1]
-    rows = (
-        Task.objects.filter(badge_id__in=[q.badge_id for q in quests])
-        .exclude(evidence_kind=Task.Evidence.NONE)
-        .annotate(my_status=Subquery(mine))
-        .values_list("badge_id", "my_status")
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for badge_id, status in rows:
-        entry = counts.setdefault(badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
-        entry["total"] += 1
-        if status:
-            entry[status] += 1
-    for quest in quests:
-        quest.task_counts = counts.get(quest.badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
-
-
-def learner_dashboard(user) -> dict:
-    """The learner's badges, quests and playlist progress, in a constant number of queries.
-
-    Each query loads only the columns the dashboard shows: on every visit to /me/, building the SQL
-    for whole rows of four joined models cost more than running it.
-    """
-    assertions = list(
-        Assertion.objects.filter(recipient=user)
+@prepared
+def _dashboard_assertions(user_id):
+    return (
+        Assertion.objects.filter(recipient_id=user_id)
         .select_related("badge__organisation")
         .only(
             "public_id",
@@ -159,14 +135,97 @@ def learner_dashboard(user) -> dict:
         )
         .order_by("-issued_on", "-id")
     )
-    live = [a for a in assertions if not a.is_revoked]
-    held_badges = {a.badge_id for a in live}
-    in_progress = list(
-        Quest.objects.filter(learner=user, status=Quest.Status.IN_PROGRESS)
+
+
+@prepared
+def _dashboard_quests(user_id):
+    return (
+        Quest.objects.filter(learner_id=user_id, status=Quest.Status.IN_PROGRESS)
         .select_related("badge__organisation")
         .only("badge_id", "badge__public_id", "badge__name", "badge__organisation__name")
         .order_by("-started_at")
     )
+
+
+@prepared
+def _dashboard_task_statuses(user_id):
+    """(badge_id, the learner's status or None) for each task with evidence of the badges the learner
+    works towards."""
+    mine = EvidenceSubmission.objects.filter(task=OuterRef("pk"), learner_id=user_id).values("status")[:1]
+    return (
+        Task.objects.filter(badge__quests__learner_id=user_id, badge__quests__status=Quest.Status.IN_PROGRESS)
+        .exclude(evidence_kind=Task.Evidence.NONE)
+        .annotate(my_status=Subquery(mine))
+        .values_list("badge_id", "my_status")
+    )
+
+
+def _add_task_counts(quests: list[Quest], user) -> None:
+    """Where the learner stands on each quest: tasks approved, waiting, sent back (one query, none without quests)."""
+    if not quests:
+        return
+    counts: dict[int, dict[str, int]] = {}
+    for badge_id, status in _dashboard_task_statuses(user.pk):
+        entry = counts.setdefault(badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
+        entry["total"] += 1
+        if status:
+            entry[status] += 1
+    for quest in quests:
+        quest.task_counts = counts.get(quest.badge_id, {"total": 0, "approved": 0, "submitted": 0, "rejected": 0})
+
+
+@prepared
+def _dashboard_playlist_items(user_id):
+    """The activities of the published playlists the learner has a hand in: one of their activities'
+    badges held (unrevoked), or the playlist's own badge held, even revoked."""
+    held = Assertion.objects.filter(recipient_id=user_id)
+    mine = Playlist.objects.filter(status=PublishStatus.PUBLISHED).filter(
+        Q(items__activity__badge__in=held.filter(revoked_at__isnull=True).values("badge_id"))
+        | Q(badge__in=held.values("badge_id"))
+    )
+    return (
+        PlaylistItem.objects.filter(playlist__in=mine.values("pk"))
+        .select_related("playlist", "activity")
+        .only(
+            "playlist_id",
+            "activity_id",
+            "playlist__public_id",
+            "playlist__title",
+            "playlist__rule",
+            "playlist__min_count",
+            "activity__public_id",
+            "activity__title",
+        )
+        .order_by("playlist_id", "position", "id")
+    )
+
+
+@prepared
+def _dashboard_pending_claims(user_id):
+    return (
+        PendingLinkClaim.objects.filter(user_id=user_id)
+        .select_related("link__badge__organisation")
+        .only(
+            "link__code",
+            "link__enabled",
+            "link__expires_at",
+            "link__badge_id",
+            "link__badge__name",
+            "link__badge__organisation__name",
+        )
+    )
+
+
+def learner_dashboard(user) -> dict:
+    """The learner's badges, quests and playlist progress, in a constant number of queries.
+
+    The dashboard is loaded on every visit to /me/: its queries are prepared (their SQL built once per
+    process) and load only the columns it shows.
+    """
+    assertions = _dashboard_assertions(user.pk)
+    live = [a for a in assertions if not a.is_revoked]
+    held_badges = {a.badge_id for a in live}
+    in_progress = _dashboard_quests(user.pk)
     quests = [q for q in in_progress if q.badge_id not in held_badges]
     # A revoked activity badge never counts as done; it shows as left, to be earned again.
     _add_task_counts(quests, user)
@@ -176,25 +235,7 @@ def learner_dashboard(user) -> dict:
     revoked_playlists = {a.badge.playlist_id for a in assertions if a.is_revoked and a.badge.playlist_id}
     playlists: dict[int, dict] = {}
     if held_activities or held_playlists or revoked_playlists:
-        mine = Playlist.objects.filter(status=PublishStatus.PUBLISHED).filter(
-            Q(items__activity_id__in=held_activities) | Q(pk__in=held_playlists | revoked_playlists)
-        )
-        items = (
-            PlaylistItem.objects.filter(playlist__in=mine.values("pk"))
-            .select_related("playlist", "activity")
-            .only(
-                "playlist_id",
-                "activity_id",
-                "playlist__public_id",
-                "playlist__title",
-                "playlist__rule",
-                "playlist__min_count",
-                "activity__public_id",
-                "activity__title",
-            )
-            .order_by("playlist_id", "position", "id")
-        )
-        for item in items:
+        for item in _dashboard_playlist_items(user.pk):
             entry = playlists.setdefault(
                 item.playlist_id, {"playlist": item.playlist, "done": [], "left": [], "completed": False}
             )
@@ -216,16 +257,7 @@ def learner_dashboard(user) -> dict:
     now = timezone.now()
     pending_claims = [
         claim
-        for claim in PendingLinkClaim.objects.filter(user=user)
-        .select_related("link__badge__organisation")
-        .only(
-            "link__code",
-            "link__enabled",
-            "link__expires_at",
-            "link__badge_id",
-            "link__badge__name",
-            "link__badge__organisation__name",
-        )
+        for claim in _dashboard_pending_claims(user.pk)
         if claim.link.enabled
         and (claim.link.expires_at is None or claim.link.expires_at > now)
         and claim.link.badge_id not in held_badges

@@ -16,6 +16,7 @@ from jobs.models import Job
 from jobs.selectors import jobs_about
 from jobs.services import ref_filter
 from learnerpass.lib.counts import capped_count
+from learnerpass.lib.prepared import prepared
 
 Status = Individual.Status
 
@@ -271,12 +272,10 @@ def data_groups(data: dict, parts: tuple[str, ...] | None = None) -> list[dict]:
 # Learner ------------------------------------------------------------------------------------------
 
 
-def learner_dashboard(user) -> dict:
-    """The learner's projects, what waits for them and their certificates (two queries, one without projects)."""
-    if not user.is_authenticated:
-        return {"items": [], "waiting": [], "certificates": []}
-    individuals = list(
-        Individual.objects.filter(user=user)
+@prepared
+def _dashboard_individuals(user_id):
+    return (
+        Individual.objects.filter(user_id=user_id)
         .select_related("project__organisation")
         .only(
             "id",
@@ -291,11 +290,14 @@ def learner_dashboard(user) -> dict:
         )
         .order_by("-project__start_date", "id")
     )
+
+
+@prepared
+def _dashboard_certificates(user_id):
     # A revoked certificate stays, marked with the reason (the learner may have shared it); a superseded one
     # goes, as its newer version is listed.
-    # Certificates belong to the learner's individuals: none without one.
-    certificates = individuals and list(
-        Certificate.objects.filter(individual__user=user)
+    return (
+        Certificate.objects.filter(individual__user_id=user_id)
         .filter((Q(status=Certificate.Status.VALID) & ~Q(pdf="")) | Q(status=Certificate.Status.REVOKED))
         .select_related("individual__project")
         .only(
@@ -311,5 +313,15 @@ def learner_dashboard(user) -> dict:
         )
         .order_by("-issued_at")
     )
+
+
+def learner_dashboard(user) -> dict:
+    """The learner's projects, what waits for them and their certificates (two queries, prepared as /me/
+    loads them on every visit; one without projects)."""
+    if not user.is_authenticated:
+        return {"items": [], "waiting": [], "certificates": []}
+    individuals = _dashboard_individuals(user.pk)
+    # Certificates belong to the learner's individuals: none without one.
+    certificates = individuals and _dashboard_certificates(user.pk)
     waiting = [i for i in individuals if i.status in Individual.HELD_BY_LEARNER]
     return {"items": individuals, "waiting": waiting, "certificates": certificates}

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
+from learnerpass.lib.prepared import prepared
 from organisations.models import Membership
 
 
@@ -23,11 +24,13 @@ def user_memberships(request) -> list[Membership]:
         return []
     cached = getattr(request, "_user_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=request.user).select_related("organisation").order_by("organisation__name")
-        )
-        request._user_memberships = cached
+        cached = request._user_memberships = _memberships(request.user.pk)
     return cached
+
+
+@prepared
+def _memberships(user_id):
+    return Membership.objects.filter(user_id=user_id).select_related("organisation").order_by("organisation__name")
 
 
 def get_membership_or_404(request, org_slug: str) -> Membership:

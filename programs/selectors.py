@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from learnerpass.lib import counts
 from learnerpass.lib.counts import CappedCount, capped_count
+from learnerpass.lib.prepared import prepared
 from outbox.models import Email
 from outbox.services import ref_of
 from programs.access import manageable_program_ids
@@ -36,13 +37,11 @@ INVITATION_ORDER = ("-id",)
 ENROLMENT_ORDER = ("external_learner_id", "id")
 
 
-def learner_dashboard(user, *, member: bool = True) -> dict:
-    """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries,
-    one when the caller knows the user is no organisation's member (only members manage programs)."""
-    programs: OrderedDict[int, dict] = OrderedDict()
-    enrolments = (
+@prepared
+def _dashboard_enrolments(user_id):
+    return (
         Enrolment.objects.active()
-        .filter(user=user)
+        .filter(user_id=user_id)
         .select_related("run__program__organisation")
         .only(
             "run__code",
@@ -55,20 +54,31 @@ def learner_dashboard(user, *, member: bool = True) -> dict:
         )
         .order_by("run__program__name", "run__starts_on", "run__code")
     )
-    for enrolment in enrolments:
+
+
+@prepared
+def _dashboard_managed(user_id):
+    return (
+        ProgramLearnerAdmin.objects.filter(user_id=user_id, program__organisation__memberships__user_id=user_id)
+        .select_related("program__organisation")
+        .only("program__name", "program__organisation__name", "program__organisation__slug")
+        .order_by("program__organisation__name", "program__name")
+    )
+
+
+def learner_dashboard(user, *, member: bool = True) -> dict:
+    """The learner's programs with the runs they are enrolled on, and the programs they manage; two queries
+    (prepared: /me/ loads them on every visit), one when the caller knows the user is no organisation's
+    member (only members manage programs)."""
+    programs: OrderedDict[int, dict] = OrderedDict()
+    for enrolment in _dashboard_enrolments(user.pk):
         program = enrolment.run.program
         entry = programs.setdefault(program.pk, {"program": program, "organisation": program.organisation, "runs": []})
         entry["runs"].append(enrolment.run)
     # Program learner admins have no organisation-wide role that shows them the Programs tile; this is their way in.
     if not member:
         return {"items": list(programs.values()), "managed": []}
-    managed = list(
-        ProgramLearnerAdmin.objects.filter(user=user, program__organisation__memberships__user=user)
-        .select_related("program__organisation")
-        .only("program__name", "program__organisation__name", "program__organisation__slug")
-        .order_by("program__organisation__name", "program__name")
-    )
-    return {"items": list(programs.values()), "managed": [role.program for role in managed]}
+    return {"items": list(programs.values()), "managed": [role.program for role in _dashboard_managed(user.pk)]}
 
 
 def org_summary(organisation, program_ids: set[int] | None = None) -> list[tuple[str, int]]:
