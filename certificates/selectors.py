@@ -13,7 +13,6 @@ from certificates.jobs import RENDER, ZIP
 from certificates.models import Certificate, Individual, Project
 from certificates.snapshot import certificate_is_current
 from jobs.models import Job
-from jobs.selectors import jobs_about
 from jobs.services import ref_filter
 from learnerpass.lib.counts import capped_count
 from learnerpass.lib.prepared import prepared
@@ -22,10 +21,16 @@ Status = Individual.Status
 
 
 def get_project_for_member(request, pk: int) -> Project:
-    project = Project.objects.filter(pk=pk, organisation=request.org).select_related("organisation").first()
-    if project is None:
+    found = _member_project(pk, request.org.pk)
+    if not found:
         raise Http404("No such project.")
-    return project
+    return found[0]
+
+
+@prepared
+def _member_project(pk, organisation_id):
+    # Every project page asks for it: prepared (its SQL built once per process).
+    return Project.objects.filter(pk=pk, organisation_id=organisation_id).select_related("organisation")
 
 
 def get_individual_for_member(request, pk: int) -> Individual:
@@ -113,35 +118,59 @@ def current_certificates(individuals: list[Individual]) -> dict[int, Certificate
     return latest
 
 
+@prepared
+def _progress_figures(project_id):
+    # The aggregate as a query grouped by the one project, so that it can be prepared: no row without certificates.
+    return (
+        Certificate.objects.filter(individual__project_id=project_id, status=Certificate.Status.VALID)
+        .values("individual__project_id")
+        .annotate(
+            total=Count("id"),
+            rendered=Count("id", filter=~Q(pdf="")),
+            failed=Count("id", filter=Q(pdf="") & ~Q(render_error="")),
+        )
+        .values_list("total", "rendered", "failed")
+        .order_by()
+    )
+
+
 def certificate_progress(project: Project) -> dict:
     """How far the project's current certificates have rendered (one query)."""
-    figures = Certificate.objects.filter(individual__project=project, status=Certificate.Status.VALID).aggregate(
-        total=Count("id"),
-        rendered=Count("id", filter=~Q(pdf="")),
-        failed=Count("id", filter=Q(pdf="") & ~Q(render_error="")),
-    )
+    found = _progress_figures(project.pk)
+    figures = dict(zip(("total", "rendered", "failed"), found[0] if found else (0, 0, 0), strict=True))
     figures["pending"] = figures["total"] - figures["rendered"] - figures["failed"]
     figures["done"] = figures["total"] > 0 and figures["pending"] == 0
     figures["percent"] = round(100 * figures["rendered"] / figures["total"]) if figures["total"] else 0
     return figures
 
 
+def _accepted(project_id):
+    return Individual.objects.filter(project_id=project_id, status=Status.ACCEPTED).order_by("surname", "id")
+
+
+_accepted_prepared = prepared(_accepted)
+
+
+@prepared
+def _valid_certificates(project_id):
+    """The valid certificates of the project's accepted individuals."""
+    return Certificate.objects.filter(
+        individual__project_id=project_id, individual__status=Status.ACCEPTED, status=Certificate.Status.VALID
+    ).only("id", "individual_id", "status", "data")
+
+
 def generation_plan(project: Project, *, lock: bool = False) -> dict:
     """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
     project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
     would supersede. Up to three queries (none of the later ones when there is nothing to compare)."""
-    individuals = Individual.objects.filter(project=project, status=Status.ACCEPTED).order_by("surname", "id")
     if lock:
-        individuals = individuals.select_for_update()
-    individuals = list(individuals)
+        individuals = list(_accepted(project.pk).select_for_update())
+    else:
+        # The project page shows the plan on every visit: prepared queries.
+        individuals = _accepted_prepared(project.pk)
     valid = {}
     if individuals:
-        valid = {
-            c.individual_id: c
-            for c in Certificate.objects.filter(individual__in=individuals, status=Certificate.Status.VALID).only(
-                "id", "individual_id", "status", "data"
-            )
-        }
+        valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
     if valid:
         # Every snapshot lists the project's partners: read them once for all.
         prefetch_related_objects([project], "partners")
@@ -165,13 +194,22 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
 def certificate_section(project: Project) -> dict:
     """What the project page's certificates section shows: progress, the latest render and ZIP jobs, and
     the jobs started from the page (two queries)."""
-    jobs = jobs_about(project, kinds=[RENDER, ZIP], limit=6)
+    jobs = _project_jobs(project.pk)
     return {
         "progress": certificate_progress(project),
         "render_job": next((job for job in jobs if job.kind == RENDER), None),
         "zip_job": next((job for job in jobs if job.kind == ZIP), None),
         "project_jobs": jobs,
     }
+
+
+@prepared
+def _project_jobs(project_id):
+    """The project's latest render and ZIP jobs (jobs.selectors.jobs_about, prepared for the project page)."""
+    return (
+        Job.objects.filter(**ref_filter(Project(pk=project_id)), kind__in=[RENDER, ZIP])
+        .select_related("started_by", "organisation")[:6]
+    )
 
 
 def latest_zip(project: Project):

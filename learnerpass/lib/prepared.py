@@ -38,10 +38,12 @@ def _marker(index: int, value):
     return _MARKER_INT + index if isinstance(value, int) else _MARKER_STR.format(index)
 
 
-def _marker_index(value, markers) -> int | None:
+def _slot(value, markers) -> tuple[int, type] | None:
+    """Which argument a parameter stands for, and the type it has there: the database backend may have
+    wrapped it (psycopg's Int8 for big integer columns, a subclass of int); None for a constant."""
     for index, marker in enumerate(markers):
-        if type(value) is type(marker) and value == marker:
-            return index
+        if isinstance(value, type(marker)) and not isinstance(value, bool) and value == marker:
+            return index, type(value)
     return None
 
 
@@ -62,14 +64,16 @@ class _Compiled:
         self.compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = self.compiler.as_sql()
         self.fixed = list(params)
-        # For each parameter, the index of the argument it stands for (None: a constant of the query).
-        self.slots = [_marker_index(value, markers) for value in params]
-        missing = set(range(len(markers))) - set(self.slots)
+        self.slots = [_slot(value, markers) for value in params]
+        missing = set(range(len(markers))) - {slot[0] for slot in self.slots if slot}
         if missing:
             raise ValueError(f"argument(s) {sorted(missing)} do not reach the SQL as they are: {self.sql}")
 
     def run(self, args) -> list:
-        params = [value if slot is None else args[slot] for value, slot in zip(self.fixed, self.slots, strict=True)]
+        params = [
+            value if slot is None else slot[1](args[slot[0]])
+            for value, slot in zip(self.fixed, self.slots, strict=True)
+        ]
         sql = self.sql
         compiler = _shallow_copy(
             self.compiler,

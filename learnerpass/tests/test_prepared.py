@@ -166,3 +166,22 @@ def test_each_thread_runs_the_sql_on_its_own_connection(two_orgs):
         thread.start()
         thread.join()
     assert seen == {"rows": 2, "queries": 1} and len(here) == 0
+
+
+def test_integers_the_database_backend_wraps_take_the_same_wrapper(org):
+    """PostgreSQL's backend passes big integers as psycopg's Int8 (an int): the argument is wrapped alike."""
+    from jobs.models import Job
+
+    for ref_id in (7, 8):
+        Job.objects.create(kind="test.kind", organisation=org, ref_type="test.thing", ref_id=ref_id, task_name="t")
+
+    @prepared
+    def jobs_about(ref_id):
+        return Job.objects.filter(ref_type="test.thing", ref_id=ref_id).values_list("ref_id")
+
+    assert jobs_about(7) == [(7,)]
+    assert jobs_about(8) == [(8,)]
+    # The argument takes the type the backend gives ref_id's parameter (int on SQLite, Int8 on PostgreSQL).
+    (entry,) = jobs_about.compiled.values()
+    backend_type = type(Job.objects.filter(ref_id=7).query.get_compiler("default").as_sql()[1][0])
+    assert [slot[1] for slot in entry.slots if slot] == [backend_type]
