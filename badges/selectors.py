@@ -4,10 +4,12 @@ from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, Out
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from badges.jobs import BAKE
 from badges.models import (
     Activity,
     Assertion,
     BadgeClass,
+    BadgeEvent,
     EvidenceSubmission,
     PendingLinkClaim,
     Playlist,
@@ -16,7 +18,9 @@ from badges.models import (
     Quest,
     Task,
 )
-from learnerpass.lib.counts import capped_count
+from jobs.models import Job
+from jobs.services import ref_filter
+from learnerpass.lib.counts import CappedCount, capped_count
 from learnerpass.lib.prepared import prepared
 
 # Keyset orders of the organiser's lists (learnerpass.lib.keyset), along the indexes that serve them.
@@ -269,6 +273,44 @@ def learner_dashboard(user) -> dict:
         "playlists": list(playlists.values()),
         "peer_reviews": reviews,
     }
+
+
+# The organiser's badge page, loaded after every action on the badge: its queries are prepared.
+BADGE_PAGE_PENDING = 20
+
+
+@prepared
+def badge_page_tasks(badge_id):
+    """The badge's tasks, each with how many pieces of evidence it has (capped)."""
+    submissions = EvidenceSubmission.objects.filter(task=OuterRef("pk"))
+    return Task.objects.filter(badge_id=badge_id).annotate(n_submissions=CappedCount(submissions))
+
+
+def badge_pending_evidence(badge_id):
+    """Evidence waiting for review on the badge's tasks, the oldest first."""
+    return EvidenceSubmission.objects.filter(task__badge_id=badge_id, status=EvidenceSubmission.Status.SUBMITTED)
+
+
+@prepared
+def badge_page_pending(badge_id):
+    return (
+        badge_pending_evidence(badge_id)
+        .select_related("task", "learner")
+        .order_by("submitted_at", "id")[:BADGE_PAGE_PENDING]
+    )
+
+
+@prepared
+def badge_page_events(badge_id):
+    return BadgeEvent.objects.filter(badge_id=badge_id).annotate(actor_email=F("actor__email"))[:20]
+
+
+@prepared
+def badge_page_jobs(badge_id):
+    """The badge's latest baking jobs (jobs.selectors.jobs_about)."""
+    return Job.objects.filter(**ref_filter(BadgeClass(pk=badge_id)), kind=BAKE.name).select_related(
+        "started_by", "organisation"
+    )[:5]
 
 
 MAX_SEARCH_WORDS = 10

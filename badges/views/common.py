@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from badges.models import (
     Playlist,
 )
 from learnerpass.lib.actions import perform
+from learnerpass.lib.prepared import prepared
 from organisations.models import Role
 
 MANAGE = (Role.ORGANISER,)
@@ -33,8 +35,17 @@ def get_playlist_for_member(request, pk: int) -> Playlist:
 
 
 def get_badge_for_member(request, public_id: str) -> BadgeClass:
-    return get_object_or_404(
-        BadgeClass.objects.select_related("activity", "playlist", "link"), public_id=public_id, organisation=request.org
+    found = _member_badge(public_id, request.org.pk)
+    if not found:
+        raise Http404("No such badge.")
+    return found[0]
+
+
+@prepared
+def _member_badge(public_id, organisation_id):
+    # Every organiser page of a badge asks for it: prepared (its SQL built once per process).
+    return BadgeClass.objects.select_related("activity", "playlist", "link").filter(
+        public_id=public_id, organisation_id=organisation_id
     )
 
 

@@ -1,7 +1,7 @@
 """Organiser pages under /o/<org>/: activities, playlists, badges, issuing, the review queue."""
 
 from django.contrib import messages
-from django.db.models import Count, F, OuterRef
+from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
@@ -21,7 +21,7 @@ from badges.forms import (
     TaskForm,
     alignment_formset,
 )
-from badges.jobs import BAKE, PLAYLIST_ISSUE
+from badges.jobs import PLAYLIST_ISSUE
 from badges.models import (
     Activity,
     Assertion,
@@ -34,7 +34,6 @@ from badges.views import rows
 from badges.views.common import (
     MANAGE,
     PAGE_SIZE,
-    PENDING_SHOWN,
     badge_of,
     badge_redirect,
     get_activity_for_member,
@@ -44,7 +43,7 @@ from badges.views.common import (
     report_messages,
     review_submission,
 )
-from jobs.selectors import jobs_about, latest_job_about
+from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
 from learnerpass.lib.counts import CappedCount, capped_count
 from learnerpass.lib.csvexport import csv_response
@@ -335,21 +334,12 @@ def badge_detail(request, public_id):
     emails = latest_emails_for(holders)
     for holder in holders:
         holder.email_status = emails.get(holder.pk)
-    tasks = list(
-        badge.tasks.annotate(n_submissions=CappedCount(EvidenceSubmission.objects.filter(task=OuterRef("pk"))))
-    )
+    tasks = selectors.badge_page_tasks(badge.pk)
     # Evidence is given for a task: a badge without tasks has none waiting (and is spared the query).
-    pending_qs = EvidenceSubmission.objects.filter(
-        task__in=[task.pk for task in tasks], status=EvidenceSubmission.Status.SUBMITTED
-    )
-    pending = (
-        list(pending_qs.select_related("task", "learner").order_by("submitted_at", "id")[:PENDING_SHOWN])
-        if tasks
-        else []
-    )
+    pending = selectors.badge_page_pending(badge.pk) if tasks else []
     claim_url = absolute_url("badges:claim", code=link.code)
     csrf = csrf_input(request)
-    events = list(badge.events.annotate(actor_email=F("actor__email"))[:20])
+    events = selectors.badge_page_events(badge.pk)
     return render(
         request,
         "badges/badge_detail.html",
@@ -365,14 +355,18 @@ def badge_detail(request, public_id):
             "pending_cards": rows.pending_cards(
                 pending, org_slug=request.org.slug, csrf_input=csrf, next_url=request.path
             ),
-            "pending_count": capped_count(pending_qs) if len(pending) == PENDING_SHOWN else len(pending),
+            "pending_count": (
+                capped_count(selectors.badge_pending_evidence(badge.pk))
+                if len(pending) == selectors.BADGE_PAGE_PENDING
+                else len(pending)
+            ),
             "tasks": tasks,
             "issue_form": IssueEmailsForm(),
             "link_form": LinkForm(instance=link),
             "task_form": TaskForm(),
             "revoke_form": RevokeForm(),
             "quests_count": capped_count(badge.quests.filter(status=Quest.Status.IN_PROGRESS)),
-            "badge_jobs": jobs_about(badge, kinds=[BAKE.name], limit=5),
+            "badge_jobs": selectors.badge_page_jobs(badge.pk),
             "events": events,
             "event_rows": rows.event_rows(events),
         },
