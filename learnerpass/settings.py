@@ -120,13 +120,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
-    # Parameters sent apart from the SQL let psycopg prepare the statements a connection runs
-    # again and again (after 5 runs): PostgreSQL then skips parsing and planning them, which
-    # took two thirds of its time on the dashboard (4.4 ms of CPU per visit before, 1.5 after).
-    # Off behind a connection pooler that cannot keep prepared statements (PgBouncer in
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Parameters sent apart from the SQL, and the statements a connection runs again and again
+    # (from the 5th time) prepared: PostgreSQL then skips parsing and planning them, which took
+    # two thirds of its time on the dashboard (4.4 ms of CPU per visit before, 1.5 after).
+    # false behind a connection pooler that cannot keep prepared statements (PgBouncer in
     # transaction mode before 1.21).
-    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", env_bool("DATABASE_SERVER_SIDE_BINDING", True))
+    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -121,3 +122,27 @@ def test_storage_url_puts_both_storages_on_s3_with_production_values():
     assert '"bucket_name": "lp-private", "location": ""' in result.stdout
     assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in result.stdout
     assert result.stdout.strip().endswith("http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize(
+    ("switch", "expected"),
+    [
+        ({}, {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5}),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, {"sslmode": "require"}),
+    ],
+)
+def test_postgresql_prepares_statements_unless_told_not_to(switch, expected):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        PRODUCTION,
+        DJANGO_SETTINGS_MODULE="learnerpass.settings",
+        DATABASE_URL="postgres://u:p@db.local:5432/lp?sslmode=require",
+        **switch,
+    )
+    code = "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps(s.DATABASES['default']['OPTIONS']))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
