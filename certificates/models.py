@@ -179,7 +179,11 @@ class Individual(models.Model):
             ),
         ]
         # A project's individuals by name, a keyset page at a time.
-        indexes = [models.Index(fields=["project", "surname", "first_name", "id"], name="cert_individual_by_name")]
+        indexes = [
+            models.Index(fields=["project", "surname", "first_name", "id"], name="cert_individual_by_name"),
+            # The projects list's figures and the project page's status filter.
+            models.Index(fields=["project", "status"], name="cert_individual_by_status"),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.surname}"

@@ -119,7 +119,8 @@ def test_the_projects_page_lists_projects_with_review_counts(login, org, organis
     response = login(organiser).get(url("projects", org))
     body = response.content.decode()
     assert "Bridges Youth Exchange" in body and "Hidden elsewhere" not in body
-    assert response.context["page"].object_list[0].awaiting_review == 1
+    (listed,) = response.context["page"].object_list
+    assert (listed.individual_count, listed.awaiting_review, listed.accepted_count) == (1, 1, 0)
     # The count leads straight to the submissions waiting in that project.
     assert f'href="{url("project", org, pk=project.pk)}?status=submitted"' in body
 
@@ -156,9 +157,11 @@ def test_the_projects_list_runs_a_constant_number_of_queries(login, org, organis
     for i in range(n):
         _fill(make_project(org, title=f"Project {i}"), 2)
     client = login(organiser)
-    # session, user, the user's memberships (access and navigation), count, projects with their counts
-    with django_assert_num_queries(5):
-        client.get(url("projects", org))
+    # session, user, the user's memberships (access and navigation), count, projects, their counts by status
+    with django_assert_num_queries(6):
+        response = client.get(url("projects", org))
+    figures = [(p.title, p.individual_count, p.awaiting_review, p.accepted_count) for p in response.context["page"]]
+    assert sorted(figures) == [(f"Project {i}", 2, 0, 0) for i in range(n)]
 
 
 def test_the_project_page_searches_and_filters(login, org, organiser):

@@ -41,6 +41,7 @@ from outbox.selectors import latest_emails_for
 @org_member_required(ORGANISER)
 def projects(request):
     page = Paginator(selectors.projects_for_org(request.org), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.add_individual_counts(list(page.object_list))
     return render(request, "certificates/projects.html", {"page": page})
 
 
