@@ -14,6 +14,7 @@ from certificates.models import Certificate, Individual, Project
 from certificates.snapshot import certificate_is_current
 from jobs.models import Job
 from jobs.services import ref_filter
+from learnerpass.lib.bulk import one_of
 from learnerpass.lib.counts import capped_count
 from learnerpass.lib.prepared import prepared
 
@@ -122,14 +123,21 @@ def individuals_for_project(project: Project, *, query: str = "", status: str = 
 def current_certificates(individuals: list[Individual]) -> dict[int, Certificate]:
     """The latest certificate of each individual, in one query."""
     latest: dict[int, Certificate] = {}
-    for certificate in (
-        Certificate.objects.filter(individual__in=individuals)
+    if individuals:
+        for certificate in _unsuperseded([individual.pk for individual in individuals]):
+            latest[certificate.individual_id] = certificate
+    return latest
+
+
+@prepared
+def _unsuperseded(individual_ids):
+    # Prepared (on PostgreSQL, where the ids are one array parameter): every project page asks.
+    return (
+        Certificate.objects.filter(**one_of("individual_id", individual_ids))
         .exclude(status=Certificate.Status.SUPERSEDED)
         .order_by("individual_id", "issued_at", "id")
         .only("id", "individual_id", "code", "status", "pdf", "render_error", "issued_at")
-    ):
-        latest[certificate.individual_id] = certificate
-    return latest
+    )
 
 
 @prepared

@@ -47,6 +47,13 @@ models.Field.register_lookup(AnyOf)
 models.ForeignObject.register_lookup(AnyOf)
 
 
+def one_of(field: str, values: list) -> dict:
+    """Filter arguments for `field` among `values`: one array parameter on PostgreSQL (whose SQL stays
+    the same whatever the length, so it can be prepared: learnerpass.lib.prepared), `__in` elsewhere."""
+    lookup = "any_of" if connection.vendor == "postgresql" else "in"
+    return {f"{field}__{lookup}": values}
+
+
 def filtered_in(queryset: models.QuerySet, field: str, values: Iterable) -> Iterable[models.QuerySet]:
     """`queryset` filtered to rows whose `field` is one of `values`, as few querysets as this database
     allows: one with an array parameter on PostgreSQL, lists of `in_chunks` elsewhere."""

@@ -17,7 +17,11 @@ instances (with `select_related()` and `only()`), or the rows of `values()`/`val
 The rules, checked when the SQL is built:
 - Arguments are ints or strs, and each reaches the SQL as it is (`field=arg`, not
   `field__icontains=arg`, which Django rewrites): a marker missing from the parameters is an
-  error. A list would change the SQL's shape with its length: pass a subquery instead.
+  error.
+- A non-empty list of ints or strs is prepared where it travels as one array parameter
+  (`**one_of("field", values)` from learnerpass.lib.bulk: `= ANY(%s)` on PostgreSQL). Where
+  the database takes it as `IN (%s, %s, …)`, whose SQL changes with the list's length
+  (SQLite), the queryset is built on every call instead.
 - The queryset has no prefetch_related() (its second queries would not be prepared).
 - The SQL depends on nothing else. It is kept per database, time zone and language, so a
   query that uses the time zone or the language still comes out right; time itself (now)
@@ -33,9 +37,15 @@ _MARKER_STR = "\x00prepared-marker-{}\x00"
 
 
 def _marker(index: int, value):
+    if isinstance(value, list) and value:
+        return [_marker(index, value[0])]
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"a @prepared function takes ints and strs, not {type(value).__name__}")
+        raise TypeError(f"a @prepared function takes ints, strs and non-empty lists of them, not {value!r}")
     return _MARKER_INT + index if isinstance(value, int) else _MARKER_STR.format(index)
+
+
+class _Expanded(Exception):
+    """A list argument reached the SQL one element per parameter."""
 
 
 def _slot(value, markers) -> tuple[int, type] | None:
@@ -44,6 +54,8 @@ def _slot(value, markers) -> tuple[int, type] | None:
     for index, marker in enumerate(markers):
         if isinstance(value, type(marker)) and not isinstance(value, bool) and value == marker:
             return index, type(value)
+        if isinstance(marker, list) and value == marker[0] and not isinstance(value, bool):
+            raise _Expanded
     return None
 
 
@@ -85,6 +97,9 @@ class _Compiled:
         return list(queryset)
 
 
+_EVERY_TIME = object()  # a query that cannot be prepared on this database (a list in IN (…))
+
+
 def prepared(build):
     """Decorate a function that returns a queryset; see the module's docstring."""
     from django.utils import timezone, translation
@@ -96,12 +111,18 @@ def prepared(build):
         key = (
             timezone.get_current_timezone_name(),
             translation.get_language(),
-            tuple(type(arg) for arg in args),
+            tuple((type(arg), type(arg[0]) if isinstance(arg, list) and arg else None) for arg in args),
         )
         entry = compiled.get(key)
         if entry is None:
             markers = [_marker(index, arg) for index, arg in enumerate(args)]
-            entry = compiled[key] = _Compiled(build(*markers), markers)
+            try:
+                entry = _Compiled(build(*markers), markers)
+            except _Expanded:
+                entry = _EVERY_TIME
+            compiled[key] = entry
+        if entry is _EVERY_TIME:
+            return list(build(*args))
         return entry.run(args)
 
     run.compiled = compiled

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from conftest import make_member
+from learnerpass.lib.bulk import one_of
 from learnerpass.lib.prepared import prepared
 from organisations.models import Membership, Organisation, Role
 
@@ -95,14 +96,30 @@ def test_an_argument_that_django_rewrites_is_refused():
         named_like("acme")
 
 
-@pytest.mark.parametrize("argument", [[1, 2], None, True, 1.5, datetime(2030, 1, 1, tzinfo=UTC)])
+@pytest.mark.parametrize("argument", [[], [1.5], None, True, 1.5, datetime(2030, 1, 1, tzinfo=UTC)])
 def test_arguments_other_than_ints_and_strs_are_refused(argument):
     @prepared
     def anything(value):
         return Organisation.objects.filter(pk=value)
 
-    with pytest.raises(TypeError, match="takes ints and strs"):
+    with pytest.raises(TypeError, match="takes ints, strs and non-empty lists of them"):
         anything(argument)
+
+
+def test_a_list_is_prepared_where_it_travels_as_one_parameter(two_orgs):
+    """PostgreSQL takes the list as one array (= ANY(%s)); SQLite's IN (…) changes with the length, so
+    there the queryset is built on every call, with the same rows."""
+    alice, bob = two_orgs
+
+    @prepared
+    def emails_of(user_ids):
+        return Membership.objects.filter(**one_of("user_id", user_ids)).values_list("user__email").order_by("id")
+
+    assert emails_of([alice.pk]) == [("alice@example.test",), ("alice@example.test",)]
+    with compilations() as compiled:
+        assert emails_of([alice.pk, bob.pk]) == [("alice@example.test",)] * 2 + [("bob@example.test",)]
+        assert emails_of([bob.pk, 10**9]) == [("bob@example.test",)]
+    assert compiled.call_count == (0 if connection.vendor == "postgresql" else 2)
 
 
 def test_prefetching_is_refused():
