@@ -28,17 +28,22 @@ HOLDER_ORDER = ("-issued_on", "-id")
 QUEUE_ORDER = ("submitted_at", "id")
 
 
+def waiting_for_organisers(organisation):
+    """Evidence waiting for the organisers: organiser-reviewed tasks and peer reviews that fell to them
+    (the rows alone: what counts them joins nothing more)."""
+    return EvidenceSubmission.objects.filter(
+        task__badge__organisation=organisation, status=EvidenceSubmission.Status.SUBMITTED
+    ).filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
+
+
 def organiser_queue(organisation):
-    """Evidence waiting for the organisers: organiser-reviewed tasks and peer reviews that fell to them.
+    """The organisers' review queue: waiting_for_organisers, oldest first.
 
     Each row carries what the queue shows of its task, badge and learner (task_title, badge_public_id,
     badge_name, learner_email) as values of the same query: a page of 50 cost ~1 ms more with the
     three related objects built for every row."""
     return (
-        EvidenceSubmission.objects.filter(
-            task__badge__organisation=organisation, status=EvidenceSubmission.Status.SUBMITTED
-        )
-        .filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
+        waiting_for_organisers(organisation)
         .annotate(
             task_title=F("task__title"),
             badge_public_id=F("task__badge__public_id"),
@@ -83,7 +88,7 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     counts = Activity.objects.filter(organisation=organisation).aggregate(
         total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
     )
-    pending = capped_count(organiser_queue(organisation))
+    pending = capped_count(waiting_for_organisers(organisation))
     return [
         (ngettext("published activity", "published activities", counts["published"]), counts["published"]),
         (_("evidence waiting for review"), pending),

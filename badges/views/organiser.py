@@ -73,7 +73,7 @@ def activities(request):
         .annotate(n_activities=Count("items", distinct=True))
         .order_by("-created_at", "-id")
     )
-    pending = capped_count(selectors.organiser_queue(request.org))
+    pending = capped_count(selectors.waiting_for_organisers(request.org))
     return render(
         request,
         "badges/activities.html",
