@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from learnerpass.lib.prepared import prepared
 from organisations.access import enter_organisation
 from organisations.models import Role
 from programs.models import ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
@@ -56,10 +57,25 @@ def can_manage(request, program: Program) -> bool:
 
 def get_program_for_manager(request, program_id: int) -> Program:
     """A program of request.org the user manages: 404 if not in the organisation, 403 if not theirs."""
-    program = get_object_or_404(Program, pk=program_id, organisation=request.org)
-    if not can_manage(request, program):
+    found = _org_program(program_id, request.org.pk)
+    if not found:
+        raise Http404("No such program.")
+    if not can_manage(request, found[0]):
         raise PermissionDenied("You do not manage this program.")
-    return program
+    return found[0]
+
+
+# Every program and run page asks for these two: prepared (their SQL built once per process).
+@prepared
+def _org_program(program_id, organisation_id):
+    return Program.objects.filter(pk=program_id, organisation_id=organisation_id)
+
+
+@prepared
+def _org_run(run_id, program_id, organisation_id):
+    return ProgramRun.objects.select_related("program").filter(
+        pk=run_id, program_id=program_id, program__organisation_id=organisation_id
+    )
 
 
 def get_program_for_admin(request, program_id: int) -> Program:
@@ -69,11 +85,8 @@ def get_program_for_admin(request, program_id: int) -> Program:
 
 def get_run_for_manager(request, program_id: int, run_id: int) -> ProgramRun:
     """A run with its program, in one query; the same 404 and 403 as get_program_for_manager then the run."""
-    run = (
-        ProgramRun.objects.select_related("program")
-        .filter(pk=run_id, program_id=program_id, program__organisation=request.org)
-        .first()
-    )
+    found = _org_run(run_id, program_id, request.org.pk)
+    run = found[0] if found else None
     if run is None:
         get_program_for_manager(request, program_id)  # 404 or 403 about the program first, as before
         raise Http404("No such run in this program.")
