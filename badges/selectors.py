@@ -123,6 +123,17 @@ def badge_holders(badge: BadgeClass):
     return badge.assertions.only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)
 
 
+HOLDERS_PER_PAGE = 50
+
+
+@prepared
+def first_holders(badge_id):
+    """The first page of the badge's holders (and one more row, to tell whether a next page exists)."""
+    return (
+        Assertion.objects.filter(badge_id=badge_id).only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)[: HOLDERS_PER_PAGE + 1]
+    )
+
+
 @prepared
 def _dashboard_assertions(user_id):
     return (

@@ -328,7 +328,11 @@ def badge_detail(request, public_id):
     badge = get_badge_for_member(request, public_id)
     link = link_of(badge)
     page = keyset_page(
-        selectors.badge_holders(badge), order=selectors.HOLDER_ORDER, request=request, per_page=PAGE_SIZE
+        selectors.badge_holders(badge),
+        order=selectors.HOLDER_ORDER,
+        request=request,
+        per_page=PAGE_SIZE,
+        first=lambda: selectors.first_holders(badge.pk),
     )
     holders = page.object_list
     emails = latest_emails_for(holders)

@@ -90,6 +90,7 @@ def project(request, pk):
         order=selectors.INDIVIDUAL_ORDER,
         request=request,
         per_page=PAGE_SIZE,
+        first=None if query or status else lambda: selectors.first_individuals(project.pk),
     )
     individuals = page.object_list
     emails = latest_emails_for(individuals)

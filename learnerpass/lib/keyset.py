@@ -15,6 +15,7 @@ its fields must hold text, numbers or times (a time travels as ISO text in the c
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -103,8 +104,13 @@ def _beyond(order: tuple[str, ...], values: list, *, forward: bool) -> Q:
     return leading & strict
 
 
-def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], request, per_page: int) -> KeysetPage:
-    """One page of `queryset` in `order`, from the `after`/`before` cursor in the request's GET parameters."""
+def keyset_page(
+    queryset: QuerySet, *, order: tuple[str, ...], request, per_page: int, first: Callable[[], list] | None = None
+) -> KeysetPage:
+    """One page of `queryset` in `order`, from the `after`/`before` cursor in the request's GET parameters.
+
+    `first`, when given, returns the first rows of `queryset` in `order`, at least per_page + 1 of them
+    (any more are cut): the page most visits load, as a prepared query (learnerpass.lib.prepared)."""
     params = request.GET.copy()
     after = decode_cursor(params.pop(AFTER, [""])[-1], len(order))
     before = decode_cursor(params.pop(BEFORE, [""])[-1], len(order)) if after is None else None
@@ -118,8 +124,11 @@ def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], request, per_page
         has_next = True
     else:
         if after is not None:
-            queryset = queryset.filter(_beyond(order, after, forward=True))
-        rows = list(queryset.order_by(*order)[: per_page + 1])
+            rows = list(queryset.filter(_beyond(order, after, forward=True)).order_by(*order)[: per_page + 1])
+        elif first is not None:
+            rows = first()[: per_page + 1]
+        else:
+            rows = list(queryset.order_by(*order)[: per_page + 1])
         has_next = len(rows) > per_page
         rows = rows[:per_page]
         has_previous = after is not None

@@ -95,3 +95,21 @@ def test_an_order_by_time_walks_every_row_once(orgs):
     seen, _ = walk_forward(("-created_at", "-id"), per_page=4)
     expected = sorted(Organisation.objects.all(), key=lambda org: (org.created_at, org.pk), reverse=True)
     assert seen == [org.slug for org in expected]
+
+
+def test_the_first_page_can_come_from_a_prepared_query_cut_to_the_page(orgs):
+    """`first` gives the first rows (here more than a page): the page keeps per_page of them, knows there is
+    a next one, and later pages come from the queryset as before."""
+    calls = []
+
+    def first():
+        calls.append(1)
+        return list(Organisation.objects.order_by("name", "id")[:10])
+
+    request = RequestFactory().get("/list/")
+    page = keyset_page(Organisation.objects.all(), order=("name", "id"), request=request, per_page=3, first=first)
+    assert [org.pk for org in page] == [org.pk for org in page_of({})] and page.has_next and not page.has_previous
+    after = RequestFactory().get("/list/", {"after": page.next_cursor})
+    second = keyset_page(Organisation.objects.all(), order=("name", "id"), request=after, per_page=3, first=first)
+    assert [org.pk for org in second] == [org.pk for org in page_of({"after": page.next_cursor})]
+    assert calls == [1]
