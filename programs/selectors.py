@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from learnerpass.lib import counts
+from learnerpass.lib.bulk import one_of
 from learnerpass.lib.counts import CappedCount, capped_count
 from learnerpass.lib.prepared import prepared
 from outbox.models import Email
@@ -212,16 +213,39 @@ def run_enrolments(
 def with_run_codes(invitations: list[Invitation]) -> list[Invitation]:
     """Attach the runs of each invitation as (run id, code) pairs in code order; one query."""
     runs: dict[int, list[tuple[int, str]]] = {}
-    links = (
-        InvitationRun.objects.filter(invitation_id__in=[invitation.pk for invitation in invitations])
-        .order_by("run__code")
-        .values_list("invitation_id", "run_id", "run__code")
-    )
+    links = _run_codes([invitation.pk for invitation in invitations]) if invitations else []
     for invitation_id, run_id, code in links:
         runs.setdefault(invitation_id, []).append((run_id, code))
     for invitation in invitations:
         invitation.run_codes = runs.get(invitation.pk, [])
     return invitations
+
+
+# The invitations tab's queries, prepared (their SQL built once per process; the ids are one array
+# parameter on PostgreSQL): the tab is the page learning managers keep open.
+@prepared
+def _run_codes(invitation_ids):
+    return (
+        InvitationRun.objects.filter(**one_of("invitation_id", invitation_ids))
+        .order_by("run__code")
+        .values_list("invitation_id", "run_id", "run__code")
+    )
+
+
+@prepared
+def _email_statuses(ref_type, invitation_ids):
+    return (
+        Email.objects.filter(ref_type=ref_type, **one_of("ref_id", invitation_ids))
+        .order_by("ref_id", "created_at", "id")  # oldest first: the last one seen is the latest
+        .values_list("ref_id", "status", "last_error", "sent_at", "next_attempt_at", KeyTextTransform("url", "context"))
+    )
+
+
+@prepared
+def first_invitations(run_id):
+    """The run's first 51 invitations, unfiltered: a first page of 50 and one more, to tell whether a next
+    page exists."""
+    return run_invitations(ProgramRun(pk=run_id), listing=True)[:51]
 
 
 @dataclass(frozen=True)
@@ -244,14 +268,7 @@ def with_email_status(invitations: list[Invitation]) -> list[Invitation]:
     latest: dict[int, tuple] = {}
     if invitations:
         ref_type, _ = ref_of(invitations[0])
-        rows = (
-            Email.objects.filter(ref_type=ref_type, ref_id__in=[invitation.pk for invitation in invitations])
-            .order_by("ref_id", "created_at", "id")  # oldest first: the last one seen is the latest
-            .values_list(
-                "ref_id", "status", "last_error", "sent_at", "next_attempt_at", KeyTextTransform("url", "context")
-            )
-        )
-        latest = {row[0]: row for row in rows}
+        latest = {row[0]: row for row in _email_statuses(ref_type, [invitation.pk for invitation in invitations])}
     for invitation in invitations:
         row = latest.get(invitation.pk)
         invitation.email_status = EmailStatus(*row[1:5]) if row else None

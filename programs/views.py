@@ -261,6 +261,7 @@ def run_invitations(request, program_id, run_id):
         order=selectors.INVITATION_ORDER,
         request=request,
         per_page=PAGE_SIZE,
+        first=None if query or status else lambda: selectors.first_invitations(run.pk),
     )
     selectors.with_run_codes(page.object_list)
     selectors.with_email_status(page.object_list)
