@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from certificates import content
 from certificates.jobs import RENDER, ZIP
-from certificates.models import Certificate, Individual, Project
+from certificates.models import Certificate, Individual, Project, ProjectPartner
 from certificates.snapshot import certificate_is_current
 from jobs.models import Job
 from jobs.services import ref_filter
@@ -188,6 +188,11 @@ def _valid_certificates(project_id):
     ).only("id", "individual_id", "status", "data")
 
 
+@prepared
+def _project_partners(project_id):
+    return ProjectPartner.objects.filter(project_id=project_id).order_by("position", "id")
+
+
 def generation_plan(project: Project, *, lock: bool = False) -> dict:
     """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
     project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
@@ -200,16 +205,21 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
     valid = {}
     if individuals:
         valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
+    partners = None
     if valid:
-        # Every snapshot lists the project's partners: read them once for all.
-        prefetch_related_objects([project], "partners")
+        # Every snapshot lists the project's partners: read them once for all (prefetched for the
+        # generation that follows a locked plan, whose new snapshots read them too).
+        if lock:
+            prefetch_related_objects([project], "partners")
+        else:
+            partners = _project_partners(project.pk)
     missing, outdated = [], []
     for individual in individuals:
         individual.project = project
         certificate = valid.get(individual.pk)
         if certificate is None:
             missing.append(individual)
-        elif not certificate_is_current(certificate, individual):
+        elif not certificate_is_current(certificate, individual, partners):
             outdated.append(individual)
     return {
         "accepted": individuals,

@@ -12,8 +12,9 @@ from certificates import content
 from certificates.models import ActivityType, Certificate, Individual, Programme
 
 
-def certificate_snapshot(individual: Individual) -> dict:
-    """What the certificate will say, from the accepted data and the project as they are now."""
+def certificate_snapshot(individual: Individual, partners: list | None = None) -> dict:
+    """What the certificate will say, from the accepted data and the project as they are now (`partners`:
+    the project's, when the caller has read them)."""
     project = individual.project
     data = content.clean_data(individual.accepted_data)
     with translation.override(project.language):
@@ -44,7 +45,10 @@ def certificate_snapshot(individual: Individual) -> dict:
             "language": project.language,
         },
         # Partners read through the project's prefetched list when there is one (a project's generation).
-        "partners": [{"name": p.name, "country": p.country.code} for p in project.partners.all()],
+        "partners": [
+            {"name": p.name, "country": p.country.code}
+            for p in (project.partners.all() if partners is None else partners)
+        ],
         "organisation": project.organisation.name,
         "signatories": [
             s
@@ -68,10 +72,10 @@ def differs(stored, current) -> bool:
     return stored != current
 
 
-def certificate_is_current(certificate: Certificate, individual: Individual) -> bool:
+def certificate_is_current(certificate: Certificate, individual: Individual, partners: list | None = None) -> bool:
     """A valid certificate that still says what the accepted data and the project say now."""
     return certificate.status == Certificate.Status.VALID and not differs(
-        certificate.data, certificate_snapshot(individual)
+        certificate.data, certificate_snapshot(individual, partners)
     )
 
 
