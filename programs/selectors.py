@@ -144,13 +144,40 @@ def grant_candidates(organisation):
     return get_user_model().objects.filter(memberships__organisation=organisation).order_by("email")
 
 
-def runs_with_counts(program: Program) -> QuerySet[ProgramRun]:
+def runs_with_counts(program: Program) -> list[ProgramRun]:
     """The program's runs with enrolled and pending counts, each capped at COUNT_CAP (shown as "1,000+"
-    beyond it: an exact count read every invitation of a run); one query."""
+    beyond it: an exact count read every invitation of a run); one query, prepared (the program's page)."""
+    runs = _runs_with_counts(program.pk, timezone.now())
+    for run in runs:
+        run.program = program
+    return runs
+
+
+@prepared
+def _runs_with_counts(program_id, now):
     enrolled = Enrolment.objects.active().filter(run=OuterRef("pk"))
-    return program.runs.annotate(
-        enrolled_count=CappedCount(enrolled), pending_count=_PendingOnRun(timezone.now())
-    ).order_by("starts_on", "code")
+    return (
+        ProgramRun.objects.filter(program_id=program_id)
+        .annotate(enrolled_count=CappedCount(enrolled), pending_count=_PendingOnRun(now))
+        .order_by("starts_on", "code")
+    )
+
+
+@prepared
+def learner_admins(program_id):
+    """Who holds the program's learner admin role (the program's page)."""
+    return ProgramLearnerAdmin.objects.filter(program_id=program_id).select_related("user")
+
+
+@prepared
+def grant_choices(organisation_id):
+    """grant_candidates as (pk, email) pairs, for the grant form the program's page writes out."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__organisation_id=organisation_id)
+        .order_by("email")
+        .values_list("pk", "email")
+    )
 
 
 def _status_q(status: str) -> Q:

@@ -19,9 +19,10 @@ The rules, checked when the SQL is built:
   `field__icontains=arg`, which Django rewrites): a marker missing from the parameters is an
   error.
 - A non-empty list of ints or strs is prepared where it travels as one array parameter
-  (`**one_of("field", values)` from learnerpass.lib.bulk: `= ANY(%s)` on PostgreSQL). Where
-  the database takes it as `IN (%s, %s, …)`, whose SQL changes with the list's length
-  (SQLite), the queryset is built on every call instead.
+  (`**one_of("field", values)` from learnerpass.lib.bulk: `= ANY(%s)` on PostgreSQL), and an
+  aware datetime where it travels as itself (PostgreSQL). Where the database takes either in
+  another form (SQLite: `IN (%s, %s, …)`, whose SQL changes with the list's length, and times
+  as text), the queryset is built on every call instead.
 - The queryset has no prefetch_related() (its second queries would not be prepared).
 - The SQL depends on nothing else. It is kept per database, time zone and language, so a
   query that uses the time zone or the language still comes out right; time itself (now)
@@ -29,33 +30,40 @@ The rules, checked when the SQL is built:
 """
 
 import functools
+from datetime import UTC, datetime, timedelta
 
 from django.db import connections
 
 _MARKER_INT = 1_987_650_000  # fits every integer column; no query here has it as a constant
 _MARKER_STR = "\x00prepared-marker-{}\x00"
+_MARKER_TIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 def _marker(index: int, value):
     if isinstance(value, list) and value:
         return [_marker(index, value[0])]
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return _MARKER_TIME + timedelta(microseconds=index)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"a @prepared function takes ints, strs and non-empty lists of them, not {value!r}")
+        raise TypeError(
+            f"a @prepared function takes ints, strs, aware datetimes and non-empty lists of ints or strs, not {value!r}"
+        )
     return _MARKER_INT + index if isinstance(value, int) else _MARKER_STR.format(index)
 
 
-class _Expanded(Exception):
-    """A list argument reached the SQL one element per parameter."""
+class _Unpreparable(Exception):
+    """An argument this database takes in another form: a list one element per parameter (IN (…)), a
+    time as text (SQLite)."""
 
 
-def _slot(value, markers) -> tuple[int, type] | None:
-    """Which argument a parameter stands for, and the type it has there: the database backend may have
+def _slot(value, markers) -> tuple[int, type | None] | None:
+    """Which argument a parameter stands for, and the type to give it there: the database backend may have
     wrapped it (psycopg's Int8 for big integer columns, a subclass of int); None for a constant."""
     for index, marker in enumerate(markers):
         if isinstance(value, type(marker)) and not isinstance(value, bool) and value == marker:
-            return index, type(value)
+            return index, None if type(value) in (type(marker), list) else type(value)
         if isinstance(marker, list) and value == marker[0] and not isinstance(value, bool):
-            raise _Expanded
+            raise _Unpreparable
     return None
 
 
@@ -78,12 +86,14 @@ class _Compiled:
         self.fixed = list(params)
         self.slots = [_slot(value, markers) for value in params]
         missing = set(range(len(markers))) - {slot[0] for slot in self.slots if slot}
+        if any(isinstance(markers[index], datetime) for index in missing):
+            raise _Unpreparable
         if missing:
             raise ValueError(f"argument(s) {sorted(missing)} do not reach the SQL as they are: {self.sql}")
 
     def run(self, args) -> list:
         params = [
-            value if slot is None else slot[1](args[slot[0]])
+            value if slot is None else args[slot[0]] if slot[1] is None else slot[1](args[slot[0]])
             for value, slot in zip(self.fixed, self.slots, strict=True)
         ]
         sql = self.sql
@@ -97,7 +107,7 @@ class _Compiled:
         return list(queryset)
 
 
-_EVERY_TIME = object()  # a query that cannot be prepared on this database (a list in IN (…))
+_EVERY_TIME = object()  # a query that cannot be prepared on this database
 
 
 def prepared(build):
@@ -118,7 +128,7 @@ def prepared(build):
             markers = [_marker(index, arg) for index, arg in enumerate(args)]
             try:
                 entry = _Compiled(build(*markers), markers)
-            except _Expanded:
+            except _Unpreparable:
                 entry = _EVERY_TIME
             compiled[key] = entry
         if entry is _EVERY_TIME:
