@@ -6,6 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
+from learnerpass.lib.prepared import forget_all
 from organisations.models import Membership, Organisation, Role
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,6 +29,14 @@ def make_member(org: Organisation, email: str, role: str):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _prepared_queries_built_afresh():
+    """Each test builds the prepared queries' SQL anew (learnerpass.lib.prepared): one that patches a
+    constant the SQL holds (COUNT_CAP) leaves nothing behind."""
+    yield
+    forget_all()
 
 
 @pytest.fixture

@@ -108,6 +108,14 @@ class _Compiled:
 
 
 _EVERY_TIME = object()  # a query that cannot be prepared on this database
+_ALL: list[dict] = []  # every prepared function's built SQL, for forget_all
+
+
+def forget_all() -> None:
+    """Forget every SQL built so far (tests: one that changes a constant a query was built with, such as
+    learnerpass.lib.counts.COUNT_CAP, must not leave its SQL to the next)."""
+    for compiled in _ALL:
+        compiled.clear()
 
 
 def prepared(build):
@@ -115,6 +123,7 @@ def prepared(build):
     from django.utils import timezone, translation
 
     compiled: dict[tuple, _Compiled] = {}
+    _ALL.append(compiled)
 
     @functools.wraps(build)
     def run(*args) -> list:

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from conftest import make_member
 from learnerpass.lib.bulk import one_of
-from learnerpass.lib.prepared import prepared
+from learnerpass.lib.prepared import forget_all, prepared
 from organisations.models import Membership, Organisation, Role
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -218,3 +218,12 @@ def test_integers_the_database_backend_wraps_take_the_same_wrapper(org):
     (entry,) = jobs_about.compiled.values()
     backend_type = type(Job.objects.filter(ref_id=7).query.get_compiler("default").as_sql()[1][0])
     assert [slot[1] for slot in entry.slots if slot] == [None if backend_type is int else backend_type]
+
+
+def test_forget_all_drops_every_built_sql(two_orgs):
+    alice, _ = two_orgs
+    memberships_of(alice.pk)
+    assert memberships_of.compiled
+    forget_all()
+    assert not memberships_of.compiled
+    assert len(memberships_of(alice.pk)) == 2
