@@ -317,6 +317,13 @@ def badge_page_pending(badge_id):
 
 
 @prepared
+def badge_page_quests(badge_id):
+    """How many learners work towards the badge now (counted up to the cap), as a one-element list."""
+    quests = Quest.objects.filter(badge=OuterRef("pk"), status=Quest.Status.IN_PROGRESS)
+    return BadgeClass.objects.filter(pk=badge_id).annotate(n=CappedCount(quests)).values_list("n", flat=True)
+
+
+@prepared
 def badge_page_events(badge_id):
     return BadgeEvent.objects.filter(badge_id=badge_id).annotate(actor_email=F("actor__email"))[:20]
 

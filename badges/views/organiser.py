@@ -27,7 +27,6 @@ from badges.models import (
     Assertion,
     EvidenceSubmission,
     Playlist,
-    Quest,
     Task,
 )
 from badges.views import rows
@@ -45,7 +44,7 @@ from badges.views.common import (
 )
 from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
-from learnerpass.lib.counts import CappedCount, capped_count
+from learnerpass.lib.counts import CappedCount, CappedNumber, capped_count
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
 from learnerpass.lib.keyset import keyset_page
@@ -369,7 +368,7 @@ def badge_detail(request, public_id):
             "link_form": LinkForm(instance=link),
             "task_form": TaskForm(),
             "revoke_form": RevokeForm(),
-            "quests_count": capped_count(badge.quests.filter(status=Quest.Status.IN_PROGRESS)),
+            "quests_count": CappedNumber(selectors.badge_page_quests(badge.pk)[0]),
             "badge_jobs": selectors.badge_page_jobs(badge.pk),
             "events": events,
             "event_rows": rows.event_rows(events),
