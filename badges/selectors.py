@@ -20,8 +20,9 @@ from badges.models import (
 )
 from jobs.models import Job
 from jobs.services import ref_filter
-from learnerpass.lib.counts import CappedCount, capped_count
+from learnerpass.lib.counts import CappedCount, CappedNumber
 from learnerpass.lib.prepared import prepared
+from organisations.models import Organisation
 
 # Keyset orders of the organiser's lists (learnerpass.lib.keyset), along the indexes that serve them.
 HOLDER_ORDER = ("-issued_on", "-id")
@@ -34,6 +35,36 @@ def waiting_for_organisers(organisation):
     return EvidenceSubmission.objects.filter(
         task__badge__organisation=organisation, status=EvidenceSubmission.Status.SUBMITTED
     ).filter(Q(task__approval=Task.Approval.ORGANISER) | Q(escalated=True))
+
+
+# The activities page, the organisers' badge home: its queries are prepared.
+@prepared
+def organiser_activities(organisation_id):
+    # Capped: an exact count read every holder of every badge on each visit.
+    holders = Assertion.objects.filter(badge__activity=OuterRef("pk"), revoked_at__isnull=True)
+    return (
+        Activity.objects.filter(organisation_id=organisation_id)
+        .select_related("badge")
+        .annotate(holders=CappedCount(holders))
+        .order_by("-created_at", "-id")
+    )
+
+
+@prepared
+def organiser_playlists(organisation_id):
+    return (
+        Playlist.objects.filter(organisation_id=organisation_id)
+        .select_related("badge")
+        .annotate(n_activities=Count("items", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+@prepared
+def waiting_count(organisation_id):
+    """How much evidence waits for the organisers (counted up to the cap), as a one-element list."""
+    waiting = waiting_for_organisers(OuterRef("pk"))
+    return Organisation.objects.filter(pk=organisation_id).annotate(n=CappedCount(waiting)).values_list("n", flat=True)
 
 
 def organiser_queue(organisation):
@@ -88,7 +119,7 @@ def org_summary(organisation) -> list[tuple[str, int]]:
     counts = Activity.objects.filter(organisation=organisation).aggregate(
         total=Count("id"), published=Count("id", filter=Q(status=PublishStatus.PUBLISHED))
     )
-    pending = capped_count(waiting_for_organisers(organisation))
+    pending = CappedNumber(waiting_count(organisation.pk)[0])
     return [
         (ngettext("published activity", "published activities", counts["published"]), counts["published"]),
         (_("evidence waiting for review"), pending),

@@ -1,7 +1,6 @@
 """Organiser pages under /o/<org>/: activities, playlists, badges, issuing, the review queue."""
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
@@ -44,7 +43,7 @@ from badges.views.common import (
 )
 from jobs.selectors import latest_job_about
 from learnerpass.lib.actions import perform
-from learnerpass.lib.counts import CappedCount, CappedNumber, capped_count
+from learnerpass.lib.counts import CappedNumber, capped_count
 from learnerpass.lib.csvexport import csv_response
 from learnerpass.lib.filenames import name_download
 from learnerpass.lib.keyset import keyset_page
@@ -57,22 +56,9 @@ from outbox.selectors import latest_emails_for
 
 @org_member_required(*MANAGE)
 def activities(request):
-    activity_list = list(
-        Activity.objects.filter(organisation=request.org)
-        .select_related("badge")
-        # Capped: an exact count read every holder of every badge on each visit.
-        .annotate(
-            holders=CappedCount(Assertion.objects.filter(badge__activity=OuterRef("pk"), revoked_at__isnull=True))
-        )
-        .order_by("-created_at", "-id")
-    )
-    playlist_list = list(
-        Playlist.objects.filter(organisation=request.org)
-        .select_related("badge")
-        .annotate(n_activities=Count("items", distinct=True))
-        .order_by("-created_at", "-id")
-    )
-    pending = capped_count(selectors.waiting_for_organisers(request.org))
+    activity_list = selectors.organiser_activities(request.org.pk)
+    playlist_list = selectors.organiser_playlists(request.org.pk)
+    pending = CappedNumber(selectors.waiting_count(request.org.pk)[0])
     return render(
         request,
         "badges/activities.html",
