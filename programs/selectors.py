@@ -318,8 +318,13 @@ def billing_by_month(organisation) -> list[dict]:
     however many enrolments. Rows are counted by their user (never null) because the index holds
     it; COUNT(id) would fetch every row from the table.
     """
-    return list(
-        Enrolment.objects.filter(organisation=organisation)
+    return _billing_by_month(organisation.pk)
+
+
+@prepared
+def _billing_by_month(organisation_id):
+    return (
+        Enrolment.objects.filter(organisation_id=organisation_id)
         .annotate(month=BILLING_MONTH)
         .values("month")
         .annotate(
