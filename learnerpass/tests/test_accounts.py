@@ -69,3 +69,46 @@ def test_an_account_keeps_several_addresses_when_another_one_is_confirmed(
     }
     page = client.get(reverse("account_email")).content.decode()
     assert "from-a-link@example.test" in page and "third@example.test" in page
+
+
+@pytest.mark.parametrize(
+    "earlier", ["django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"]
+)
+def test_a_session_begun_under_an_earlier_backend_stays_signed_in_and_moves_to_the_one_backend(
+    client, learner, earlier
+):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from learnerpass.accounts import BACKEND
+
+    client.force_login(learner, backend=BACKEND)
+    session = client.session
+    session[BACKEND_SESSION_KEY] = earlier
+    session.save()
+
+    response = client.get(reverse("me"))
+
+    assert response.status_code == 200 and response.context["user"] == learner
+    assert client.session[BACKEND_SESSION_KEY] == BACKEND == settings.AUTHENTICATION_BACKENDS[0]
+
+
+def test_the_signed_in_user_is_read_again_on_each_request_and_refused_once_inactive(client, learner):
+    from learnerpass.accounts import BACKEND
+
+    client.force_login(learner, backend=BACKEND)
+    assert client.get(reverse("me")).status_code == 200
+    type(learner).objects.filter(pk=learner.pk).update(is_active=False)
+    assert client.get(reverse("me")).status_code == 302  # to the sign-in page
+
+
+def test_the_admin_signs_in_with_the_email_as_username(client, db):
+    from conftest import PASSWORD, make_user
+
+    make_user("root@example.test", is_staff=True, is_superuser=True)
+    response = client.post(
+        reverse("admin:login"), {"username": "root@example.test", "password": PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
+    assert (
+        client.post(reverse("admin:login"), {"username": "root@example.test", "password": "wrong"}).status_code == 200
+    )
