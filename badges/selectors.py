@@ -18,8 +18,7 @@ from badges.models import (
     Quest,
     Task,
 )
-from jobs.models import Job
-from jobs.services import ref_filter
+from jobs.selectors import prepared_jobs_about
 from learnerpass.lib.counts import CappedCount, CappedNumber
 from learnerpass.lib.prepared import prepared
 from organisations.models import Organisation
@@ -154,15 +153,14 @@ def badge_holders(badge: BadgeClass):
     return badge.assertions.only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)
 
 
-HOLDERS_PER_PAGE = 50
+# The organiser lists' page size (the views take it from here, and first_holders reads one page and one row).
+PAGE_SIZE = 50
 
 
 @prepared
 def first_holders(badge_id):
     """The first page of the badge's holders (and one more row, to tell whether a next page exists)."""
-    return (
-        Assertion.objects.filter(badge_id=badge_id).only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)[: HOLDERS_PER_PAGE + 1]
-    )
+    return Assertion.objects.filter(badge_id=badge_id).only(*HOLDER_FIELDS).order_by(*HOLDER_ORDER)[: PAGE_SIZE + 1]
 
 
 @prepared
@@ -359,12 +357,8 @@ def badge_page_events(badge_id):
     return BadgeEvent.objects.filter(badge_id=badge_id).annotate(actor_email=F("actor__email"))[:20]
 
 
-@prepared
-def badge_page_jobs(badge_id):
-    """The badge's latest baking jobs (jobs.selectors.jobs_about)."""
-    return Job.objects.filter(**ref_filter(BadgeClass(pk=badge_id)), kind=BAKE.name).select_related(
-        "started_by", "organisation"
-    )[:5]
+# The badge's latest baking jobs.
+badge_page_jobs = prepared_jobs_about(BadgeClass, kinds=[BAKE.name], limit=5)
 
 
 MAX_SEARCH_WORDS = 10

@@ -13,19 +13,19 @@ from certificates.jobs import RENDER, ZIP
 from certificates.models import Certificate, Individual, Project, ProjectPartner
 from certificates.snapshot import certificate_is_current
 from jobs.models import Job
+from jobs.selectors import prepared_jobs_about
 from jobs.services import ref_filter
 from learnerpass.lib.bulk import one_of
 from learnerpass.lib.counts import capped_count
-from learnerpass.lib.prepared import prepared
+from learnerpass.lib.prepared import one_or_404, prepared
 
 Status = Individual.Status
+# The organiser lists' page size (the views take it from here, and first_individuals reads one page and one row).
+PAGE_SIZE = 25
 
 
 def get_project_for_member(request, pk: int) -> Project:
-    found = _member_project(pk, request.org.pk)
-    if not found:
-        raise Http404("No such project.")
-    return found[0]
+    return one_or_404(_member_project(pk, request.org.pk), "project")
 
 
 @prepared
@@ -122,9 +122,9 @@ def individuals_for_project(project: Project, *, query: str = "", status: str = 
 
 @prepared
 def first_individuals(project_id):
-    """The project's first 26 individuals, unfiltered: a first page of 25 and one more, to tell whether a
-    next page exists (the page most visits to a project load)."""
-    return individuals_for_project(Project(pk=project_id))[:26]
+    """The first page of the project's individuals, unfiltered, and one more row (is there a next page?):
+    the page most visits to a project load."""
+    return individuals_for_project(Project(pk=project_id))[: PAGE_SIZE + 1]
 
 
 def current_certificates(individuals: list[Individual]) -> dict[int, Certificate]:
@@ -242,12 +242,8 @@ def certificate_section(project: Project) -> dict:
     }
 
 
-@prepared
-def _project_jobs(project_id):
-    """The project's latest render and ZIP jobs (jobs.selectors.jobs_about, prepared for the project page)."""
-    return Job.objects.filter(**ref_filter(Project(pk=project_id)), kind__in=[RENDER, ZIP]).select_related(
-        "started_by", "organisation"
-    )[:6]
+# The project's latest render and ZIP jobs, for its page.
+_project_jobs = prepared_jobs_about(Project, kinds=[RENDER, ZIP], limit=6)
 
 
 def latest_zip(project: Project):

@@ -7,6 +7,7 @@ from django.http import Http404
 from jobs.models import Job
 from jobs.registry import get_kind, label
 from jobs.services import ref_filter
+from learnerpass.lib.prepared import prepared
 
 
 def get_job_for_member(request, public_id: str) -> Job:
@@ -22,12 +23,27 @@ def get_job_for_member(request, public_id: str) -> Job:
     return job
 
 
-def jobs_about(obj: models.Model, *, kinds: list[str] | None = None, limit: int = 10) -> list[Job]:
-    """The latest jobs started about one object (a project, an upload…), newest first."""
+def _about(obj: models.Model, kinds: list[str] | None, limit: int):
     jobs = Job.objects.filter(**ref_filter(obj))
     if kinds:
         jobs = jobs.filter(kind__in=kinds)
-    return list(jobs.select_related("started_by", "organisation")[:limit])
+    return jobs.select_related("started_by", "organisation")[:limit]
+
+
+def jobs_about(obj: models.Model, *, kinds: list[str] | None = None, limit: int = 10) -> list[Job]:
+    """The latest jobs started about one object (a project, an upload…), newest first."""
+    return list(_about(obj, kinds, limit))
+
+
+def prepared_jobs_about(model: type[models.Model], *, kinds: list[str] | None = None, limit: int = 10):
+    """jobs_about for the objects of `model`, as a prepared query taking the object's id
+    (learnerpass.lib.prepared), for the pages loaded after every action on the object."""
+
+    @prepared
+    def jobs(obj_id):
+        return _about(model(pk=obj_id), kinds, limit)
+
+    return jobs
 
 
 def jobs_started_here(

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from learnerpass.lib.prepared import prepared
+from learnerpass.lib.prepared import one_or_404, prepared
 from organisations.access import enter_organisation
 from organisations.models import Role
 from programs.models import ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
@@ -57,12 +57,10 @@ def can_manage(request, program: Program) -> bool:
 
 def get_program_for_manager(request, program_id: int) -> Program:
     """A program of request.org the user manages: 404 if not in the organisation, 403 if not theirs."""
-    found = _org_program(program_id, request.org.pk)
-    if not found:
-        raise Http404("No such program.")
-    if not can_manage(request, found[0]):
+    program = one_or_404(_org_program(program_id, request.org.pk), "program")
+    if not can_manage(request, program):
         raise PermissionDenied("You do not manage this program.")
-    return found[0]
+    return program
 
 
 # Every program and run page asks for these two: prepared (their SQL built once per process).

@@ -268,11 +268,14 @@ def _email_statuses(ref_type, invitation_ids):
     )
 
 
+# The organiser lists' page size (the views take it from here, and first_invitations reads one page and one row).
+PAGE_SIZE = 50
+
+
 @prepared
 def first_invitations(run_id):
-    """The run's first 51 invitations, unfiltered: a first page of 50 and one more, to tell whether a next
-    page exists."""
-    return run_invitations(ProgramRun(pk=run_id), listing=True)[:51]
+    """The first page of the run's invitations, unfiltered, and one more row (is there a next page?)."""
+    return run_invitations(ProgramRun(pk=run_id), listing=True)[: PAGE_SIZE + 1]
 
 
 @dataclass(frozen=True)

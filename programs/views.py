@@ -42,7 +42,7 @@ from programs.jobs import CHECK, SEND
 from programs.models import Enrolment, ImportBatch, Invitation, Program, ProgramLearnerAdmin, ProgramRun
 from programs.spreadsheet import XLSX_CONTENT_TYPE, CodeLine, invitation_template_xlsx
 
-PAGE_SIZE = 50
+PAGE_SIZE = selectors.PAGE_SIZE
 PAGE_JOBS = 10
 
 

@@ -3,11 +3,10 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from badges import services
+from badges import selectors, services
 from badges.forms import (
     ReviewForm,
 )
@@ -18,12 +17,11 @@ from badges.models import (
     Playlist,
 )
 from learnerpass.lib.actions import perform
-from learnerpass.lib.prepared import prepared
+from learnerpass.lib.prepared import one_or_404, prepared
 from organisations.models import Role
 
 MANAGE = (Role.ORGANISER,)
-PAGE_SIZE = 50
-PENDING_SHOWN = 20
+PAGE_SIZE = selectors.PAGE_SIZE
 
 
 def get_activity_for_member(request, pk: int) -> Activity:
@@ -35,10 +33,7 @@ def get_playlist_for_member(request, pk: int) -> Playlist:
 
 
 def get_badge_for_member(request, public_id: str) -> BadgeClass:
-    found = _member_badge(public_id, request.org.pk)
-    if not found:
-        raise Http404("No such badge.")
-    return found[0]
+    return one_or_404(_member_badge(public_id, request.org.pk), "badge")
 
 
 @prepared

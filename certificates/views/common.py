@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 
+from certificates import selectors
 from organisations.models import Role
 
 ORGANISER = Role.ORGANISER
-PAGE_SIZE = 25
+PAGE_SIZE = selectors.PAGE_SIZE
 
 
 def project_redirect(project):

@@ -33,6 +33,7 @@ import functools
 from datetime import UTC, datetime, timedelta
 
 from django.db import connections
+from django.http import Http404
 
 _MARKER_INT = 1_987_650_000  # fits every integer column; no query here has it as a constant
 _MARKER_STR = "\x00prepared-marker-{}\x00"
@@ -109,6 +110,13 @@ class _Compiled:
 
 _EVERY_TIME = object()  # a query that cannot be prepared on this database
 _ALL: list[dict] = []  # every prepared function's built SQL, for forget_all
+
+
+def one_or_404(rows: list, what: str):
+    """The row a prepared lookup by key found, or a 404 ("No such project.") when it found none."""
+    if not rows:
+        raise Http404(f"No such {what}.")
+    return rows[0]
 
 
 def forget_all() -> None:

@@ -227,3 +227,30 @@ def test_forget_all_drops_every_built_sql(two_orgs):
     forget_all()
     assert not memberships_of.compiled
     assert len(memberships_of(alice.pk)) == 2
+
+
+def test_one_or_404_gives_the_row_found_or_says_what_was_not(org, other_org):
+    from django.http import Http404
+
+    from learnerpass.lib.prepared import one_or_404
+
+    @prepared
+    def organisation(slug):
+        return Organisation.objects.filter(slug=slug)
+
+    assert one_or_404(organisation("acme"), "organisation") == org
+    with pytest.raises(Http404, match="No such organisation."):
+        one_or_404(organisation("nowhere"), "organisation")
+
+
+def test_prepared_jobs_about_lists_what_jobs_about_lists(org):
+    from jobs.models import Job
+    from jobs.selectors import jobs_about, prepared_jobs_about
+
+    for kind in ("test.a", "test.b", "test.a"):
+        Job.objects.create(
+            kind=kind, organisation=org, ref_type="organisations.organisation", ref_id=org.pk, task_name="t"
+        )
+    about = prepared_jobs_about(Organisation, kinds=["test.a"], limit=5)
+    assert about(org.pk) == jobs_about(org, kinds=["test.a"], limit=5) and len(about(org.pk)) == 2
+    assert about(org.pk + 1) == []
