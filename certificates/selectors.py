@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from certificates import content
 from certificates.jobs import RENDER, ZIP
 from certificates.models import Certificate, Individual, Project, ProjectPartner
-from certificates.snapshot import certificate_is_current
+from certificates.snapshot import ProjectSnapshot
 from jobs.models import Job
 from jobs.selectors import prepared_jobs_about
 from jobs.services import ref_filter
@@ -177,7 +177,12 @@ def _accepted(project_id):
     return Individual.objects.filter(project_id=project_id, status=Status.ACCEPTED).order_by("surname", "id")
 
 
-_accepted_prepared = prepared(_accepted)
+@prepared
+def _accepted_prepared(project_id):
+    # What a snapshot reads, without the other versions of the learner's data.
+    return _accepted(project_id).defer(
+        "draft_data", "submitted_data", "previous_submitted_data", "review_comments", "edit_message"
+    )
 
 
 @prepared
@@ -205,21 +210,21 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
     valid = {}
     if individuals:
         valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
-    partners = None
+    missing, outdated = [], []
     if valid:
         # Every snapshot lists the project's partners: read them once for all (prefetched for the
         # generation that follows a locked plan, whose new snapshots read them too).
         if lock:
             prefetch_related_objects([project], "partners")
+            now = ProjectSnapshot(project)
         else:
-            partners = _project_partners(project.pk)
-    missing, outdated = [], []
+            now = ProjectSnapshot(project, _project_partners(project.pk))
     for individual in individuals:
         individual.project = project
         certificate = valid.get(individual.pk)
         if certificate is None:
             missing.append(individual)
-        elif not certificate_is_current(certificate, individual, partners):
+        elif not now.is_current(certificate, individual):
             outdated.append(individual)
     return {
         "accepted": individuals,

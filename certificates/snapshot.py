@@ -9,56 +9,82 @@ from django.utils import translation
 from django_countries import countries
 
 from certificates import content
-from certificates.models import ActivityType, Certificate, Individual, Programme
+from certificates.models import ActivityType, Certificate, Individual, Programme, Project
+
+
+class ProjectSnapshot:
+    """What every certificate of one project says alike, worked out once: the project, its partners, the
+    organisation, the signatories and the words said in the project's language. A project page compares
+    each accepted individual's certificate with what it would say now; through Django's get_*_display,
+    translating these words again for every individual cost more than all the rest of the comparison.
+    `partners`: the project's, when the caller has read them (else its prefetched or fetched list)."""
+
+    def __init__(self, project: Project, partners: list | None = None):
+        with translation.override(project.language):
+            activity_type = str(project.get_activity_type_display())
+            programme = project.programme_label
+            self.roles = {value: str(label) for value, label in Individual.Role.choices}
+        self.project = project
+        self.shared = {
+            "project": {
+                "title": project.title,
+                "activity_type": activity_type,
+                "activity_type_key": project.activity_type,
+                "programme": programme,
+                "programme_key": project.programme,
+                "grant_number": project.grant_number,
+                "start_date": project.start_date.isoformat(),
+                "end_date": project.end_date.isoformat(),
+                "venue": project.venue,
+                "description": project.description,
+                "language": project.language,
+            },
+            # Partners read through the project's prefetched list when there is one (a project's generation).
+            "partners": [
+                {"name": p.name, "country": p.country.code}
+                for p in (project.partners.all() if partners is None else partners)
+            ],
+            "organisation": project.organisation.name,
+            "signatories": [
+                s
+                for s in [
+                    {"name": project.representative_name, "role": project.representative_role},
+                    {"name": project.mentor_name, "role": project.mentor_role},
+                ]
+                if s["name"]
+            ],
+        }
+
+    def of(self, individual: Individual) -> dict:
+        """What `individual`'s certificate will say, from their accepted data and the project as they are now."""
+        data = content.clean_data(individual.accepted_data)
+        shared = self.shared
+        return {
+            # The accepted name, which is the individual's name (one value; see Individual.first_name).
+            "holder": f"{data['first_name'] or individual.first_name} {data['surname'] or individual.surname}".strip(),
+            "fields": data,
+            "parts": list(self.project.parts_for(individual.role)),
+            # Words the certificate translates are kept as their key too, so a copy in another language can say
+            # them in its own language; the words themselves are in the project's language.
+            "role": self.roles.get(individual.role, individual.role),
+            "role_key": individual.role,
+            "country": individual.country.code,
+            # Copies, so that no two certificates' data share a list or a dict.
+            "project": dict(shared["project"]),
+            "partners": [dict(partner) for partner in shared["partners"]],
+            "organisation": shared["organisation"],
+            "signatories": [dict(signatory) for signatory in shared["signatories"]],
+        }
+
+    def is_current(self, certificate: Certificate, individual: Individual) -> bool:
+        """A valid certificate that still says what the accepted data and the project say now."""
+        return certificate.status == Certificate.Status.VALID and not differs(certificate.data, self.of(individual))
 
 
 def certificate_snapshot(individual: Individual, partners: list | None = None) -> dict:
     """What the certificate will say, from the accepted data and the project as they are now (`partners`:
     the project's, when the caller has read them)."""
-    project = individual.project
-    data = content.clean_data(individual.accepted_data)
-    with translation.override(project.language):
-        activity_type = str(project.get_activity_type_display())
-        role = str(individual.get_role_display())
-        programme = project.programme_label
-    return {
-        # The accepted name, which is the individual's name (one value; see Individual.first_name).
-        "holder": f"{data['first_name'] or individual.first_name} {data['surname'] or individual.surname}".strip(),
-        "fields": data,
-        "parts": list(individual.parts),
-        # Words the certificate translates are kept as their key too, so a copy in another language can say
-        # them in its own language; the words themselves are in the project's language.
-        "role": role,
-        "role_key": individual.role,
-        "country": individual.country.code,
-        "project": {
-            "title": project.title,
-            "activity_type": activity_type,
-            "activity_type_key": project.activity_type,
-            "programme": programme,
-            "programme_key": project.programme,
-            "grant_number": project.grant_number,
-            "start_date": project.start_date.isoformat(),
-            "end_date": project.end_date.isoformat(),
-            "venue": project.venue,
-            "description": project.description,
-            "language": project.language,
-        },
-        # Partners read through the project's prefetched list when there is one (a project's generation).
-        "partners": [
-            {"name": p.name, "country": p.country.code}
-            for p in (project.partners.all() if partners is None else partners)
-        ],
-        "organisation": project.organisation.name,
-        "signatories": [
-            s
-            for s in [
-                {"name": project.representative_name, "role": project.representative_role},
-                {"name": project.mentor_name, "role": project.mentor_role},
-            ]
-            if s["name"]
-        ],
-    }
+    return ProjectSnapshot(individual.project, partners).of(individual)
 
 
 def differs(stored, current) -> bool:
@@ -74,9 +100,7 @@ def differs(stored, current) -> bool:
 
 def certificate_is_current(certificate: Certificate, individual: Individual, partners: list | None = None) -> bool:
     """A valid certificate that still says what the accepted data and the project say now."""
-    return certificate.status == Certificate.Status.VALID and not differs(
-        certificate.data, certificate_snapshot(individual, partners)
-    )
+    return ProjectSnapshot(individual.project, partners).is_current(certificate, individual)
 
 
 def _said_in(stored: str, key: str, choices, language: str, project_language: str) -> str:

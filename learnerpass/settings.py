@@ -110,6 +110,10 @@ TEMPLATES = [
 # Persistent connections: a fresh PostgreSQL connection per request measured
 # several times slower here than reusing one.
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
+# The web process's garbage collector (learnerpass/wsgi.py): a young-generation collection after this many new
+# objects instead of Python's 700. A page allocates tens of thousands of short-lived objects, and the default
+# collected several times in every request, each pass walking them all; 0 keeps Python's default.
+WEB_GC_THRESHOLD = env_int("WEB_GC_THRESHOLD", 50_000)
 DATABASES = {
     "default": parse_database_url(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from certificates import services
-from certificates.models import Certificate
+from certificates import selectors, services
+from certificates.models import Certificate, Individual, ProjectPartner
+from certificates.snapshot import ProjectSnapshot, certificate_snapshot
 from certificates.tests.factories import accepted, full_data, make_individual, make_project
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,50 @@ def test_replace_all_without_the_confirmed_count_changes_nothing(login, org, org
     response = login(organiser).post(url("project_replace", org, pk=project.pk), {}, follow=True)
     assert "Check again" in response.content.decode()
     assert Certificate.objects.count() == 1
+
+
+def _certified(project, n, prefix):
+    """n accepted individuals, each with a certificate that says what it would say now."""
+    people = [
+        make_individual(
+            project, f"{prefix}{index}@example.test", first_name=f"P{index}", status=Individual.Status.ACCEPTED
+        )
+        for index in range(n)
+    ]
+    for person in people:
+        Certificate.objects.create(individual=person, data=certificate_snapshot(person))
+    return people
+
+
+def test_the_page_plan_compares_every_accepted_individual_in_three_queries_whatever_their_number(
+    project, django_assert_num_queries
+):
+    # Queries: the accepted individuals; their valid certificates; the project's partners.
+    _certified(project, 2, "a")
+    with django_assert_num_queries(3):
+        assert selectors.generation_plan(project)["todo"] == []
+    people = _certified(project, 10, "b")
+    people[3].accepted_data = {**people[3].accepted_data, "surname": "Renamed"}
+    people[3].save()
+    with django_assert_num_queries(3):
+        plan = selectors.generation_plan(project)
+    assert [i.pk for i in plan["outdated"]] == [people[3].pk] and plan["valid"] == 12
+
+
+def test_a_projects_snapshot_says_what_each_certificate_says_in_the_projects_language(org):
+    project = make_project(org, language="fr")
+    ProjectPartner.objects.create(project=project, name="Partner", country="SI", position=1)
+    lea = make_individual(project, "lea@example.test")
+    tom = make_individual(project, "tom@example.test", first_name="Tom", role=Individual.Role.TEAM_MEMBER)
+    now = ProjectSnapshot(project)
+    with translation.override("en"):
+        lea_now, tom_now = now.of(lea), now.of(tom)
+        assert lea_now == certificate_snapshot(lea) and tom_now == certificate_snapshot(tom)
+    with translation.override("fr"):
+        assert tom_now["role"] == str(Individual.Role.TEAM_MEMBER.label) != "Team member"
+        assert lea_now["project"]["activity_type"] == str(project.get_activity_type_display())
+    assert tom_now["parts"] == ["tasks"] and lea_now["holder"] == "Lea Martin"
+    # Each certificate's data is its own: changing one changes no other.
+    lea_now["partners"][0]["name"] = "Changed"
+    lea_now["project"]["title"] = "Changed"
+    assert tom_now["partners"][0]["name"] == "Partner" and tom_now["project"]["title"] == project.title

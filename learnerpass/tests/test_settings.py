@@ -146,3 +146,21 @@ def test_postgresql_prepares_statements_unless_told_not_to(switch, expected):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == expected
+
+
+@pytest.mark.parametrize(("setting", "young"), [(None, 50_000), ("20000", 20_000), ("0", 700)])
+def test_the_web_process_collects_garbage_less_often_unless_told_not_to(setting, young):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "WEB_GC_THRESHOLD"}}
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="learnerpass.settings")
+    if setting is not None:
+        env["WEB_GC_THRESHOLD"] = setting
+    # What a gunicorn worker does: import the WSGI application.
+    code = "import gc, json, learnerpass.wsgi; print(json.dumps([gc.get_threshold()[0], gc.get_freeze_count()]))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    threshold, frozen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert threshold == young
+    # What the application loaded lives as long as the process: frozen out of later collections.
+    assert (frozen > 10_000) == (young != 700)
