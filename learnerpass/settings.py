@@ -95,6 +95,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} remembers the links it made (learnerpass/templatetags/cached_url.py).
+            "builtins": ["learnerpass.templatetags.cached_url"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
