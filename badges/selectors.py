@@ -345,11 +345,10 @@ def badge_page_pending(badge_id):
     )
 
 
-@prepared
-def badge_page_quests(badge_id):
-    """How many learners work towards the badge now (counted up to the cap), as a one-element list."""
+def with_quests_in_progress(badges):
+    """Annotate n_quests: how many learners work towards each badge now (counted up to the cap)."""
     quests = Quest.objects.filter(badge=OuterRef("pk"), status=Quest.Status.IN_PROGRESS)
-    return BadgeClass.objects.filter(pk=badge_id).annotate(n=CappedCount(quests)).values_list("n", flat=True)
+    return badges.annotate(n_quests=CappedCount(quests))
 
 
 @prepared

@@ -171,3 +171,22 @@ def test_the_activities_list_runs_a_constant_number_of_queries(client, org, orga
         return len(ctx.captured_queries)
 
     assert count_for(2, 0) == count_for(6, 100)
+
+
+def test_the_badge_page_says_how_many_learners_work_towards_it_up_to_the_cap(
+    client, org, organiser, badge, monkeypatch
+):
+    from badges.models import Quest
+    from conftest import make_user
+
+    monkeypatch.setattr("learnerpass.lib.counts.COUNT_CAP", 3)
+    monkeypatch.setattr("learnerpass.templatetags.learnerpass_tags.COUNT_CAP", 3)
+    client.force_login(organiser)
+    url = reverse("badges:badge_detail", kwargs={"org_slug": org.slug, "public_id": badge.public_id})
+    people = [make_user(f"q{n}@example.test") for n in range(5)]
+    Quest.objects.create(badge=badge, learner=people[0])
+    Quest.objects.create(badge=badge, learner=people[1], status=Quest.Status.COMPLETED)
+    assert "1 learner working on this badge." in client.get(url).content.decode()
+    for person in people[2:]:
+        Quest.objects.create(badge=badge, learner=person)
+    assert "3+ learners working on this badge." in client.get(url).content.decode()

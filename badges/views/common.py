@@ -32,16 +32,26 @@ def get_playlist_for_member(request, pk: int) -> Playlist:
     return get_object_or_404(Playlist, pk=pk, organisation=request.org)
 
 
-def get_badge_for_member(request, public_id: str) -> BadgeClass:
-    return one_or_404(_member_badge(public_id, request.org.pk), "badge")
+def get_badge_for_member(request, public_id: str, *, with_quests: bool = False) -> BadgeClass:
+    """The organisation's badge, or a 404; with_quests also counts, as n_quests, the learners working
+    towards it now (up to the cap), in the same query."""
+    lookup = _member_badge_with_quests if with_quests else _member_badge
+    return one_or_404(lookup(public_id, request.org.pk), "badge")
 
 
-@prepared
-def _member_badge(public_id, organisation_id):
-    # Every organiser page of a badge asks for it: prepared (its SQL built once per process).
+def _badge_of_member(public_id, organisation_id):
     return BadgeClass.objects.select_related("activity", "playlist", "link").filter(
         public_id=public_id, organisation_id=organisation_id
     )
+
+
+# Every organiser page of a badge asks for it: prepared (its SQL built once per process).
+_member_badge = prepared(_badge_of_member)
+
+
+@prepared
+def _member_badge_with_quests(public_id, organisation_id):
+    return selectors.with_quests_in_progress(_badge_of_member(public_id, organisation_id))
 
 
 def link_of(badge: BadgeClass) -> BadgeLink:

@@ -310,7 +310,7 @@ def playlist_invite(request, pk):
 
 @org_member_required(*MANAGE)
 def badge_detail(request, public_id):
-    badge = get_badge_for_member(request, public_id)
+    badge = get_badge_for_member(request, public_id, with_quests=True)
     link = link_of(badge)
     page = keyset_page(
         selectors.badge_holders(badge),
@@ -354,7 +354,7 @@ def badge_detail(request, public_id):
             "link_form": LinkForm(instance=link),
             "task_form": TaskForm(),
             "revoke_form": RevokeForm(),
-            "quests_count": CappedNumber(selectors.badge_page_quests(badge.pk)[0]),
+            "quests_count": CappedNumber(badge.n_quests),
             "badge_jobs": selectors.badge_page_jobs(badge.pk),
             "events": events,
             "event_rows": rows.event_rows(events),
