@@ -3,7 +3,7 @@
 import difflib
 import re
 
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, F, FilteredRelation, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -178,10 +178,15 @@ def _accepted(project_id):
 
 
 @prepared
-def _accepted_prepared(project_id):
-    # What a snapshot reads, without the other versions of the learner's data.
-    return _accepted(project_id).defer(
-        "draft_data", "submitted_data", "previous_submitted_data", "review_comments", "edit_message"
+def _accepted_with_valid_certificate(project_id):
+    """The accepted individuals, each with their valid certificate's id and data (None without one): the
+    plan the project page shows on every visit, in one prepared query. Only what a snapshot reads."""
+    valid = FilteredRelation("certificates", condition=Q(certificates__status=Certificate.Status.VALID))
+    return (
+        _accepted(project_id)
+        .defer("draft_data", "submitted_data", "previous_submitted_data", "review_comments", "edit_message")
+        .annotate(valid_certificate=valid)
+        .annotate(valid_certificate_pk=F("valid_certificate__id"), valid_certificate_data=F("valid_certificate__data"))
     )
 
 
@@ -201,15 +206,15 @@ def _project_partners(project_id):
 def generation_plan(project: Project, *, lock: bool = False) -> dict:
     """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
     project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
-    would supersede. Up to three queries (none of the later ones when there is nothing to compare)."""
+    would supersede. For the page, one query and the partners' when there is a certificate to compare; locked (for
+    a generation), the individuals', then their certificates' and the partners' when there is something to compare."""
     if lock:
         individuals = list(_accepted(project.pk).select_for_update())
+        valid = {}
+        if individuals:
+            valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
     else:
-        # The project page shows the plan on every visit: prepared queries.
-        individuals = _accepted_prepared(project.pk)
-    valid = {}
-    if individuals:
-        valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
+        individuals, valid = _page_plan_rows(project.pk)
     missing, outdated = [], []
     if valid:
         # Every snapshot lists the project's partners: read them once for all (prefetched for the
@@ -233,6 +238,23 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
         "todo": missing + outdated,
         "valid": len(valid),
     }
+
+
+def _page_plan_rows(project_id: int) -> tuple[list[Individual], dict[int, Certificate]]:
+    """generation_plan's individuals and valid certificates, from one query."""
+    individuals: dict[int, Individual] = {}
+    valid: dict[int, Certificate] = {}
+    for individual in _accepted_with_valid_certificate(project_id):
+        # Generation keeps one valid certificate per individual; were there two, the individual is listed once.
+        individuals.setdefault(individual.pk, individual)
+        if individual.valid_certificate_pk is not None and individual.pk not in valid:
+            valid[individual.pk] = Certificate(
+                pk=individual.valid_certificate_pk,
+                individual_id=individual.pk,
+                status=Certificate.Status.VALID,
+                data=individual.valid_certificate_data,
+            )
+    return list(individuals.values()), valid
 
 
 def certificate_section(project: Project) -> dict:

@@ -140,19 +140,40 @@ def _certified(project, n, prefix):
     return people
 
 
-def test_the_page_plan_compares_every_accepted_individual_in_three_queries_whatever_their_number(
+def test_the_page_plan_compares_every_accepted_individual_in_two_queries_whatever_their_number(
     project, django_assert_num_queries
 ):
-    # Queries: the accepted individuals; their valid certificates; the project's partners.
+    # Queries: the accepted individuals with their valid certificates; the project's partners.
     _certified(project, 2, "a")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert selectors.generation_plan(project)["todo"] == []
     people = _certified(project, 10, "b")
     people[3].accepted_data = {**people[3].accepted_data, "surname": "Renamed"}
     people[3].save()
-    with django_assert_num_queries(3):
+    missing = make_individual(project, "missing@example.test", status=Individual.Status.ACCEPTED)
+    make_individual(project, "writing@example.test", status=Individual.Status.EDITING)
+    with django_assert_num_queries(2):
         plan = selectors.generation_plan(project)
-    assert [i.pk for i in plan["outdated"]] == [people[3].pk] and plan["valid"] == 12
+    assert [i.pk for i in plan["outdated"]] == [people[3].pk] and [i.pk for i in plan["missing"]] == [missing.pk]
+    assert len(plan["accepted"]) == 13 and plan["valid"] == 12
+    # The same as the plan a generation makes under lock.
+    locked = selectors.generation_plan(project, lock=True)
+    assert [[i.pk for i in locked[key]] for key in ("accepted", "missing", "outdated")] == [
+        [i.pk for i in plan[key]] for key in ("accepted", "missing", "outdated")
+    ]
+
+
+def test_an_individual_with_two_valid_certificates_is_planned_once(project):
+    [person] = _certified(project, 1, "a")
+    Certificate.objects.create(individual=person, data=certificate_snapshot(person))
+    plan = selectors.generation_plan(project)
+    assert [i.pk for i in plan["accepted"]] == [person.pk] and plan["todo"] == [] and plan["valid"] == 1
+
+
+def test_a_project_without_certificates_plans_in_one_query(project, django_assert_num_queries):
+    make_individual(project, "a@example.test", status=Individual.Status.ACCEPTED)
+    with django_assert_num_queries(1):
+        assert len(selectors.generation_plan(project)["missing"]) == 1
 
 
 def test_a_projects_snapshot_says_what_each_certificate_says_in_the_projects_language(org):
