@@ -212,7 +212,7 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
         individuals = list(_accepted(project.pk).select_for_update())
         valid = {}
         if individuals:
-            valid = {c.individual_id: c for c in _valid_certificates(project.pk)}
+            valid = {c.individual_id: c.data for c in _valid_certificates(project.pk)}
     else:
         individuals, valid = _page_plan_rows(project.pk)
     missing, outdated = [], []
@@ -226,10 +226,10 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
             now = ProjectSnapshot(project, _project_partners(project.pk))
     for individual in individuals:
         individual.project = project
-        certificate = valid.get(individual.pk)
-        if certificate is None:
+        data = valid.get(individual.pk)
+        if data is None:
             missing.append(individual)
-        elif not now.is_current(certificate, individual):
+        elif not now.still_says(data, individual):
             outdated.append(individual)
     return {
         "accepted": individuals,
@@ -240,20 +240,15 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
     }
 
 
-def _page_plan_rows(project_id: int) -> tuple[list[Individual], dict[int, Certificate]]:
-    """generation_plan's individuals and valid certificates, from one query."""
+def _page_plan_rows(project_id: int) -> tuple[list[Individual], dict[int, dict]]:
+    """generation_plan's individuals and the data of their valid certificates by individual, from one query."""
     individuals: dict[int, Individual] = {}
-    valid: dict[int, Certificate] = {}
+    valid: dict[int, dict] = {}
     for individual in _accepted_with_valid_certificate(project_id):
         # Generation keeps one valid certificate per individual; were there two, the individual is listed once.
         individuals.setdefault(individual.pk, individual)
-        if individual.valid_certificate_pk is not None and individual.pk not in valid:
-            valid[individual.pk] = Certificate(
-                pk=individual.valid_certificate_pk,
-                individual_id=individual.pk,
-                status=Certificate.Status.VALID,
-                data=individual.valid_certificate_data,
-            )
+        if individual.valid_certificate_pk is not None:
+            valid.setdefault(individual.pk, individual.valid_certificate_data)
     return list(individuals.values()), valid
 
 

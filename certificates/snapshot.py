@@ -78,7 +78,11 @@ class ProjectSnapshot:
 
     def is_current(self, certificate: Certificate, individual: Individual) -> bool:
         """A valid certificate that still says what the accepted data and the project say now."""
-        return certificate.status == Certificate.Status.VALID and not differs(certificate.data, self.of(individual))
+        return certificate.status == Certificate.Status.VALID and self.still_says(certificate.data, individual)
+
+    def still_says(self, data: dict, individual: Individual) -> bool:
+        """Whether a certificate's data (a valid one's) says what `individual`'s certificate would say now."""
+        return not differs(data, self.of(individual))
 
 
 def certificate_snapshot(individual: Individual, partners: list | None = None) -> dict:
