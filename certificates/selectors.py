@@ -177,25 +177,22 @@ def _accepted(project_id):
     return Individual.objects.filter(project_id=project_id, status=Status.ACCEPTED).order_by("surname", "id")
 
 
-@prepared
 def _accepted_with_valid_certificate(project_id):
-    """The accepted individuals, each with their valid certificate's id and data (None without one): the
-    plan the project page shows on every visit, in one prepared query. Only what a snapshot reads."""
+    """The project's accepted individuals, each with their valid certificate's id and data (None without one)."""
     valid = FilteredRelation("certificates", condition=Q(certificates__status=Certificate.Status.VALID))
     return (
         _accepted(project_id)
-        .defer("draft_data", "submitted_data", "previous_submitted_data", "review_comments", "edit_message")
         .annotate(valid_certificate=valid)
         .annotate(valid_certificate_pk=F("valid_certificate__id"), valid_certificate_data=F("valid_certificate__data"))
     )
 
 
 @prepared
-def _valid_certificates(project_id):
-    """The valid certificates of the project's accepted individuals."""
-    return Certificate.objects.filter(
-        individual__project_id=project_id, individual__status=Status.ACCEPTED, status=Certificate.Status.VALID
-    ).only("id", "individual_id", "status", "data")
+def _page_plan_query(project_id):
+    # The project page shows the plan on every visit: prepared, and only what a snapshot reads.
+    return _accepted_with_valid_certificate(project_id).defer(
+        "draft_data", "submitted_data", "previous_submitted_data", "review_comments", "edit_message"
+    )
 
 
 @prepared
@@ -206,15 +203,16 @@ def _project_partners(project_id):
 def generation_plan(project: Project, *, lock: bool = False) -> dict:
     """Who needs a certificate: accepted individuals with none valid (missing) or whose accepted data or
     project changed since theirs was made (outdated); `valid` counts the valid certificates Replace all
-    would supersede. For the page, one query and the partners' when there is a certificate to compare; locked (for
-    a generation), the individuals', then their certificates' and the partners' when there is something to compare."""
+    would supersede. One query, and the partners' when there is a certificate to compare; locked (for a
+    generation), one more first, which locks the individuals until the transaction ends."""
     if lock:
-        individuals = list(_accepted(project.pk).select_for_update())
-        valid = {}
-        if individuals:
-            valid = {c.individual_id: c.data for c in _valid_certificates(project.pk)}
+        # Lock, then read: a generation that held these rows has committed its certificates by the time the
+        # second statement starts, so they are seen (one statement would read them as they were before it waited).
+        locked = list(_accepted(project.pk).select_for_update().values_list("pk", flat=True))
+        rows = _accepted_with_valid_certificate(project.pk).filter(pk__in=locked) if locked else []
+        individuals, valid = _plan_rows(rows)
     else:
-        individuals, valid = _page_plan_rows(project.pk)
+        individuals, valid = _plan_rows(_page_plan_query(project.pk))
     missing, outdated = [], []
     if valid:
         # Every snapshot lists the project's partners: read them once for all (prefetched for the
@@ -240,11 +238,11 @@ def generation_plan(project: Project, *, lock: bool = False) -> dict:
     }
 
 
-def _page_plan_rows(project_id: int) -> tuple[list[Individual], dict[int, dict]]:
-    """generation_plan's individuals and the data of their valid certificates by individual, from one query."""
+def _plan_rows(rows) -> tuple[list[Individual], dict[int, dict]]:
+    """generation_plan's individuals, and the data of their valid certificates by individual."""
     individuals: dict[int, Individual] = {}
     valid: dict[int, dict] = {}
-    for individual in _accepted_with_valid_certificate(project_id):
+    for individual in rows:
         # Generation keeps one valid certificate per individual; were there two, the individual is listed once.
         individuals.setdefault(individual.pk, individual)
         if individual.valid_certificate_pk is not None:
