@@ -17,7 +17,7 @@ from certificates.models import AuditEntry, Certificate, CertificateCopy, Indivi
 from certificates.selectors import generation_plan, rendered_certificates
 from certificates.services.common import CertificatesError, Status, audit, lock_individual, require_status
 from certificates.services.emails import certificate_ready_email, certificate_revoked_email
-from certificates.snapshot import certificate_snapshot
+from certificates.snapshot import ProjectSnapshot
 from credentials import services as credentials
 from jobs.models import Job
 from jobs.services import JobRun, job_start, ref_filter
@@ -48,7 +48,8 @@ def _start_render(certificates: list[Certificate], *, about: Project | Individua
     )
 
 
-def _generate(individual: Individual, generated_by) -> Certificate:
+def _generate(individual: Individual, generated_by, now: ProjectSnapshot | None = None) -> Certificate:
+    """`now`: the project's snapshot when generating for several of its individuals (worked out once)."""
     require_status(individual, Status.ACCEPTED, message=_("Only accepted data can be certified."))
     superseded = Certificate.objects.filter(individual=individual, status=Certificate.Status.VALID)
     # A superseded certificate stays verifiable (as superseded), but its PDF goes: the new one replaces it.
@@ -63,7 +64,7 @@ def _generate(individual: Individual, generated_by) -> Certificate:
     [entry] = credentials.status_entries_allocate(organisation=individual.project.organisation, count=1)
     certificate = Certificate.objects.create(
         individual=individual,
-        data=certificate_snapshot(individual),
+        data=(now or ProjectSnapshot(individual.project)).of(individual),
         generated_by=generated_by,
         status_list_id=entry.status_list_id,
         status_index=entry.index,
@@ -92,7 +93,8 @@ def certificates_generate_for_project(*, project: Project, generated_by) -> list
     individuals = plan["todo"]
     if not individuals:
         raise CertificatesError(_("Every accepted individual already has a current certificate."))
-    certificates = [_generate(individual, generated_by) for individual in individuals]
+    now = ProjectSnapshot(project)  # once for all: its words translated and its partners read once
+    certificates = [_generate(individual, generated_by, now) for individual in individuals]
     _start_render(certificates, about=project, started_by=generated_by)
     return certificates
 
@@ -112,7 +114,8 @@ def certificates_replace_for_project(*, project: Project, generated_by, expected
             _("The number of valid certificates changed since you were asked (now %(n)s). Check again.")
             % {"n": plan["valid"]}
         )
-    certificates = [_generate(individual, generated_by) for individual in plan["accepted"]]
+    now = ProjectSnapshot(project)
+    certificates = [_generate(individual, generated_by, now) for individual in plan["accepted"]]
     _start_render(certificates, about=project, started_by=generated_by)
     return certificates
 

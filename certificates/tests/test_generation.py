@@ -193,3 +193,14 @@ def test_a_projects_snapshot_says_what_each_certificate_says_in_the_projects_lan
     lea_now["partners"][0]["name"] = "Changed"
     lea_now["project"]["title"] = "Changed"
     assert tom_now["partners"][0]["name"] == "Partner" and tom_now["project"]["title"] == project.title
+
+
+def test_generating_for_all_writes_each_certificate_what_its_own_snapshot_says(project, organiser, two_accepted):
+    ProjectPartner.objects.create(project=project, name="Partner", country="SI", position=1)
+    created = services.certificates_generate_for_project(project=project, generated_by=organiser)
+    assert len(created) == 2
+    for certificate in created:
+        certificate.refresh_from_db()
+        individual = Individual.objects.select_related("project__organisation").get(pk=certificate.individual_id)
+        assert certificate.data == certificate_snapshot(individual)
+        assert certificate.data["partners"] == [{"name": "Partner", "country": "SI"}]
